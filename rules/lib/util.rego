@@ -1,0 +1,31 @@
+# Shared helpers for rootwarden rules. Time always comes from the snapshot, never the clock.
+package rootwarden.lib.util
+
+import rego.v1
+
+# Nanoseconds in a day.
+day_ns := 86400000000000
+
+# The evaluation's "now": when the snapshot was collected.
+now_ns := time.parse_rfc3339_ns(input.collected_at)
+
+# The ARN of the account's root user.
+root_arn := sprintf("arn:%s:iam::%s:root", [input.account.partition, input.account.account_id])
+
+# AWS credential-report markers that stand in for a value.
+markers := {"N/A", "no_information", "not_supported"}
+
+# True when a credential-report cell holds a timestamp rather than a marker.
+is_timestamp(v) if {
+	is_string(v)
+	not v in markers
+}
+
+# Whole days between a timestamp and the snapshot's collected_at.
+days_since(ts) := floor((now_ns - time.parse_rfc3339_ns(ts)) / day_ns)
+
+# End (23:59:59 UTC) of a YYYY-MM-DD date from the requirements: such dates are inclusive.
+date_end_ns(d) := time.parse_rfc3339_ns(concat("", [d, "T23:59:59Z"]))
+
+# True while a YYYY-MM-DD date has not passed at the snapshot's collected_at.
+not_passed(d) if now_ns <= date_end_ns(d)

@@ -1,0 +1,12 @@
+//! rootwarden: prove the AWS root user of every account is locked away, unused and watched.
+//!
+//! The one flow is collect → snapshot → evaluate → report. This library holds the snapshot
+//! model ([`snapshot`]), the requirements ([`requirements`]), the Rego policy engine
+//! ([`policy`]) and the report formats ([`report`]).
+
+pub mod input;
+pub mod policy;
+pub mod report;
+pub mod requirements;
+pub mod schema;
+pub mod snapshot;

@@ -1,0 +1,396 @@
+//! Loading rules into regorus and evaluating a snapshot into the outcome table.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use regorus::utils::limits::ExecutionTimerConfig;
+use serde_json::{json, Value as Json};
+
+use super::loader::{classify, RuleFile, RuleKind};
+use super::metadata::Fact;
+use super::outcome::{Evaluation, Finding, Outcome, RuleInfo, Status};
+use super::PolicyError;
+use crate::requirements::Requirements;
+use crate::snapshot::{Account, AccountRole, Snapshot};
+
+/// How long one rule may run on one account before it is stopped as runaway.
+const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// The optional verdict sets a rule may define besides `deny`.
+const NOT_APPLICABLE: &str = "not_applicable";
+const INSUFFICIENT: &str = "insufficient_data";
+
+struct LoadedRule {
+    info: RuleInfo,
+    has_not_applicable: bool,
+    has_insufficient: bool,
+    deny_path: String,
+    not_applicable_path: String,
+    insufficient_path: String,
+}
+
+/// Compiled rules plus requirements, ready to evaluate any number of snapshots.
+pub struct Policy {
+    engine: regorus::Engine,
+    rules: Vec<LoadedRule>,
+    requirements: Requirements,
+}
+
+impl Policy {
+    /// Loads rule and library files (test files are ignored here) and the requirements.
+    pub fn load(files: &[RuleFile], requirements: &Requirements) -> Result<Policy, PolicyError> {
+        let mut engine = new_engine();
+        let mut rules = Vec::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for f in files {
+            let kind = classify(f)?;
+            if matches!(kind, RuleKind::Test { .. }) {
+                continue;
+            }
+            engine
+                .add_policy(f.path.clone(), f.text.clone())
+                .map_err(|e| PolicyError::Rego {
+                    file: f.path.clone(),
+                    message: e.to_string(),
+                })?;
+            if let RuleKind::Rule {
+                package,
+                line,
+                metadata,
+            } = kind
+            {
+                if let Some(other) = ids.insert(metadata.custom.id.clone(), f.path.clone()) {
+                    return Err(PolicyError::Contract {
+                        file: f.path.clone(),
+                        line,
+                        message: format!(
+                            "rule id {} is already used by {other}; ids must be unique",
+                            metadata.custom.id
+                        ),
+                    });
+                }
+                let declared = |name: &str| -> Result<bool, PolicyError> {
+                    engine
+                        .has_declared_rule_rooted_at(&f.path, name)
+                        .map_err(|e| PolicyError::Rego {
+                            file: f.path.clone(),
+                            message: e.to_string(),
+                        })
+                };
+                if !declared("deny")? {
+                    return Err(PolicyError::Contract {
+                        file: f.path.clone(),
+                        line,
+                        message: format!(
+                            "package {package} defines no `deny` rule; every rule must yield a `deny` set"
+                        ),
+                    });
+                }
+                let has_not_applicable = declared(NOT_APPLICABLE)?;
+                let has_insufficient = declared(INSUFFICIENT)?;
+                rules.push(LoadedRule {
+                    deny_path: format!("data.{package}.deny"),
+                    not_applicable_path: format!("data.{package}.{NOT_APPLICABLE}"),
+                    insufficient_path: format!("data.{package}.{INSUFFICIENT}"),
+                    has_not_applicable,
+                    has_insufficient,
+                    info: RuleInfo {
+                        package,
+                        file: f.path.clone(),
+                        line,
+                        origin: f.origin.clone(),
+                        metadata,
+                    },
+                });
+            }
+        }
+        rules.sort_by(|a, b| a.info.id().cmp(b.info.id()));
+        engine
+            .add_data(requirements_data(requirements))
+            .map_err(|e| PolicyError::Rego {
+                file: "<requirements>".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Policy {
+            engine,
+            rules,
+            requirements: requirements.clone(),
+        })
+    }
+
+    /// The loaded rules, in id order.
+    pub fn rules(&self) -> impl Iterator<Item = &RuleInfo> {
+        self.rules.iter().map(|r| &r.info)
+    }
+
+    /// Keeps only the rules for which `keep` returns true.
+    pub fn retain_rules(&mut self, mut keep: impl FnMut(&RuleInfo) -> bool) {
+        self.rules.retain(|r| keep(&r.info));
+    }
+
+    /// Evaluates every rule for every in-scope account of `snapshot`.
+    pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
+        let mut outcomes = Vec::with_capacity(snapshot.accounts.len() * self.rules.len());
+        let mut accounts = Vec::new();
+        let mut skipped = Vec::new();
+        for account in &snapshot.accounts {
+            if !self.requirements.in_scope(&account.account_id) {
+                skipped.push(account.account_id.clone());
+                continue;
+            }
+            accounts.push(account.account_id.clone());
+            self.engine
+                .set_input(regorus::Value::from(account_input(snapshot, account)));
+            for idx in 0..self.rules.len() {
+                let outcome = self.evaluate_rule(idx, snapshot, account)?;
+                outcomes.push(outcome);
+            }
+        }
+        Ok(Evaluation {
+            rules: self.rules.iter().map(|r| r.info.clone()).collect(),
+            collected_at: snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            accounts,
+            skipped_accounts: skipped,
+            outcomes,
+            collection_errors: snapshot.collection_errors.len(),
+        })
+    }
+
+    fn evaluate_rule(&mut self, idx: usize, snapshot: &Snapshot, account: &Account) -> Result<Outcome, PolicyError> {
+        let rule = &self.rules[idx];
+        let info = &rule.info;
+        let root_arn = format!("arn:{}:iam::{}:root", account.partition, account.account_id);
+        let single = |status: Status, message: String, evidence: Json| Outcome {
+            rule: idx,
+            rule_id: info.id().to_string(),
+            account_id: account.account_id.clone(),
+            status,
+            findings: vec![Finding {
+                rule_id: info.id().to_string(),
+                title: info.metadata.title.clone(),
+                severity: info.severity(),
+                account_id: account.account_id.clone(),
+                region: None,
+                resource: root_arn.clone(),
+                status,
+                message,
+                evidence,
+            }],
+        };
+
+        let missing = missing_facts(&info.metadata.custom.requires, snapshot, account);
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|f| f.as_str()).collect();
+            let errors: Vec<&crate::snapshot::CollectionError> = snapshot.errors_for(&account.account_id).collect();
+            return Ok(single(
+                Status::InsufficientData,
+                format!(
+                    "cannot decide: {} not collected for account {}",
+                    names.join(", "),
+                    account.account_id
+                ),
+                json!({ "missing_facts": names, "collection_errors": errors }),
+            ));
+        }
+
+        let eval = |engine: &mut regorus::Engine, path: &str| -> Result<Vec<Json>, PolicyError> {
+            let v = engine.eval_rule(path.to_string()).map_err(|e| PolicyError::Eval {
+                file: info.file.clone(),
+                rule_id: info.id().to_string(),
+                account_id: account.account_id.clone(),
+                message: e.to_string(),
+            })?;
+            Ok(set_members(v))
+        };
+
+        let denies = eval(&mut self.engine, &rule.deny_path)?;
+        if !denies.is_empty() {
+            let mut findings = Vec::with_capacity(denies.len());
+            for d in denies {
+                findings.push(deny_finding(info, &account.account_id, d)?);
+            }
+            findings.sort_by(|a, b| (&a.region, &a.resource, &a.message).cmp(&(&b.region, &b.resource, &b.message)));
+            return Ok(Outcome {
+                rule: idx,
+                rule_id: info.id().to_string(),
+                account_id: account.account_id.clone(),
+                status: Status::Fail,
+                findings,
+            });
+        }
+        for (present, path, status) in [
+            (rule.has_insufficient, &rule.insufficient_path, Status::InsufficientData),
+            (
+                rule.has_not_applicable,
+                &rule.not_applicable_path,
+                Status::NotApplicable,
+            ),
+        ] {
+            if !present {
+                continue;
+            }
+            let entries = eval(&mut self.engine, path)?;
+            if let Some(first) = entries.first() {
+                let (message, evidence) = reason(first);
+                let evidence = if entries.len() > 1 {
+                    json!({ "reasons": entries })
+                } else {
+                    evidence
+                };
+                return Ok(single(status, message, evidence));
+            }
+        }
+        Ok(single(
+            Status::Pass,
+            format!("{} holds for account {}", info.metadata.title, account.account_id),
+            Json::Null,
+        ))
+    }
+}
+
+fn new_engine() -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit: RULE_TIME_LIMIT,
+        check_interval: NonZeroU32::new(1000).expect("non-zero"),
+    });
+    engine
+}
+
+/// Builds a regorus engine holding `files` (rules, libraries and tests) and the requirements;
+/// used by the Rego test runner, which evaluates `test_*` rules instead of `deny`.
+pub(crate) fn engine_with(files: &[RuleFile], requirements: &Requirements) -> Result<regorus::Engine, PolicyError> {
+    let mut engine = new_engine();
+    for f in files {
+        engine
+            .add_policy(f.path.clone(), f.text.clone())
+            .map_err(|e| PolicyError::Rego {
+                file: f.path.clone(),
+                message: e.to_string(),
+            })?;
+    }
+    engine
+        .add_data(requirements_data(requirements))
+        .map_err(|e| PolicyError::Rego {
+            file: "<requirements>".into(),
+            message: e.to_string(),
+        })?;
+    Ok(engine)
+}
+
+/// `data.requirements`, with every default filled in.
+fn requirements_data(requirements: &Requirements) -> regorus::Value {
+    regorus::Value::from(json!({ "requirements": requirements }))
+}
+
+/// The `input` document a rule sees for one account.
+pub fn account_input(snapshot: &Snapshot, account: &Account) -> Json {
+    let errors: Vec<_> = snapshot.errors_for(&account.account_id).collect();
+    json!({
+        "schema_version": snapshot.schema_version,
+        "collected_at": snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "organization": snapshot.organization,
+        "account": account,
+        "collection_errors": errors,
+    })
+}
+
+/// The required facts that are `null` for this account.
+pub fn missing_facts(required: &[Fact], snapshot: &Snapshot, account: &Account) -> Vec<Fact> {
+    let regional = |present: &dyn Fn(&crate::snapshot::Region) -> bool| {
+        !account.regions.is_empty() && account.regions.values().all(present)
+    };
+    required
+        .iter()
+        .copied()
+        .filter(|fact| {
+            let available = match fact {
+                Fact::CredentialReport => account.iam.credential_report.as_ref().is_some_and(|r| r.root.is_some()),
+                Fact::AccountSummary => account.iam.account_summary.is_some(),
+                Fact::RootMfaDevices => account.iam.root_mfa_devices.is_some(),
+                Fact::OrganizationRootAccess => {
+                    account.role != AccountRole::Management
+                        || snapshot.organization.as_ref().is_some_and(|o| o.root_access.is_some())
+                }
+                Fact::Cloudtrail => regional(&|r| r.cloudtrail.is_some()),
+                Fact::Logs => regional(&|r| r.logs.is_some()),
+                Fact::Cloudwatch => regional(&|r| r.cloudwatch.is_some()),
+                Fact::Sns => regional(&|r| r.sns.is_some()),
+                Fact::Events => regional(&|r| r.events.is_some()),
+            };
+            !available
+        })
+        .collect()
+}
+
+/// The members of a Rego set (or array) result; undefined means empty.
+fn set_members(v: regorus::Value) -> Vec<Json> {
+    match serde_json::to_value(&v) {
+        Ok(Json::Array(items)) => items,
+        Ok(Json::Null) | Err(_) => Vec::new(),
+        Ok(other) => vec![other],
+    }
+}
+
+/// A message and evidence from a `not_applicable` / `insufficient_data` entry (string or object).
+fn reason(entry: &Json) -> (String, Json) {
+    match entry {
+        Json::String(s) => (s.clone(), Json::Null),
+        Json::Object(o) => (
+            o.get("message")
+                .and_then(Json::as_str)
+                .unwrap_or("(no message)")
+                .to_string(),
+            o.get("evidence").cloned().unwrap_or(Json::Null),
+        ),
+        other => (other.to_string(), Json::Null),
+    }
+}
+
+fn deny_finding(info: &RuleInfo, account_id: &str, entry: Json) -> Result<Finding, PolicyError> {
+    let bad = |what: String| PolicyError::Contract {
+        file: info.file.clone(),
+        line: info.line,
+        message: format!("rule {}: a `deny` entry for account {account_id} {what}", info.id()),
+    };
+    let Json::Object(mut o) = entry else {
+        return Err(bad(format!(
+            "is {entry}, expected an object with account_id, resource, message and evidence"
+        )));
+    };
+    let mut text = |key: &str| -> Result<String, PolicyError> {
+        match o.remove(key) {
+            Some(Json::String(s)) => Ok(s),
+            Some(other) => Err(bad(format!("has `{key}` = {other}, expected a string"))),
+            None => Err(bad(format!("has no `{key}`"))),
+        }
+    };
+    let entry_account = text("account_id")?;
+    let resource = text("resource")?;
+    let message = text("message")?;
+    if entry_account != account_id {
+        return Err(bad(format!(
+            "names account {entry_account}; rules only judge the account in `input.account`"
+        )));
+    }
+    let region = match o.remove("region") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s),
+        Some(other) => return Err(bad(format!("has `region` = {other}, expected a string"))),
+    };
+    let evidence = o
+        .remove("evidence")
+        .ok_or_else(|| bad("has no `evidence`".to_string()))?;
+    Ok(Finding {
+        rule_id: info.id().to_string(),
+        title: info.metadata.title.clone(),
+        severity: info.severity(),
+        account_id: account_id.to_string(),
+        region,
+        resource,
+        status: Status::Fail,
+        message,
+        evidence,
+    })
+}

@@ -1,0 +1,57 @@
+//! The policy stage: regorus loads the bundled and user rules, the requirements become `data`,
+//! each account of the snapshot becomes `input`, and the rules' verdicts become the outcome table.
+//! Pure and deterministic: no AWS access, no clock.
+
+pub mod engine;
+pub mod loader;
+pub mod metadata;
+pub mod outcome;
+pub mod rego_tests;
+
+pub use engine::Policy;
+pub use loader::RuleFile;
+pub use metadata::Severity;
+pub use outcome::{Evaluation, Finding, Outcome, RuleInfo, Status};
+
+/// A rule that could not be loaded or evaluated.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A rule file or directory could not be read.
+    #[error("{path}: cannot read rules: {message}")]
+    Io {
+        /// File or directory.
+        path: String,
+        /// The OS error.
+        message: String,
+    },
+    /// regorus rejected the Rego (its message carries line and column).
+    #[error("{file}: invalid Rego: {message}")]
+    Rego {
+        /// The file.
+        file: String,
+        /// regorus' message.
+        message: String,
+    },
+    /// The file breaks the rule contract (package, METADATA, ids, deny shape).
+    #[error("{file}:{line}: {message}")]
+    Contract {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A rule failed while running (type error, time limit).
+    #[error("{file}: rule {rule_id} failed on account {account_id}: {message}")]
+    Eval {
+        /// The file.
+        file: String,
+        /// The rule id.
+        rule_id: String,
+        /// The account being evaluated.
+        account_id: String,
+        /// regorus' message.
+        message: String,
+    },
+}

@@ -1,0 +1,122 @@
+//! Report formats. Each turns the outcome table into one format; none decides verdicts.
+
+pub mod json;
+pub mod text;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::policy::Evaluation;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A readable table per account.
+    Text,
+    /// Machine-readable findings and summary.
+    Json,
+}
+
+impl Format {
+    fn parse(s: &str) -> Option<Format> {
+        match s {
+            "text" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// One `-o FORMAT[=PATH]` request; no path means stdout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// The format.
+    pub format: Format,
+    /// Where to write; `None` (or `-`) for stdout.
+    pub path: Option<PathBuf>,
+}
+
+impl std::str::FromStr for OutputSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, path) = match s.split_once('=') {
+            Some((n, p)) if p.is_empty() => return Err(format!("`{n}=` needs a path after '='")),
+            Some((n, "-")) => (n, None),
+            Some((n, p)) => (n, Some(PathBuf::from(p))),
+            None => (s, None),
+        };
+        let format =
+            Format::parse(name).ok_or_else(|| format!("unknown output format {name:?}; expected text or json"))?;
+        Ok(OutputSpec { format, path })
+    }
+}
+
+/// A report that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot write report: {message}")]
+pub struct ReportError {
+    /// The output path.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Checks up front that every output path can be written (creating parent directories), so a
+/// typo fails before any work is done.
+pub fn prepare_outputs(specs: &[OutputSpec]) -> Result<(), ReportError> {
+    for spec in specs {
+        let Some(path) = &spec.path else { continue };
+        let err = |m: String| ReportError {
+            path: path.display().to_string(),
+            message: m,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| err(format!("cannot create directory {}: {e}", parent.display())))?;
+        }
+        if path.is_dir() {
+            return Err(err("is a directory".into()));
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| err(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Renders `eval` in `format`.
+pub fn render(format: Format, eval: &Evaluation) -> String {
+    match format {
+        Format::Text => text::render(eval),
+        Format::Json => json::render(eval),
+    }
+}
+
+/// Writes every requested output.
+pub fn write_outputs(specs: &[OutputSpec], eval: &Evaluation) -> Result<(), ReportError> {
+    for spec in specs {
+        let body = render(spec.format, eval);
+        match &spec.path {
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(body.as_bytes())
+                    .and_then(|_| out.flush())
+                    .map_err(|e| ReportError {
+                        path: "<stdout>".into(),
+                        message: e.to_string(),
+                    })?;
+            }
+            Some(p) => write_file(p, &body)?,
+        }
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, body: &str) -> Result<(), ReportError> {
+    std::fs::write(path, body).map_err(|e| ReportError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}

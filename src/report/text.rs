@@ -1,0 +1,69 @@
+//! `-o text`: a readable table per account.
+
+use std::fmt::Write;
+
+use crate::policy::{Evaluation, Status};
+
+fn label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::NotApplicable => "N/A ",
+        Status::InsufficientData => "DATA?",
+    }
+}
+
+/// Renders the text report.
+pub fn render(eval: &Evaluation) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "rootwarden {} — snapshot collected {}",
+        env!("CARGO_PKG_VERSION"),
+        eval.collected_at
+    );
+    let width = eval.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+    for account in &eval.accounts {
+        let outcomes: Vec<_> = eval.outcomes.iter().filter(|o| &o.account_id == account).collect();
+        let mut counts = crate::policy::outcome::Counts::default();
+        outcomes.iter().for_each(|o| counts.add(o.status));
+        let _ = writeln!(
+            out,
+            "\nAccount {account}: {} fail, {} pass, {} not applicable, {} insufficient data",
+            counts.fail, counts.pass, counts.not_applicable, counts.insufficient_data
+        );
+        for o in outcomes {
+            let rule = eval.rule_of(o);
+            let _ = writeln!(
+                out,
+                "  {:<5}  {:<width$}  {:<8}  {}",
+                label(o.status),
+                rule.id(),
+                rule.severity().as_str(),
+                rule.metadata.title
+            );
+            if o.status != Status::Pass {
+                for f in &o.findings {
+                    let region = f.region.as_deref().map(|r| format!("[{r}] ")).unwrap_or_default();
+                    let _ = writeln!(out, "  {:<5}  {:<width$}            ↳ {region}{}", "", "", f.message);
+                }
+            }
+        }
+    }
+    if !eval.skipped_accounts.is_empty() {
+        let _ = writeln!(out, "\nOut of scope: {}", eval.skipped_accounts.join(", "));
+    }
+    let c = eval.counts();
+    let _ = writeln!(
+        out,
+        "\n{} accounts × {} rules: {} fail, {} pass, {} not applicable, {} insufficient data; {} collection errors",
+        eval.accounts.len(),
+        eval.rules.len(),
+        c.fail,
+        c.pass,
+        c.not_applicable,
+        c.insufficient_data,
+        eval.collection_errors
+    );
+    out
+}

@@ -1,0 +1,269 @@
+//! The requirements document: the organisation's decisions, as data, separate from the rules.
+//!
+//! Rules see it as `data.requirements` (every field present: defaults are filled in here, so a
+//! rule never has to guess). `schemas/requirements.schema.json` is generated from these types.
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The organisation's root-user requirements.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    /// Format version of this document; `1`.
+    #[serde(default = "default_version")]
+    pub version: u32,
+    /// Which accounts are in scope.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Approved root-use exceptions (break-glass scenarios).
+    #[serde(default)]
+    pub root_use_exceptions: Vec<RootUseException>,
+    /// Root access keys that may be retained, deactivated, until their decommission date.
+    #[serde(default)]
+    pub retained_root_keys: Vec<RetainedRootKey>,
+    /// Whether root must use a hardware MFA device (CIS 1.6, Security Hub IAM.6).
+    #[serde(default = "yes")]
+    pub require_hardware_mfa: bool,
+    /// How far back root use counts as "recent", in days (1 to 400).
+    #[serde(default = "default_lookback")]
+    #[schemars(range(min = 1, max = 400))]
+    pub lookback_days: u32,
+    /// Logging requirements.
+    #[serde(default)]
+    pub logging: Logging,
+    /// Alerting requirements.
+    #[serde(default)]
+    pub alerting: Alerting,
+}
+
+fn default_version() -> u32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn default_lookback() -> u32 {
+    90
+}
+
+/// Which accounts are in scope.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// Only these accounts (empty: every account in the snapshot).
+    #[serde(default)]
+    pub include_accounts: Vec<AccountId>,
+    /// Never these accounts.
+    #[serde(default)]
+    pub exclude_accounts: Vec<AccountId>,
+}
+
+/// A 12-digit AWS account id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(try_from = "String", into = "String")]
+pub struct AccountId(String);
+
+impl JsonSchema for AccountId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AccountId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[0-9]{12}$", "description": "A 12-digit AWS account id." })
+    }
+}
+
+impl AccountId {
+    /// The id as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AccountId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(AccountId(s))
+        } else {
+            Err(format!("expected a 12-digit AWS account id, found {s:?}"))
+        }
+    }
+}
+
+impl From<AccountId> for String {
+    fn from(a: AccountId) -> String {
+        a.0
+    }
+}
+
+/// An approved root-use scenario.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootUseException {
+    /// The account the exception is for.
+    pub account_id: AccountId,
+    /// What the root user may be used for, e.g. "close account", "restore S3 bucket policy".
+    pub scenario: String,
+    /// CloudTrail event names root may perform under this exception (e.g. `ConsoleLogin`).
+    #[serde(default)]
+    pub allowed_event_names: Vec<String>,
+    /// Who approved it.
+    pub approver: String,
+    /// First day the exception is valid (inclusive); unbounded when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts: Option<NaiveDate>,
+    /// Last day the exception is valid (inclusive, UTC).
+    pub expires: NaiveDate,
+}
+
+/// A root access key that may be kept, deactivated, until it is decommissioned.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetainedRootKey {
+    /// The account holding the key.
+    pub account_id: AccountId,
+    /// Last four characters of the access key id.
+    #[schemars(regex(pattern = r"^[A-Z0-9]{4}$"))]
+    pub key_last4: String,
+    /// Credential-report slot (1 or 2), used when the collector could not read key ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2))]
+    pub slot: Option<u8>,
+    /// Why it is kept.
+    pub justification: String,
+    /// Last day it may exist (inclusive, UTC).
+    pub decommission_date: NaiveDate,
+}
+
+/// Logging requirements.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Logging {
+    /// Minimum retention of the log group the trail delivers to, in days.
+    #[serde(default = "default_retention")]
+    pub min_retention_days: u32,
+}
+
+fn default_retention() -> u32 {
+    365
+}
+
+impl Default for Logging {
+    fn default() -> Self {
+        Logging {
+            min_retention_days: default_retention(),
+        }
+    }
+}
+
+/// Root events that must raise an alert.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertEvent {
+    /// Root console sign-in (success or failure).
+    ConsoleSignIn,
+    /// Any API call made as root.
+    ApiCall,
+    /// Any use of a root access key.
+    AccessKeyUse,
+}
+
+/// Alerting requirements.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alerting {
+    /// Root events that must alert.
+    #[serde(default = "all_alert_events")]
+    pub required_events: Vec<AlertEvent>,
+    /// Subscription endpoints that count as reaching a person (exact, or with `*` wildcards,
+    /// e.g. `*@example.com`). Empty: any confirmed subscription counts.
+    #[serde(default)]
+    pub accepted_endpoints: Vec<String>,
+    /// Whether an EventBridge rule on root activity with an SNS target is an acceptable
+    /// detection path instead of the CIS metric filter and alarm.
+    #[serde(default)]
+    pub allow_eventbridge: bool,
+}
+
+fn all_alert_events() -> Vec<AlertEvent> {
+    vec![AlertEvent::ConsoleSignIn, AlertEvent::ApiCall, AlertEvent::AccessKeyUse]
+}
+
+impl Default for Alerting {
+    fn default() -> Self {
+        Alerting {
+            required_events: all_alert_events(),
+            accepted_endpoints: Vec::new(),
+            allow_eventbridge: false,
+        }
+    }
+}
+
+impl Default for Requirements {
+    /// The built-in, CIS-aligned requirements used when no file is given.
+    fn default() -> Self {
+        Requirements {
+            version: 1,
+            scope: Scope::default(),
+            root_use_exceptions: Vec::new(),
+            retained_root_keys: Vec::new(),
+            require_hardware_mfa: true,
+            lookback_days: default_lookback(),
+            logging: Logging::default(),
+            alerting: Alerting::default(),
+        }
+    }
+}
+
+impl Requirements {
+    /// Whether `account_id` is in scope.
+    pub fn in_scope(&self, account_id: &str) -> bool {
+        let listed = |l: &[AccountId]| l.iter().any(|a| a.as_str() == account_id);
+        (self.scope.include_accounts.is_empty() || listed(&self.scope.include_accounts))
+            && !listed(&self.scope.exclude_accounts)
+    }
+
+    /// Checks that cannot be expressed by the types alone.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.version != 1 {
+            return Err(format!("`version`: expected 1, found {}", self.version));
+        }
+        if !(1..=400).contains(&self.lookback_days) {
+            return Err(format!(
+                "`lookback_days`: expected 1 to 400, found {}",
+                self.lookback_days
+            ));
+        }
+        for (i, k) in self.retained_root_keys.iter().enumerate() {
+            if k.key_last4.len() != 4
+                || !k
+                    .key_last4
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            {
+                return Err(format!(
+                    "`retained_root_keys[{i}].key_last4`: expected the last 4 characters of an access key id (A-Z, 0-9), found {:?}",
+                    k.key_last4
+                ));
+            }
+            if let Some(s) = k.slot {
+                if !(1..=2).contains(&s) {
+                    return Err(format!("`retained_root_keys[{i}].slot`: expected 1 or 2, found {s}"));
+                }
+            }
+        }
+        for (i, e) in self.root_use_exceptions.iter().enumerate() {
+            if let Some(s) = e.starts {
+                if s > e.expires {
+                    return Err(format!(
+                        "`root_use_exceptions[{i}]`: `starts` ({s}) is after `expires` ({})",
+                        e.expires
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,625 @@
+//! The snapshot: plain facts collected from AWS, no verdicts.
+//!
+//! This is the one contract shared by `collect` (which writes it) and `policy` (which reads it).
+//! `schemas/snapshot.schema.json` is generated from these types (`rootwarden schema snapshot`)
+//! and a test keeps the checked-in file identical to the generated one.
+//!
+//! Conventions that rules rely on:
+//! - A section that could not be collected is `null` (and the failed calls are listed in
+//!   `collection_errors`); an empty list means "collected, and there is none". Rules must never
+//!   read `null` as "none": the engine reports `insufficient_data` for rules whose `requires`
+//!   names a `null` section.
+//! - Credential-report cells keep AWS's own markers (`N/A`, `no_information`, `not_supported`)
+//!   instead of squashing them to `false`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format version this build reads and writes.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// One collection run over one or more accounts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version; this build accepts exactly [`SCHEMA_VERSION`].
+    pub schema_version: String,
+    /// When collection finished. Evaluation measures every age against this, never the clock.
+    pub collected_at: DateTime<Utc>,
+    /// What produced the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collector: Option<CollectorInfo>,
+    /// The AWS Organization the accounts belong to, when there is one and it was readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+    /// The accounts in this snapshot.
+    pub accounts: Vec<Account>,
+    /// Every API call that failed during collection. Never silently dropped.
+    #[serde(default)]
+    pub collection_errors: Vec<CollectionError>,
+}
+
+/// The tool and principal that collected a snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CollectorInfo {
+    /// Tool name, e.g. `rootwarden`.
+    pub name: String,
+    /// Tool version.
+    pub version: String,
+    /// ARN of the principal that ran the collection, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_arn: Option<String>,
+}
+
+/// Organization-level facts, read from the management account (or a delegated administrator).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// Organization id, `o-…`.
+    pub id: String,
+    /// Account id of the management account.
+    pub management_account_id: String,
+    /// `ALL` or `CONSOLIDATED_BILLING`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_set: Option<String>,
+    /// Centralized root access (`iam:ListOrganizationsFeatures`); `null` when it could not be read.
+    pub root_access: Option<OrgRootAccess>,
+}
+
+/// Centralized root access features of an organization.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OrgRootAccess {
+    /// `RootCredentialsManagement` is enabled: member accounts can have their root credentials removed.
+    pub root_credentials_management: bool,
+    /// `RootSessions` is enabled: privileged tasks run through short `sts:AssumeRoot` sessions.
+    pub root_sessions: bool,
+}
+
+/// Where an account sits in its organization.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRole {
+    /// Not part of an organization.
+    Standalone,
+    /// The organization's management account.
+    Management,
+    /// A member account of an organization.
+    Member,
+}
+
+/// Everything collected for one AWS account.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// 12-digit account id.
+    #[schemars(regex(pattern = r"^[0-9]{12}$"))]
+    pub account_id: String,
+    /// Account name or alias, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// AWS partition (`aws`, `aws-us-gov`, `aws-cn`).
+    #[serde(default = "default_partition")]
+    pub partition: String,
+    /// Standalone, management or member account.
+    pub role: AccountRole,
+    /// IAM facts about the root user.
+    pub iam: Iam,
+    /// Per-region facts, keyed by region name. Regions not enabled for the account are absent.
+    pub regions: BTreeMap<String, Region>,
+}
+
+fn default_partition() -> String {
+    "aws".to_string()
+}
+
+/// IAM facts about the root user of an account.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Iam {
+    /// The IAM credential report; `null` when it could not be generated or read.
+    pub credential_report: Option<CredentialReport>,
+    /// `iam:GetAccountSummary` flags; `null` when not readable.
+    pub account_summary: Option<AccountSummary>,
+    /// MFA devices of the root user; `null` when not readable.
+    pub root_mfa_devices: Option<Vec<MfaDevice>>,
+    /// Whether root has a console password, when known (from an `sts:AssumeRoot` session under
+    /// centralized root access); `null` when unknown. The credential report cannot tell: it says
+    /// `not_supported` for root's password.
+    #[serde(default)]
+    pub root_login_profile: Option<LoginProfileState>,
+}
+
+/// Whether the root user has a console password.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginProfileState {
+    /// Root has a password.
+    Present,
+    /// Root has no password (removed through centralized root access).
+    Absent,
+}
+
+/// A credential report and its `<root_account>` row.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialReport {
+    /// When AWS generated the report.
+    pub generated_at: DateTime<Utc>,
+    /// The `<root_account>` row; `null` when the report had none.
+    pub root: Option<RootCredentials>,
+}
+
+/// A credential-report cell: a value, or one of AWS's markers.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Reported<T> {
+    /// AWS wrote a marker instead of a value.
+    Marker(ReportMarker),
+    /// AWS wrote a value.
+    Value(T),
+}
+
+/// The markers AWS writes in credential-report cells.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum ReportMarker {
+    /// Does not apply (e.g. a key that does not exist, never used).
+    #[serde(rename = "N/A")]
+    NotApplicable,
+    /// Not used since IAM started tracking last use (October 2014).
+    #[serde(rename = "no_information")]
+    NoInformation,
+    /// Not supported for this user (root's password fields).
+    #[serde(rename = "not_supported")]
+    NotSupported,
+}
+
+/// The credential report's `<root_account>` row, cell for cell.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootCredentials {
+    /// `arn`, e.g. `arn:aws:iam::111122223333:root`.
+    pub arn: String,
+    /// `user_creation_time`.
+    pub user_creation_time: Reported<DateTime<Utc>>,
+    /// `password_enabled` (AWS writes `not_supported` for root).
+    pub password_enabled: Reported<bool>,
+    /// `password_last_used`.
+    pub password_last_used: Reported<DateTime<Utc>>,
+    /// `password_last_changed`.
+    pub password_last_changed: Reported<DateTime<Utc>>,
+    /// `mfa_active`.
+    pub mfa_active: bool,
+    /// `access_key_1_*` cells.
+    pub access_key_1: AccessKeyCells,
+    /// `access_key_2_*` cells.
+    pub access_key_2: AccessKeyCells,
+    /// `cert_1_*` cells.
+    pub cert_1: CertCells,
+    /// `cert_2_*` cells.
+    pub cert_2: CertCells,
+}
+
+/// The credential-report cells of one root access key slot.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKeyCells {
+    /// `access_key_N_active`.
+    pub active: bool,
+    /// `access_key_N_last_rotated`; `N/A` when the slot holds no key.
+    pub last_rotated: Reported<DateTime<Utc>>,
+    /// `access_key_N_last_used_date`; `N/A` when never used.
+    pub last_used_date: Reported<DateTime<Utc>>,
+    /// `access_key_N_last_used_region`.
+    pub last_used_region: Reported<String>,
+    /// `access_key_N_last_used_service`.
+    pub last_used_service: Reported<String>,
+    /// Last four characters of the key id, when a collector could list root's keys. Never more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Z0-9]{4}$"))]
+    pub key_id_last4: Option<String>,
+}
+
+/// The credential-report cells of one root signing certificate slot.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CertCells {
+    /// `cert_N_active`.
+    pub active: bool,
+    /// `cert_N_last_rotated`; `N/A` when the slot holds no certificate.
+    pub last_rotated: Reported<DateTime<Utc>>,
+}
+
+/// `iam:GetAccountSummary` flags about the root user.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSummary {
+    /// `AccountMFAEnabled`.
+    pub account_mfa_enabled: bool,
+    /// `AccountAccessKeysPresent`.
+    pub account_access_keys_present: bool,
+    /// `AccountSigningCertificatesPresent`.
+    pub account_signing_certificates_present: bool,
+}
+
+/// Kind of an MFA device.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaKind {
+    /// An authenticator app (virtual MFA device).
+    Virtual,
+    /// A hardware TOTP token or a FIDO security key.
+    Hardware,
+}
+
+/// An MFA device assigned to the root user.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MfaDevice {
+    /// Serial number or ARN of the device.
+    pub serial_number: String,
+    /// Virtual or hardware.
+    pub kind: MfaKind,
+    /// When it was enabled, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_date: Option<DateTime<Utc>>,
+}
+
+/// Facts of one region of one account. Each service section is `null` when it could not be read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// CloudTrail trails visible in this region.
+    pub cloudtrail: Option<CloudTrail>,
+    /// CloudWatch Logs log groups and metric filters.
+    pub logs: Option<Logs>,
+    /// CloudWatch metric alarms.
+    pub cloudwatch: Option<CloudWatch>,
+    /// SNS topics with their subscriptions.
+    pub sns: Option<Sns>,
+    /// EventBridge rules with their targets.
+    pub events: Option<Events>,
+}
+
+/// CloudTrail facts of a region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CloudTrail {
+    /// Trails returned by `DescribeTrails` (shadow and organization trails included).
+    pub trails: Vec<Trail>,
+}
+
+/// One CloudTrail trail as seen from a region of an account.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Trail {
+    /// Trail name.
+    pub name: String,
+    /// Trail ARN; its account is the owner (the management account for organization trails).
+    pub trail_arn: String,
+    /// Region the trail was created in.
+    pub home_region: String,
+    /// `IsMultiRegionTrail`.
+    pub is_multi_region_trail: bool,
+    /// `IsOrganizationTrail`.
+    pub is_organization_trail: bool,
+    /// `IncludeGlobalServiceEvents`.
+    pub include_global_service_events: bool,
+    /// S3 bucket the trail delivers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_name: Option<String>,
+    /// `CloudWatchLogsLogGroupArn`; `null` when the trail does not deliver to CloudWatch Logs.
+    #[serde(default)]
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    /// `CloudWatchLogsRoleArn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_logs_role_arn: Option<String>,
+    /// `LogFileValidationEnabled`.
+    #[serde(default)]
+    pub log_file_validation_enabled: bool,
+    /// `KmsKeyId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// `GetTrailStatus`; `null` when it could not be read.
+    pub status: Option<TrailStatus>,
+    /// Classic `EventSelectors`; `null` when the trail uses advanced selectors or they could not be read.
+    pub event_selectors: Option<Vec<EventSelector>>,
+    /// `AdvancedEventSelectors`; `null` when the trail uses classic selectors or they could not be read.
+    pub advanced_event_selectors: Option<Vec<AdvancedEventSelector>>,
+}
+
+/// `GetTrailStatus` facts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrailStatus {
+    /// `IsLogging`.
+    pub is_logging: bool,
+    /// `LatestDeliveryError` (S3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_delivery_error: Option<String>,
+    /// `LatestCloudWatchLogsDeliveryError`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_cloud_watch_logs_delivery_error: Option<String>,
+    /// `LatestCloudWatchLogsDeliveryTime`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_cloud_watch_logs_delivery_time: Option<DateTime<Utc>>,
+}
+
+/// `ReadWriteType` of a classic event selector.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum ReadWriteType {
+    /// Read and write events.
+    All,
+    /// Read events only.
+    ReadOnly,
+    /// Write events only.
+    WriteOnly,
+}
+
+/// A classic CloudTrail event selector.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventSelector {
+    /// `ReadWriteType`.
+    pub read_write_type: ReadWriteType,
+    /// `IncludeManagementEvents`.
+    pub include_management_events: bool,
+    /// `ExcludeManagementEventSources`, e.g. `kms.amazonaws.com`.
+    #[serde(default)]
+    pub exclude_management_event_sources: Vec<String>,
+    /// `DataResources`.
+    #[serde(default)]
+    pub data_resources: Vec<DataResource>,
+}
+
+/// A classic selector's data resource.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataResource {
+    /// `Type`, e.g. `AWS::S3::Object`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `Values`.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A CloudTrail advanced event selector.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AdvancedEventSelector {
+    /// `Name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `FieldSelectors`; all must match (AND).
+    pub field_selectors: Vec<FieldSelector>,
+}
+
+/// One condition of an advanced event selector.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSelector {
+    /// `Field`, e.g. `eventCategory`, `readOnly`, `eventSource`.
+    pub field: String,
+    /// `Equals`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Vec<String>>,
+    /// `StartsWith`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_with: Option<Vec<String>>,
+    /// `EndsWith`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_with: Option<Vec<String>>,
+    /// `NotEquals`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<Vec<String>>,
+    /// `NotStartsWith`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_starts_with: Option<Vec<String>>,
+    /// `NotEndsWith`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_ends_with: Option<Vec<String>>,
+}
+
+/// CloudWatch Logs facts of a region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Logs {
+    /// Log groups that trails deliver to (or all, depending on the collector).
+    pub log_groups: Vec<LogGroup>,
+    /// Metric filters on those log groups.
+    pub metric_filters: Vec<MetricFilter>,
+}
+
+/// A CloudWatch Logs log group.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    /// `logGroupName`.
+    pub log_group_name: String,
+    /// `arn` (AWS appends `:*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `retentionInDays`; `null` means the events never expire.
+    pub retention_in_days: Option<u32>,
+}
+
+/// A CloudWatch Logs metric filter.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricFilter {
+    /// `filterName`.
+    pub filter_name: String,
+    /// `logGroupName`.
+    pub log_group_name: String,
+    /// `filterPattern`, exactly as stored.
+    pub filter_pattern: String,
+    /// `metricTransformations`.
+    pub metric_transformations: Vec<MetricTransformation>,
+}
+
+/// Where a metric filter publishes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricTransformation {
+    /// `metricName`.
+    pub metric_name: String,
+    /// `metricNamespace`.
+    pub metric_namespace: String,
+    /// `metricValue`, e.g. `1`.
+    pub metric_value: String,
+    /// `defaultValue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<f64>,
+}
+
+/// CloudWatch facts of a region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CloudWatch {
+    /// Metric alarms (`DescribeAlarms`).
+    pub alarms: Vec<Alarm>,
+}
+
+/// A CloudWatch metric alarm.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alarm {
+    /// `AlarmName`.
+    pub alarm_name: String,
+    /// `AlarmArn`.
+    pub alarm_arn: String,
+    /// `MetricName`; `null` for metric-math alarms.
+    pub metric_name: Option<String>,
+    /// `Namespace`; `null` for metric-math alarms.
+    pub namespace: Option<String>,
+    /// `Statistic`, e.g. `Sum`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<String>,
+    /// `Period` in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<u32>,
+    /// `EvaluationPeriods`.
+    pub evaluation_periods: u32,
+    /// `DatapointsToAlarm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datapoints_to_alarm: Option<u32>,
+    /// `Threshold`.
+    pub threshold: Option<f64>,
+    /// `ComparisonOperator`, e.g. `GreaterThanOrEqualToThreshold`.
+    pub comparison_operator: String,
+    /// `TreatMissingData`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat_missing_data: Option<String>,
+    /// `ActionsEnabled`.
+    pub actions_enabled: bool,
+    /// `AlarmActions` (ARNs).
+    pub alarm_actions: Vec<String>,
+    /// `StateValue`: `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_value: Option<String>,
+}
+
+/// SNS facts of a region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sns {
+    /// Topics (at least those alarm and EventBridge actions point to).
+    pub topics: Vec<Topic>,
+}
+
+/// An SNS topic.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// `TopicArn`.
+    pub topic_arn: String,
+    /// Subscriptions (`ListSubscriptionsByTopic`); `null` when they could not be read.
+    pub subscriptions: Option<Vec<Subscription>>,
+}
+
+/// An SNS subscription.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    /// `SubscriptionArn`, or `PendingConfirmation` as AWS writes it for unconfirmed ones.
+    pub subscription_arn: String,
+    /// `Protocol`: `email`, `https`, `sqs`, `lambda`, …
+    pub protocol: String,
+    /// `Endpoint`.
+    pub endpoint: String,
+    /// Not yet confirmed: nothing is delivered to it.
+    pub pending_confirmation: bool,
+}
+
+/// EventBridge facts of a region.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Events {
+    /// Rules on the default event bus.
+    pub rules: Vec<EventRule>,
+}
+
+/// An EventBridge rule.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventRule {
+    /// `Name`.
+    pub name: String,
+    /// `Arn`.
+    pub arn: String,
+    /// `EventBusName`.
+    #[serde(default = "default_bus")]
+    pub event_bus_name: String,
+    /// `State`: `ENABLED`, `DISABLED` or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`.
+    pub state: String,
+    /// `EventPattern`, the JSON text exactly as stored; `null` for scheduled rules.
+    pub event_pattern: Option<String>,
+    /// Targets (`ListTargetsByRule`); `null` when they could not be read.
+    pub targets: Option<Vec<EventTarget>>,
+}
+
+fn default_bus() -> String {
+    "default".to_string()
+}
+
+/// An EventBridge rule target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventTarget {
+    /// `Id`.
+    pub id: String,
+    /// `Arn` of the target (an SNS topic ARN for notifications).
+    pub arn: String,
+}
+
+/// One API call that failed during collection.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionError {
+    /// Account the call was for; `null` for organization-level calls.
+    pub account_id: Option<String>,
+    /// Region of the call; `null` for global services.
+    pub region: Option<String>,
+    /// Service, e.g. `iam`, `cloudtrail`, `logs`, `cloudwatch`, `sns`, `events`, `organizations`, `sts`.
+    pub service: String,
+    /// Operation, e.g. `GetCredentialReport`.
+    pub operation: String,
+    /// AWS error code, e.g. `AccessDenied`, `ThrottlingException`.
+    pub error_code: String,
+    /// Error message (never contains credentials).
+    pub message: String,
+}
+
+impl Snapshot {
+    /// The collection errors that concern `account_id`, plus organization-level ones.
+    pub fn errors_for<'a>(&'a self, account_id: &'a str) -> impl Iterator<Item = &'a CollectionError> + 'a {
+        self.collection_errors
+            .iter()
+            .filter(move |e| e.account_id.as_deref().is_none_or(|a| a == account_id))
+    }
+}

@@ -1,1 +1,41 @@
-fn main() {}
+//! Evaluates every bundled rule over a 1,000-account snapshot with one compiled engine.
+//! Time per account = reported time / 1,000.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rootwarden::input;
+use rootwarden::policy::{loader, Policy};
+use rootwarden::requirements::Requirements;
+use rootwarden::snapshot::Snapshot;
+
+/// A snapshot of `n` accounts: a mix of the compliant-organization members, compliant
+/// standalone accounts and neglected accounts, so every rule takes its pass and fail paths.
+fn big_snapshot(n: usize) -> Snapshot {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots");
+    let org = input::load_snapshot(&root.join("compliant-org.json")).unwrap();
+    let standalone = input::load_snapshot(&root.join("compliant-standalone.json")).unwrap();
+    let neglected = input::load_snapshot(&root.join("neglected-account.json")).unwrap();
+    let templates = [&org.accounts[1], &standalone.accounts[0], &neglected.accounts[0]];
+    let mut snap = org.clone();
+    snap.accounts.truncate(1); // keep the management account that owns the organization trail
+    for i in 1..n {
+        let mut a = templates[i % templates.len()].clone();
+        a.account_id = format!("{:012}", 500_000_000_000u64 + i as u64);
+        snap.accounts.push(a);
+    }
+    snap
+}
+
+fn bench(c: &mut Criterion) {
+    let snap = big_snapshot(1000);
+    let mut policy = Policy::load(&loader::bundled(), &Requirements::default()).unwrap();
+    let mut g = c.benchmark_group("evaluate");
+    g.throughput(Throughput::Elements(snap.accounts.len() as u64));
+    g.sample_size(10);
+    g.bench_function("all_bundled_rules_1000_accounts", |b| {
+        b.iter(|| policy.evaluate(&snap).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -292,8 +292,31 @@ pub fn account_input(snapshot: &Snapshot, account: &Account) -> Json {
         "collected_at": snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "organization": snapshot.organization,
         "account": account,
+        "related_accounts": related_accounts(snapshot, account),
         "collection_errors": errors,
     })
+}
+
+/// Other accounts of the snapshot that own a trail visible in `account` (organization trails):
+/// a member's root activity is delivered to the owner's log group, filters and alarms, so the
+/// rules judging the member's monitoring chain must see the owner's facts.
+fn related_accounts<'a>(snapshot: &'a Snapshot, account: &Account) -> BTreeMap<&'a str, &'a Account> {
+    let mut owners: Vec<&str> = Vec::new();
+    for region in account.regions.values() {
+        for trail in region.cloudtrail.iter().flat_map(|c| c.trails.iter()) {
+            if let Some(owner) = trail.trail_arn.split(':').nth(4) {
+                if owner != account.account_id && !owners.contains(&owner) {
+                    owners.push(owner);
+                }
+            }
+        }
+    }
+    snapshot
+        .accounts
+        .iter()
+        .filter(|a| owners.contains(&a.account_id.as_str()))
+        .map(|a| (a.account_id.as_str(), a))
+        .collect()
 }
 
 /// The required facts that are `null` for this account.

@@ -1,0 +1,345 @@
+//! The `rootwarden` binary: exit codes, outputs and bad-input errors.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rootwarden"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_of(args: &[&str]) -> (Output, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("findings.json");
+    let spec = format!("json={}", out.display());
+    let mut a = args.to_vec();
+    a.extend(["-o", &spec]);
+    let o = run(&a);
+    let v = std::fs::read_to_string(&out)
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or_default();
+    (o, v)
+}
+
+fn statuses(v: &serde_json::Value, account: &str) -> Vec<(String, String)> {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["account_id"] == account)
+        .map(|r| {
+            (
+                r["rule_id"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn neglected_account_fails_every_root_and_monitoring_control_with_exit_1() {
+    let (o, v) = json_of(&["evaluate", "fixtures/snapshots/neglected-account.json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let s = statuses(&v, "444455556666");
+    for rule in [
+        "RW-ROOT-001",
+        "RW-ROOT-003",
+        "RW-ROOT-005",
+        "RW-MON-001",
+        "RW-MON-002",
+        "RW-MON-003",
+        "RW-MON-004",
+        "RW-MON-005",
+    ] {
+        assert!(
+            s.contains(&(rule.to_string(), "fail".to_string())),
+            "{rule} should fail: {s:?}"
+        );
+    }
+    for r in v["results"].as_array().unwrap() {
+        for key in [
+            "rule_id",
+            "title",
+            "severity",
+            "account_id",
+            "region",
+            "resource",
+            "status",
+            "message",
+            "evidence",
+        ] {
+            assert!(r.get(key).is_some(), "result without {key}: {r}");
+        }
+    }
+    assert!(v["summary"]["outcomes"]["fail"].as_u64().unwrap() >= 8);
+    assert_eq!(v["tool"]["name"], "rootwarden");
+}
+
+#[test]
+fn compliant_organization_exits_0_without_failures() {
+    let (o, v) = json_of(&["evaluate", "fixtures/snapshots/compliant-org.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(v["summary"]["outcomes"]["fail"], 0);
+    assert_eq!(v["summary"]["accounts"], 3);
+    assert!(v["results"].as_array().unwrap().iter().all(|r| r["status"] != "fail"));
+    assert_eq!(v["summary"]["compliance_score_percent"], 100.0);
+}
+
+#[test]
+fn text_is_the_default_output() {
+    let o = run(&["evaluate", "fixtures/snapshots/neglected-account.json"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Account 444455556666"), "{out}");
+    assert!(out.contains("FAIL") && out.contains("RW-ROOT-001"), "{out}");
+}
+
+#[test]
+fn fail_on_threshold_and_incomplete() {
+    // Only a medium-severity control fails: exit 0 at the default (high), 1 at medium.
+    let snap = "fixtures/snapshots/fault-log-retention-short.json";
+    assert_eq!(run(&["evaluate", snap, "-o", "json=-"]).status.code(), Some(0));
+    assert_eq!(run(&["evaluate", snap, "--fail-on", "medium"]).status.code(), Some(1));
+    assert_eq!(
+        run(&[
+            "evaluate",
+            "fixtures/snapshots/neglected-account.json",
+            "--fail-on",
+            "none"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    let incomplete = "fixtures/snapshots/insufficient-cloudwatch.json";
+    assert_eq!(run(&["evaluate", incomplete]).status.code(), Some(0));
+    assert_eq!(
+        run(&["evaluate", incomplete, "--fail-on-incomplete"]).status.code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn evaluation_is_deterministic() {
+    let (_, a) = json_of(&["evaluate", "fixtures/snapshots/neglected-account.json"]);
+    let (_, b) = json_of(&["evaluate", "fixtures/snapshots/neglected-account.json"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn several_outputs_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("nested/dir/findings.json");
+    let t = dir.path().join("report.txt");
+    let o = run(&[
+        "evaluate",
+        "fixtures/snapshots/compliant-org.json",
+        "-o",
+        &format!("json={}", j.display()),
+        "-o",
+        &format!("text={}", t.display()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&t).unwrap().contains("Account 111111111111"));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(v["summary"]["accounts"], 3);
+}
+
+/// Bad input: exit 2, one error naming the file and the place, no panic.
+fn assert_bad_input(args: &[&str], must_contain: &[&str]) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "args {args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for s in must_contain {
+        assert!(err.contains(s), "expected {s:?} in: {err}");
+    }
+}
+
+fn write_temp(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn malformed_snapshot_json() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_temp(&d, "broken.json", "{\"schema_version\": \"1.0\",\n  \"accounts\": [\n}");
+    assert_bad_input(&["evaluate", &p], &["broken.json", "line 3"]);
+}
+
+#[test]
+fn snapshot_violating_the_schema_names_the_field() {
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/snapshots/compliant-standalone.json"))
+        .unwrap()
+        .replacen("\"mfa_active\": true", "\"mfa_active\": \"yes\"", 1);
+    let p = write_temp(&d, "bad-field.json", &text);
+    assert_bad_input(
+        &["evaluate", &p],
+        &[
+            "bad-field.json",
+            "accounts[0].iam.credential_report.root.mfa_active",
+            "line",
+        ],
+    );
+}
+
+#[test]
+fn unknown_schema_version() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_temp(
+        &d,
+        "future.json",
+        "{\"schema_version\": \"9.9\", \"collected_at\": \"2026-01-01T00:00:00Z\", \"accounts\": []}",
+    );
+    assert_bad_input(&["evaluate", &p], &["future.json", "schema_version", "\"9.9\"", "1.0"]);
+}
+
+#[test]
+fn missing_snapshot_file() {
+    assert_bad_input(&["evaluate", "no/such/snapshot.json"], &["no/such/snapshot.json"]);
+}
+
+#[test]
+fn broken_rego_rule_names_file_and_line() {
+    let d = tempfile::tempdir().unwrap();
+    write_temp(&d, "broken.rego", "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: U-1\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.broken\nimport rego.v1\n\ndeny contains x if {\n  x := \n}\n");
+    let dir = d.path().display().to_string();
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir],
+        &["broken.rego", "13"],
+    );
+}
+
+#[test]
+fn rule_outside_the_namespace_or_without_metadata() {
+    let d = tempfile::tempdir().unwrap();
+    write_temp(
+        &d,
+        "stray.rego",
+        "package other\nimport rego.v1\ndeny contains 1 if false\n",
+    );
+    let dir = d.path().display().to_string();
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir],
+        &["stray.rego:1", "rootwarden.rules."],
+    );
+    let d2 = tempfile::tempdir().unwrap();
+    write_temp(
+        &d2,
+        "nometa.rego",
+        "package rootwarden.rules.nometa\nimport rego.v1\ndeny contains 1 if false\n",
+    );
+    let dir2 = d2.path().display().to_string();
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir2],
+        &["nometa.rego", "METADATA"],
+    );
+}
+
+#[test]
+fn duplicate_rule_id_is_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    write_temp(&d, "dup.rego", "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: RW-ROOT-001\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.dup\nimport rego.v1\ndeny contains 1 if false\n");
+    let dir = d.path().display().to_string();
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir],
+        &["dup.rego", "RW-ROOT-001", "already used"],
+    );
+}
+
+#[test]
+fn deny_entry_without_required_fields() {
+    let d = tempfile::tempdir().unwrap();
+    write_temp(&d, "shape.rego", "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: U-2\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.shape\nimport rego.v1\ndeny contains {\"message\": \"m\"} if true\n");
+    let dir = d.path().display().to_string();
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir],
+        &["shape.rego", "account_id"],
+    );
+}
+
+#[test]
+fn requirements_with_unknown_key_or_bad_date() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_temp(
+        &d,
+        "req.yaml",
+        "lookback_days: 30\nalerting:\n  alow_eventbridge: true\n",
+    );
+    assert_bad_input(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-org.json",
+            "--requirements",
+            &p,
+        ],
+        &["req.yaml", "line 3", "alow_eventbridge"],
+    );
+    let p = write_temp(&d, "date.yaml", "retained_root_keys:\n  - account_id: \"111111111111\"\n    key_last4: ABCD\n    justification: j\n    decommission_date: 2026-02-30\n");
+    assert_bad_input(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-org.json",
+            "--requirements",
+            &p,
+        ],
+        &["date.yaml", "decommission_date"],
+    );
+    let p = write_temp(&d, "acct.json", "{\"scope\": {\"include_accounts\": [\"12\"]}}");
+    assert_bad_input(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-org.json",
+            "--requirements",
+            &p,
+        ],
+        &["acct.json", "12-digit"],
+    );
+}
+
+#[test]
+fn unknown_flag_or_format_and_unwritable_output() {
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--frobnicate"],
+        &["--frobnicate"],
+    );
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "-o", "pdf"],
+        &["pdf"],
+    );
+    let d = tempfile::tempdir().unwrap();
+    let blocker = write_temp(&d, "file", "x");
+    let target = format!("json={blocker}/sub/out.json");
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "-o", &target],
+        &["cannot"],
+    );
+}
+
+#[test]
+fn out_of_scope_accounts_are_skipped() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_temp(&d, "scope.yaml", "scope:\n  exclude_accounts: [\"222222222222\"]\n");
+    let (o, v) = json_of(&[
+        "evaluate",
+        "fixtures/snapshots/compliant-org.json",
+        "--requirements",
+        &p,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(v["summary"]["accounts"], 2);
+    assert!(statuses(&v, "222222222222").is_empty());
+}

@@ -219,7 +219,7 @@ fn broken_rego_rule_names_file_and_line() {
     let dir = d.path().display().to_string();
     assert_bad_input(
         &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir],
-        &["broken.rego", "13"],
+        &["broken.rego:12"],
     );
 }
 

@@ -100,7 +100,7 @@ impl Policy {
                         file: f.path.clone(),
                         line,
                         origin: f.origin.clone(),
-                        metadata,
+                        metadata: *metadata,
                     },
                 });
             }
@@ -173,6 +173,7 @@ impl Policy {
                 account_id: account.account_id.clone(),
                 region: None,
                 resource: root_arn.clone(),
+                key: None,
                 status,
                 message,
                 evidence,
@@ -402,6 +403,11 @@ fn deny_finding(info: &RuleInfo, account_id: &str, entry: Json) -> Result<Findin
         Some(Json::String(s)) => Some(s),
         Some(other) => return Err(bad(format!("has `region` = {other}, expected a string"))),
     };
+    let key = match o.remove("key") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) => Some(s),
+        Some(other) => return Err(bad(format!("has `key` = {other}, expected a string"))),
+    };
     let evidence = o
         .remove("evidence")
         .ok_or_else(|| bad("has no `evidence`".to_string()))?;
@@ -412,6 +418,7 @@ fn deny_finding(info: &RuleInfo, account_id: &str, entry: Json) -> Result<Findin
         account_id: account_id.to_string(),
         region,
         resource,
+        key,
         status: Status::Fail,
         message,
         evidence,

@@ -36,7 +36,7 @@ pub enum RuleKind {
         /// Line of the `package` statement.
         line: usize,
         /// Its METADATA.
-        metadata: RuleMetadata,
+        metadata: Box<RuleMetadata>,
     },
     /// A helper library (`package rootwarden.lib.*`).
     Library,
@@ -147,6 +147,6 @@ pub fn classify(f: &RuleFile) -> Result<RuleKind, PolicyError> {
     Ok(RuleKind::Rule {
         package,
         line,
-        metadata,
+        metadata: Box::new(metadata),
     })
 }

@@ -82,6 +82,10 @@ pub struct Finding {
     pub region: Option<String>,
     /// ARN of the resource (`arn:aws:iam::ACCOUNT:root` for account-level controls).
     pub resource: String,
+    /// Distinguishes several findings of one rule on one resource (e.g. `access_key_1`), so
+    /// each keeps its own fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// The verdict.
     pub status: Status,
     /// Human-readable explanation.

@@ -1,0 +1,91 @@
+# Shared facts about the root user's credentials, read from the credential report's <root_account>
+# row. Rules using these helpers must declare `requires: [credential_report]`.
+package rootwarden.lib.root
+
+import rego.v1
+
+import data.rootwarden.lib.util
+
+# The credential report's <root_account> row.
+report_root := input.account.iam.credential_report.root
+
+# When AWS generated the credential report.
+report_generated_at := input.account.iam.credential_report.generated_at
+
+# Access key slots: slot number -> credential-report cells.
+key_slots := {1: report_root.access_key_1, 2: report_root.access_key_2}
+
+# Signing certificate slots: slot number -> credential-report cells.
+cert_slots := {1: report_root.cert_1, 2: report_root.cert_2}
+
+# A slot holds a credential when it is active or has a rotation timestamp (a deactivated one keeps
+# its timestamp; an empty slot says `N/A`).
+slot_exists(cells) if cells.active == true
+
+slot_exists(cells) if util.is_timestamp(cells.last_rotated)
+
+# Slot numbers holding an access key, active or not.
+existing_key_slots contains slot if {
+	some slot, cells in key_slots
+	slot_exists(cells)
+}
+
+# Slot numbers holding an active access key.
+active_key_slots contains slot if {
+	some slot, cells in key_slots
+	cells.active == true
+}
+
+# Slot numbers holding a signing certificate, active or not.
+existing_cert_slots contains slot if {
+	some slot, cells in cert_slots
+	slot_exists(cells)
+}
+
+# Slot numbers holding an active signing certificate.
+active_cert_slots contains slot if {
+	some slot, cells in cert_slots
+	cells.active == true
+}
+
+# The last four characters of a key slot's key id; undefined when the collector could not list keys.
+key_last4(cells) := cells.key_id_last4 if is_string(cells.key_id_last4)
+
+# How a key slot is named in messages: "access key 2" or "access key 2 (ending Q7ZD)".
+key_label(slot, cells) := sprintf("access key %d (ending %s)", [slot, key_last4(cells)]) if {
+	key_last4(cells)
+} else := sprintf("access key %d", [slot])
+
+# Evidence for one key slot: its credential-report cells and, when known, the key id's last four
+# characters (never more of the key id).
+key_evidence(slot, cells) := object.union(
+	{
+		"slot": slot,
+		"active": cells.active,
+		"last_rotated": cells.last_rotated,
+		"last_used_date": cells.last_used_date,
+		"last_used_service": cells.last_used_service,
+		"last_used_region": cells.last_used_region,
+	},
+	{k: v | some k, v in {"key_id_last4": key_last4(cells)}},
+)
+
+# True when the account's root user has no credentials at all: a member account whose root
+# credentials were removed through centralized root access (no password, no access key, no active
+# signing certificate, and password recovery blocked by RootCredentialsManagement).
+no_root_credentials if {
+	input.account.role == "member"
+	input.organization.root_access.root_credentials_management == true
+	input.account.iam.root_login_profile == "absent"
+	count(existing_key_slots) == 0
+	count(active_cert_slots) == 0
+}
+
+# Evidence for `no_root_credentials`.
+no_root_credentials_evidence := {
+	"role": input.account.role,
+	"root_credentials_management": input.organization.root_access.root_credentials_management,
+	"root_login_profile": input.account.iam.root_login_profile,
+	"existing_key_slots": sort(existing_key_slots),
+	"active_cert_slots": sort(active_cert_slots),
+}

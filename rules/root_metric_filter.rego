@@ -1,0 +1,37 @@
+# METADATA
+# title: A metric filter on the trail's log group catches root activity
+# description: >-
+#   CIS asks for a CloudWatch Logs metric filter that counts every use of the root user. It only
+#   sees events delivered to its own log group, so it must sit on the log group a qualifying trail
+#   (multi-region, logging, read and write management events) delivers to; a correct filter on
+#   any other log group never fires. The filter must match `$.userIdentity.type = "Root"`,
+#   `$.userIdentity.invokedBy NOT EXISTS` and `$.eventType != "AwsServiceEvent"`. Not applicable
+#   when the requirements accept EventBridge alerting and a complete EventBridge path exists.
+# custom:
+#   id: RW-MON-003
+#   severity: high
+#   remediation: >-
+#     On the log group the trail delivers to, run `aws logs put-metric-filter --log-group-name
+#     GROUP --filter-name RootAccountUsage --filter-pattern '{ $.userIdentity.type = "Root" &&
+#     $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }'
+#     --metric-transformations metricName=RootAccountUsageCount,metricNamespace=CISBenchmark,metricValue=1`.
+#   cis: ["4.3 (v1.4.0-v2.0.0)", "3.3 (v1.2.0)", "1.1 (v1.2.0)"]
+#   aws_security_hub: ["CloudWatch.1"]
+#   requires: [cloudtrail, logs]
+package rootwarden.rules.root_metric_filter
+
+import rego.v1
+
+import data.rootwarden.lib.monitoring
+
+deny contains f if {
+	some f in monitoring.chain_denials(3, "No root metric filter possible")
+}
+
+insufficient_data contains r if {
+	some r in monitoring.chain_insufficient(3, "a metric filter on a qualifying trail's log group catches root activity")
+}
+
+not_applicable contains r if {
+	some r in monitoring.chain_not_applicable
+}

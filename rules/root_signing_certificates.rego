@@ -1,0 +1,60 @@
+# METADATA
+# title: Root user has no active signing certificates
+# description: >-
+#   The root user must not hold an active X.509 signing certificate. Root signing certificates
+#   authenticate SOAP requests to a few legacy services with full root privileges and no MFA, are
+#   rarely watched, and are easy to forget next to access keys. The credential report shows two
+#   certificate slots; each active one is a finding. The check also compares the report with
+#   iam:GetAccountSummary, which is current, to catch a certificate uploaded after the report was
+#   generated.
+# custom:
+#   id: RW-ROOT-002
+#   severity: high
+#   remediation: >-
+#     Delete the certificate. Console: sign in as root, open Security credentials, and under X.509
+#     certificate choose Actions, Deactivate, then Delete. Member accounts with centralized root
+#     access: from the management account run `aws sts assume-root --target-principal ACCOUNT_ID
+#     --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials`, then
+#     with that session `aws iam list-signing-certificates` and
+#     `aws iam delete-signing-certificate --certificate-id CERT_ID`.
+#   requires: [credential_report]
+package rootwarden.rules.root_signing_certificates
+
+import rego.v1
+
+import data.rootwarden.lib.root
+import data.rootwarden.lib.util
+
+account_id := input.account.account_id
+
+deny contains f if {
+	some slot in root.active_cert_slots
+	cells := root.cert_slots[slot]
+	f := {
+		"account_id": account_id,
+		"resource": util.root_arn,
+		"key": sprintf("signing_certificate_%d", [slot]),
+		"message": sprintf("Root signing certificate %d is active; delete it.", [slot]),
+		"evidence": {"slot": slot, "active": true, "last_rotated": cells.last_rotated},
+	}
+}
+
+# GetAccountSummary is current; the credential report may be up to four hours old.
+deny contains f if {
+	input.account.iam.account_summary.account_signing_certificates_present == true
+	count(root.existing_cert_slots) == 0
+	f := {
+		"account_id": account_id,
+		"resource": util.root_arn,
+		"message": sprintf(
+			"The account summary reports a root signing certificate but the credential report generated at %s shows none; the credential report may be stale.",
+			[root.report_generated_at],
+		),
+		"evidence": {
+			"account_signing_certificates_present": true,
+			"credential_report_generated_at": root.report_generated_at,
+			"cert_1": root.cert_slots[1],
+			"cert_2": root.cert_slots[2],
+		},
+	}
+}

@@ -1,6 +1,8 @@
 //! Report formats. Each turns the outcome table into one format; none decides verdicts.
 
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
 use std::io::Write;
@@ -15,6 +17,10 @@ pub enum Format {
     Text,
     /// Machine-readable findings and summary.
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// JUnit XML for CI test reports.
+    Junit,
 }
 
 impl Format {
@@ -22,6 +28,8 @@ impl Format {
         match s {
             "text" => Some(Format::Text),
             "json" => Some(Format::Json),
+            "sarif" => Some(Format::Sarif),
+            "junit" => Some(Format::Junit),
             _ => None,
         }
     }
@@ -40,13 +48,13 @@ impl std::str::FromStr for OutputSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let (name, path) = match s.split_once('=') {
-            Some((n, p)) if p.is_empty() => return Err(format!("`{n}=` needs a path after '='")),
+            Some((n, "")) => return Err(format!("`{n}=` needs a path after '='")),
             Some((n, "-")) => (n, None),
             Some((n, p)) => (n, Some(PathBuf::from(p))),
             None => (s, None),
         };
-        let format =
-            Format::parse(name).ok_or_else(|| format!("unknown output format {name:?}; expected text or json"))?;
+        let format = Format::parse(name)
+            .ok_or_else(|| format!("unknown output format {name:?}; expected text, json, sarif or junit"))?;
         Ok(OutputSpec { format, path })
     }
 }
@@ -86,18 +94,27 @@ pub fn prepare_outputs(specs: &[OutputSpec]) -> Result<(), ReportError> {
     Ok(())
 }
 
+/// Options that only some formats use.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// SARIF options.
+    pub sarif: sarif::SarifOptions,
+}
+
 /// Renders `eval` in `format`.
-pub fn render(format: Format, eval: &Evaluation) -> String {
+pub fn render(format: Format, eval: &Evaluation, opts: &ReportOptions) -> String {
     match format {
         Format::Text => text::render(eval),
         Format::Json => json::render(eval),
+        Format::Sarif => sarif::render(eval, &opts.sarif),
+        Format::Junit => junit::render(eval),
     }
 }
 
 /// Writes every requested output.
-pub fn write_outputs(specs: &[OutputSpec], eval: &Evaluation) -> Result<(), ReportError> {
+pub fn write_outputs(specs: &[OutputSpec], eval: &Evaluation, opts: &ReportOptions) -> Result<(), ReportError> {
     for spec in specs {
-        let body = render(spec.format, eval);
+        let body = render(spec.format, eval, opts);
         match &spec.path {
             None => {
                 let mut out = std::io::stdout().lock();

@@ -1,0 +1,62 @@
+//! `-o junit`: one test suite per account, one test case per rule. `fail` is a failure,
+//! `not_applicable` is skipped, `insufficient_data` is an error (CI must not read it as green).
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::policy::{Evaluation, Status};
+
+/// Renders the JUnit XML report.
+pub fn render(eval: &Evaluation) -> String {
+    let mut report = Report::new("rootwarden");
+    for account in &eval.accounts {
+        let mut suite = TestSuite::new(format!("account {account}"));
+        suite.add_property(("account_id", account.as_str()));
+        suite.add_property(("collected_at", eval.collected_at.as_str()));
+        for o in eval.outcomes.iter().filter(|o| &o.account_id == account) {
+            let rule = eval.rule_of(o);
+            let messages: Vec<String> = o
+                .findings
+                .iter()
+                .map(|f| match &f.region {
+                    Some(r) => format!("[{r}] {}", f.message),
+                    None => f.message.clone(),
+                })
+                .collect();
+            let evidence = || {
+                let details: Vec<serde_json::Value> = o
+                    .findings
+                    .iter()
+                    .map(|f| serde_json::json!({"resource": f.resource, "region": f.region, "evidence": f.evidence}))
+                    .collect();
+                serde_json::to_string_pretty(&details).unwrap_or_default()
+            };
+            let status = match o.status {
+                Status::Pass => TestCaseStatus::success(),
+                Status::Fail => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(messages.join("; "))
+                        .set_type(format!("{} severity", rule.severity().as_str()))
+                        .set_description(evidence());
+                    s
+                }
+                Status::NotApplicable => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(messages.join("; "));
+                    s
+                }
+                Status::InsufficientData => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    s.set_message(messages.join("; "))
+                        .set_type("insufficient_data")
+                        .set_description(evidence());
+                    s
+                }
+            };
+            let mut case = TestCase::new(format!("{} {}", rule.id(), rule.metadata.title), status);
+            case.set_classname(format!("rootwarden.{account}"));
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().expect("JUnit XML serializes")
+}

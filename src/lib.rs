@@ -4,6 +4,7 @@
 //! model ([`snapshot`]), the requirements ([`requirements`]), the Rego policy engine
 //! ([`policy`]) and the report formats ([`report`]).
 
+pub mod collect;
 pub mod input;
 pub mod policy;
 pub mod report;

@@ -4,11 +4,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use rootwarden::collect;
 use rootwarden::input;
 use rootwarden::policy::{self, loader, Policy, RuleFile, Severity};
 use rootwarden::report::{self, OutputSpec};
 use rootwarden::requirements::Requirements;
+use rootwarden::snapshot::Snapshot;
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +29,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Collect a snapshot from AWS (no verdicts) and write it as JSON.
+    Collect(CollectCmd),
+    /// Collect, evaluate and report in one run.
+    Scan(ScanArgs),
     /// Evaluate a saved snapshot against the rules and report.
     Evaluate(EvaluateArgs),
     /// List, show or test rules.
@@ -80,15 +87,112 @@ struct RuleSelection {
 }
 
 #[derive(clap::Args)]
+struct CollectArgs {
+    /// Named AWS profile (shared config and credentials files).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Region for global services and the credential chain.
+    #[arg(long)]
+    region: Option<String>,
+    /// Endpoint URL for every AWS service (AWS-compatible endpoints, tests).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Collect every ACTIVE account of the organization (from the management account).
+    #[arg(long, conflicts_with = "accounts")]
+    org: bool,
+    /// Collect these accounts (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    accounts: Vec<String>,
+    /// Role assumed in every account other than the caller's.
+    #[arg(long, default_value = "OrganizationAccountAccessRole")]
+    role_name: String,
+    /// Regions to collect (comma-separated); default: every region enabled in each account.
+    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
+    regions: Vec<String>,
+    /// At most this many account/region tasks at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Time limit of one API call in seconds, retries included.
+    #[arg(long, default_value_t = 60)]
+    call_timeout: u64,
+    /// Print the API calls made per account to stderr.
+    #[arg(long)]
+    stats: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+impl CollectArgs {
+    fn options(&self) -> anyhow::Result<collect::CollectOptions> {
+        for id in &self.accounts {
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                anyhow::bail!("--accounts: expected 12-digit AWS account ids, found {id:?}");
+            }
+        }
+        Ok(collect::CollectOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            scope: if self.org {
+                collect::AccountScope::Organization
+            } else if self.accounts.is_empty() {
+                collect::AccountScope::Current
+            } else {
+                collect::AccountScope::List(self.accounts.clone())
+            },
+            role_name: self.role_name.clone(),
+            regions: if self.regions.is_empty() {
+                None
+            } else {
+                Some(self.regions.clone())
+            },
+            concurrency: self.concurrency,
+            call_timeout: std::time::Duration::from_secs(self.call_timeout.max(1)),
+            progress: !self.quiet,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct CollectCmd {
+    #[command(flatten)]
+    collect: CollectArgs,
+    /// Where to write the snapshot (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Exit 3 when any call failed (the snapshot is still written).
+    #[arg(long)]
+    fail_on_incomplete: bool,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    collect: CollectArgs,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Also write the collected snapshot here.
+    #[arg(long, value_name = "PATH")]
+    snapshot_out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
 struct EvaluateArgs {
     /// The snapshot file (JSON), from `rootwarden collect` or a fixture.
     snapshot: PathBuf,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
     /// The requirements document (YAML or JSON); the built-in CIS-aligned default otherwise.
     #[arg(long, value_name = "FILE")]
     requirements: Option<PathBuf>,
     #[command(flatten)]
     selection: RuleSelection,
-    /// Output FORMAT[=PATH] (repeatable): text, json. Default: text to stdout.
+    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit. Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<OutputSpec>,
     /// Exit 1 when a failing control is at or above this severity.
@@ -97,6 +201,12 @@ struct EvaluateArgs {
     /// Exit 3 when any control has insufficient data (and nothing fails at --fail-on).
     #[arg(long)]
     fail_on_incomplete: bool,
+    /// SARIF `automationDetails.id` (category), to upload several slices side by side.
+    #[arg(long, value_name = "ID")]
+    sarif_category: Option<String>,
+    /// A repository path every SARIF result points at (default: the rule's own file).
+    #[arg(long, value_name = "PATH")]
+    sarif_artifact: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -135,8 +245,16 @@ fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<Requirements> {
     })
 }
 
-fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let mut outputs = args.outputs;
+/// Everything `evaluate` and `scan` need before any work: outputs checked, requirements and
+/// rules loaded, so bad input fails before a long collection.
+struct Prepared {
+    outputs: Vec<OutputSpec>,
+    policy: Policy,
+    opts: report::ReportOptions,
+}
+
+fn prepare(args: &ReportArgs) -> anyhow::Result<Prepared> {
+    let mut outputs = args.outputs.clone();
     if outputs.is_empty() {
         outputs.push(OutputSpec {
             format: report::Format::Text,
@@ -144,18 +262,109 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         });
     }
     report::prepare_outputs(&outputs)?;
-    let snapshot = input::load_snapshot(&args.snapshot)?;
     let requirements = load_requirements(&args.requirements)?;
-    let mut policy = Policy::load(&rule_files(&args.selection)?, &requirements)?;
-    let eval = policy.evaluate(&snapshot)?;
-    report::write_outputs(&outputs, &eval)?;
+    let policy = Policy::load(&rule_files(&args.selection)?, &requirements)?;
+    let opts = report::ReportOptions {
+        sarif: report::sarif::SarifOptions {
+            category: args.sarif_category.clone(),
+            artifact: args.sarif_artifact.clone(),
+        },
+    };
+    Ok(Prepared { outputs, policy, opts })
+}
+
+fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) -> anyhow::Result<ExitCode> {
+    let eval = p.policy.evaluate(snapshot)?;
+    report::write_outputs(&p.outputs, &eval, &p.opts)?;
     if args.fail_on.severity().is_some_and(|s| eval.fails_at_or_above(s)) {
         return Ok(ExitCode::from(1));
     }
-    if args.fail_on_incomplete && eval.incomplete() {
+    if args.fail_on_incomplete && (eval.incomplete() || !snapshot.collection_errors.is_empty()) {
         return Ok(ExitCode::from(3));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let prepared = prepare(&args.report)?;
+    let snapshot = input::load_snapshot(&args.snapshot)?;
+    evaluate_and_report(prepared, &args.report, &snapshot)
+}
+
+fn run_collection(args: &CollectArgs) -> anyhow::Result<collect::Collection> {
+    let opts = args.options()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let collection = runtime.block_on(collect::collect(&opts))?;
+    if args.stats {
+        print_stats(&collection);
+    }
+    Ok(collection)
+}
+
+fn print_stats(c: &collect::Collection) {
+    eprintln!("API calls per account:");
+    for (account, ops) in &c.calls {
+        let total: u64 = ops.values().sum();
+        let detail: Vec<String> = ops.iter().map(|(op, n)| format!("{op}={n}")).collect();
+        eprintln!("  {account}: {total} calls ({})", detail.join(", "));
+    }
+    let total: u64 = c.calls.values().flat_map(|o| o.values()).sum();
+    let accounts = c.calls.len().max(1) as u64;
+    eprintln!(
+        "  total: {total} calls over {} accounts ({} per account)",
+        c.calls.len(),
+        total / accounts
+    );
+}
+
+fn write_snapshot(snapshot: &Snapshot, path: Option<&PathBuf>) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(snapshot)?;
+    text.push('\n');
+    match path {
+        Some(p) => {
+            if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("{}: cannot create directory", parent.display()))?;
+            }
+            std::fs::write(p, text).with_context(|| format!("{}: cannot write snapshot", p.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
+    if let Some(p) = &args.output {
+        report::prepare_outputs(&[OutputSpec {
+            format: report::Format::Json,
+            path: Some(p.clone()),
+        }])?;
+    }
+    let c = run_collection(&args.collect)?;
+    write_snapshot(&c.snapshot, args.output.as_ref())?;
+    let errors = c.snapshot.collection_errors.len();
+    if errors > 0 {
+        eprintln!("collection incomplete: {errors} API calls failed (listed in the snapshot's collection_errors)");
+        if args.fail_on_incomplete {
+            return Ok(ExitCode::from(3));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let prepared = prepare(&args.report)?;
+    if let Some(p) = &args.snapshot_out {
+        report::prepare_outputs(&[OutputSpec {
+            format: report::Format::Json,
+            path: Some(p.clone()),
+        }])?;
+    }
+    let c = run_collection(&args.collect)?;
+    if let Some(p) = &args.snapshot_out {
+        write_snapshot(&c.snapshot, Some(p))?;
+    }
+    evaluate_and_report(prepared, &args.report, &c.snapshot)
 }
 
 fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
@@ -220,6 +429,8 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROOTWARDEN_LOG").unwrap_or_else(|_| level.into()))
         .init();
     let result = match cli.command {
+        Command::Collect(args) => collect_cmd(args),
+        Command::Scan(args) => scan(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Rules(cmd) => rules(cmd),
         Command::Schema { which } => {

@@ -1,0 +1,212 @@
+//! SDK plumbing shared by the collectors: per-account clients, call counting and error recording.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::redact;
+use crate::snapshot::CollectionError;
+
+/// The IAM action prefix of an SDK service name (as the SDK's operation metadata spells it).
+pub fn action_prefix(service: &str) -> String {
+    match service {
+        "CloudWatch Logs" => "logs".into(),
+        "EventBridge" => "events".into(),
+        other => other.to_ascii_lowercase().replace(' ', ""),
+    }
+}
+
+/// Calls per account: account → `prefix:Operation` → count.
+pub type CallCounts = BTreeMap<String, BTreeMap<String, u64>>;
+
+/// Counts every operation the SDK clients of one account start (retries not included).
+#[derive(Debug, Clone)]
+pub struct CallCounter {
+    account: String,
+    counts: Arc<Mutex<CallCounts>>,
+}
+
+impl CallCounter {
+    /// A counter that adds to `counts` under `account`.
+    pub fn new(account: &str, counts: Arc<Mutex<CallCounts>>) -> Self {
+        CallCounter {
+            account: account.to_string(),
+            counts,
+        }
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "rootwarden::CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(m) = cfg.load::<Metadata>() {
+            let key = format!("{}:{}", action_prefix(m.service()), m.name());
+            let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+            *counts.entry(self.account.clone()).or_default().entry(key).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The failed calls of a collection run.
+#[derive(Debug, Clone, Default)]
+pub struct Errors(Arc<Mutex<Vec<CollectionError>>>);
+
+impl Errors {
+    /// Records a failed call (message redacted).
+    pub fn push(
+        &self,
+        account: Option<&str>,
+        region: Option<&str>,
+        service: &str,
+        operation: &str,
+        code: &str,
+        message: &str,
+    ) {
+        tracing::warn!(
+            account,
+            region,
+            service,
+            operation,
+            code,
+            "{}",
+            redact::access_key_ids(message)
+        );
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(CollectionError {
+            account_id: account.map(str::to_string),
+            region: region.map(str::to_string),
+            service: service.to_string(),
+            operation: operation.to_string(),
+            error_code: code.to_string(),
+            message: redact::access_key_ids(message),
+        });
+    }
+
+    /// Every recorded error, sorted for a stable snapshot.
+    pub fn take(&self) -> Vec<CollectionError> {
+        let mut v = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        v.sort_by(|a, b| {
+            (&a.account_id, &a.region, &a.service, &a.operation).cmp(&(
+                &b.account_id,
+                &b.region,
+                &b.service,
+                &b.operation,
+            ))
+        });
+        v
+    }
+}
+
+/// The error code and message of a failed SDK call.
+pub fn describe<E, R>(err: &SdkError<E, R>) -> (String, String)
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let code = match err {
+        SdkError::ServiceError(s) => s.err().code().unwrap_or("Unknown").to_string(),
+        SdkError::TimeoutError(_) => "Timeout".to_string(),
+        SdkError::DispatchFailure(_) => "DispatchFailure".to_string(),
+        SdkError::ResponseError(_) => "ResponseError".to_string(),
+        SdkError::ConstructionFailure(_) => "ConstructionFailure".to_string(),
+        _ => "Unknown".to_string(),
+    };
+    let message = match err {
+        SdkError::ServiceError(s) => s
+            .err()
+            .message()
+            .map(str::to_string)
+            .unwrap_or_else(|| s.err().to_string()),
+        other => aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
+    };
+    (code, message)
+}
+
+/// Where a call was made, for error records.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The account.
+    pub account: String,
+    /// The region (`None` for global services).
+    pub region: Option<String>,
+    /// Errors of the run.
+    pub errors: Errors,
+}
+
+impl Scope {
+    /// Records `err` from `service:operation` and returns `None`, for `?`-free chaining.
+    pub fn fail<T, E, R>(&self, service: &str, operation: &str, err: SdkError<E, R>) -> Option<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let (code, message) = describe(&err);
+        self.errors.push(
+            Some(&self.account),
+            self.region.as_deref(),
+            service,
+            operation,
+            &code,
+            &message,
+        );
+        None
+    }
+
+    /// The same account in `region`.
+    pub fn in_region(&self, region: &str) -> Scope {
+        Scope {
+            account: self.account.clone(),
+            region: Some(region.to_string()),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+/// One account's SDK configuration plus its call counter.
+#[derive(Clone)]
+pub struct AccountConfig {
+    /// Credentials, retry, timeout and endpoint settings for this account.
+    pub sdk: SdkConfig,
+    /// Counts the calls made for this account.
+    pub counter: CallCounter,
+}
+
+macro_rules! client_fn {
+    ($name:ident, $krate:ident) => {
+        /// A client of this service for `region`, counting calls.
+        pub fn $name(&self, region: &str) -> $krate::Client {
+            let conf = $krate::config::Builder::from(&self.sdk)
+                .region(aws_config::Region::new(region.to_string()))
+                .interceptor(self.counter.clone())
+                .build();
+            $krate::Client::from_conf(conf)
+        }
+    };
+}
+
+impl AccountConfig {
+    client_fn!(iam, aws_sdk_iam);
+    client_fn!(sts, aws_sdk_sts);
+    client_fn!(organizations, aws_sdk_organizations);
+    client_fn!(account, aws_sdk_account);
+    client_fn!(cloudtrail, aws_sdk_cloudtrail);
+    client_fn!(logs, aws_sdk_cloudwatchlogs);
+    client_fn!(cloudwatch, aws_sdk_cloudwatch);
+    client_fn!(sns, aws_sdk_sns);
+    client_fn!(events, aws_sdk_eventbridge);
+}

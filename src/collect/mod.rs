@@ -1,0 +1,510 @@
+//! The collect stage: talks to AWS and writes a snapshot of plain facts.
+//!
+//! Credentials come from the standard chain (env, profile, SSO, web identity, IMDS). Scope is the
+//! current account, a list of accounts, or every ACTIVE account of the organization, reached by
+//! assuming a role in each. Work fans out over accounts × regions with bounded concurrency; a
+//! failure in one account or region is recorded in `collection_errors` and never stops the rest.
+
+pub mod aws;
+pub mod credential_report;
+pub mod iam;
+pub mod redact;
+pub mod regional;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use tokio::sync::Semaphore;
+
+use self::aws::{AccountConfig, CallCounter, CallCounts, Errors, Scope};
+use crate::snapshot::{
+    Account, AccountRole, CollectorInfo, Iam, OrgRootAccess, Organization, Snapshot, SCHEMA_VERSION,
+};
+
+/// Regions enabled by default in every commercial account; used when the account's own list of
+/// enabled regions cannot be read.
+pub const DEFAULT_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-south-1",
+    "sa-east-1",
+];
+
+/// Which accounts to collect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountScope {
+    /// The account of the credentials.
+    Current,
+    /// Every ACTIVE account of the organization.
+    Organization,
+    /// These accounts.
+    List(Vec<String>),
+}
+
+/// How to collect.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// Named profile of the shared config files.
+    pub profile: Option<String>,
+    /// Region for global services and the credential chain (default: the chain's, else us-east-1).
+    pub region: Option<String>,
+    /// Endpoint for every service (tests, AWS-compatible endpoints).
+    pub endpoint_url: Option<String>,
+    /// Accounts to collect.
+    pub scope: AccountScope,
+    /// Role assumed in every account other than the current one.
+    pub role_name: String,
+    /// Regions to collect (default: every region enabled in each account).
+    pub regions: Option<Vec<String>>,
+    /// At most this many account or region tasks at once.
+    pub concurrency: usize,
+    /// Time limit of one API call, retries included.
+    pub call_timeout: Duration,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            scope: AccountScope::Current,
+            role_name: "OrganizationAccountAccessRole".into(),
+            regions: None,
+            concurrency: 16,
+            call_timeout: Duration::from_secs(60),
+            progress: true,
+        }
+    }
+}
+
+/// A finished collection: the snapshot and the API calls made per account.
+pub struct Collection {
+    /// The snapshot.
+    pub snapshot: Snapshot,
+    /// Calls per account (`service:Operation` → count).
+    pub calls: CallCounts,
+}
+
+/// Collection could not start at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// No usable credentials: even `sts:GetCallerIdentity` failed.
+    #[error("cannot identify the caller (sts:GetCallerIdentity failed: {code}: {message}); check credentials, --profile and --endpoint-url")]
+    Identity {
+        /// Error code.
+        code: String,
+        /// Error message (redacted).
+        message: String,
+    },
+    /// A flag value that cannot work.
+    #[error("{0}")]
+    Usage(String),
+}
+
+async fn base_config(opts: &CollectOptions) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(6))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(opts.call_timeout)
+                .operation_attempt_timeout(opts.call_timeout / 3)
+                .connect_timeout(Duration::from_secs(10))
+                .build(),
+        );
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &opts.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(e) = &opts.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    let conf = loader.load().await;
+    if conf.region().is_none() {
+        return conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
+    }
+    conf
+}
+
+/// Collects a snapshot.
+pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> {
+    if opts.concurrency == 0 {
+        return Err(CollectError::Usage("--concurrency must be at least 1".into()));
+    }
+    let base = base_config(opts).await;
+    let home = base
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let counts: Arc<Mutex<CallCounts>> = Arc::default();
+    let errors = Errors::default();
+
+    // Who are we? Counted under "caller" until the account is known.
+    let caller_cfg = AccountConfig {
+        sdk: base.clone(),
+        counter: CallCounter::new("caller", counts.clone()),
+    };
+    let identity = caller_cfg.sts(&home).get_caller_identity().send().await.map_err(|e| {
+        let (code, message) = aws::describe(&e);
+        CollectError::Identity {
+            code,
+            message: redact::access_key_ids(&message),
+        }
+    })?;
+    let me = identity.account().unwrap_or_default().to_string();
+    let principal = identity.arn().map(str::to_string);
+    let partition = principal
+        .as_deref()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    let my_cfg = AccountConfig {
+        sdk: base.clone(),
+        counter: CallCounter::new(&me, counts.clone()),
+    };
+
+    let org_scope = Scope {
+        account: me.clone(),
+        region: None,
+        errors: errors.clone(),
+    };
+    let (organization, org_accounts) =
+        organization(&my_cfg, &org_scope, &home, opts.scope == AccountScope::Organization).await;
+    let targets: Vec<(String, Option<String>)> = match &opts.scope {
+        AccountScope::Current => vec![(me.clone(), None)],
+        AccountScope::List(ids) => ids.iter().map(|i| (i.clone(), None)).collect(),
+        AccountScope::Organization => {
+            if org_accounts.is_empty() {
+                vec![(me.clone(), None)]
+            } else {
+                org_accounts
+            }
+        }
+    };
+
+    let bar = progress_bar(opts.progress, targets.len());
+    let limit = Arc::new(Semaphore::new(opts.concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (account_id, name) in targets {
+        let ctx = AccountTask {
+            account_id,
+            name,
+            me: me.clone(),
+            partition: partition.clone(),
+            home: home.clone(),
+            base: base.clone(),
+            counts: counts.clone(),
+            errors: errors.clone(),
+            limit: limit.clone(),
+            role_name: opts.role_name.clone(),
+            regions: opts.regions.clone(),
+            organization: organization.clone(),
+        };
+        let bar = bar.clone();
+        tasks.spawn(async move {
+            let account = ctx.run().await;
+            bar.inc(1);
+            account
+        });
+    }
+    let mut accounts = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(a) => accounts.push(a),
+            Err(e) => errors.push(None, None, "rootwarden", "collect", "TaskFailed", &e.to_string()),
+        }
+    }
+    bar.finish_and_clear();
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+
+    let mut calls = std::mem::take(&mut *counts.lock().unwrap_or_else(|p| p.into_inner()));
+    // The identity call was made with the caller's own credentials.
+    if let Some(c) = calls.remove("caller") {
+        let mine = calls.entry(me.clone()).or_default();
+        for (k, v) in c {
+            *mine.entry(k).or_default() += v;
+        }
+    }
+    let snapshot = Snapshot {
+        schema_version: SCHEMA_VERSION.to_string(),
+        collected_at: chrono::Utc::now(),
+        collector: Some(CollectorInfo {
+            name: "rootwarden".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            principal_arn: principal,
+        }),
+        organization,
+        accounts,
+        collection_errors: errors.take(),
+    };
+    Ok(Collection { snapshot, calls })
+}
+
+fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} collecting {pos}/{len} accounts [{bar:30}] {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// The organization (when readable) and, when `list` is set, its ACTIVE accounts with names.
+async fn organization(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    home: &str,
+    list: bool,
+) -> (Option<Organization>, Vec<(String, Option<String>)>) {
+    let client = cfg.organizations(home);
+    let org = match client.describe_organization().send().await {
+        Ok(o) => o.organization,
+        Err(e) => {
+            let (code, _) = aws::describe(&e);
+            if code != "AWSOrganizationsNotInUseException" {
+                scope.fail::<(), _, _>("organizations", "DescribeOrganization", e);
+            }
+            None
+        }
+    };
+    let Some(org) = org else { return (None, Vec::new()) };
+    let management = org.master_account_id().unwrap_or_default().to_string();
+    // Centralized root access is readable from the management account (or a delegated admin).
+    let root_access = if management == scope.account {
+        match cfg.iam(home).list_organizations_features().send().await {
+            Ok(f) => {
+                let on = |feat: &str| f.enabled_features().iter().any(|x| x.as_str() == feat);
+                Some(OrgRootAccess {
+                    root_credentials_management: on("RootCredentialsManagement"),
+                    root_sessions: on("RootSessions"),
+                })
+            }
+            Err(e) => scope.fail("iam", "ListOrganizationsFeatures", e),
+        }
+    } else {
+        None
+    };
+    let organization = Organization {
+        id: org.id().unwrap_or_default().to_string(),
+        management_account_id: management,
+        feature_set: org.feature_set().map(|f| f.as_str().to_string()),
+        root_access,
+    };
+    let mut accounts = Vec::new();
+    if list {
+        let mut pages = client.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(p) => accounts.extend(
+                    p.accounts()
+                        .iter()
+                        .filter(|a| a.state().is_none_or(|s| s.as_str() == "ACTIVE"))
+                        .filter(|a| a.status().is_none_or(|s| s.as_str() == "ACTIVE"))
+                        .filter_map(|a| Some((a.id()?.to_string(), a.name().map(str::to_string)))),
+                ),
+                Err(e) => {
+                    scope.fail::<(), _, _>("organizations", "ListAccounts", e);
+                    break;
+                }
+            }
+        }
+    }
+    (Some(organization), accounts)
+}
+
+struct AccountTask {
+    account_id: String,
+    name: Option<String>,
+    me: String,
+    partition: String,
+    home: String,
+    base: SdkConfig,
+    counts: Arc<Mutex<CallCounts>>,
+    errors: Errors,
+    limit: Arc<Semaphore>,
+    role_name: String,
+    regions: Option<Vec<String>>,
+    organization: Option<Organization>,
+}
+
+impl AccountTask {
+    fn role(&self) -> AccountRole {
+        match &self.organization {
+            None => AccountRole::Standalone,
+            Some(o) if o.management_account_id == self.account_id => AccountRole::Management,
+            Some(_) if self.account_id == self.me => AccountRole::Member,
+            // Accounts reached through the organization (or listed) belong to it.
+            Some(_) => AccountRole::Member,
+        }
+    }
+
+    fn empty(&self) -> Account {
+        Account {
+            account_id: self.account_id.clone(),
+            name: self.name.clone(),
+            partition: self.partition.clone(),
+            role: self.role(),
+            iam: Iam {
+                credential_report: None,
+                account_summary: None,
+                root_mfa_devices: None,
+                root_login_profile: None,
+            },
+            regions: BTreeMap::new(),
+        }
+    }
+
+    async fn credentials(&self, scope: &Scope) -> Option<AccountConfig> {
+        let counter = CallCounter::new(&self.account_id, self.counts.clone());
+        if self.account_id == self.me {
+            return Some(AccountConfig {
+                sdk: self.base.clone(),
+                counter,
+            });
+        }
+        let role_arn = format!(
+            "arn:{}:iam::{}:role/{}",
+            self.partition, self.account_id, self.role_name
+        );
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("rootwarden")
+            .configure(&self.base)
+            .build()
+            .await;
+        let sdk = self
+            .base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        let cfg = AccountConfig { sdk, counter };
+        // Prove the role works before fanning out, so an unreachable account is one clear error.
+        match cfg.sts(&self.home).get_caller_identity().send().await {
+            Ok(_) => Some(cfg),
+            Err(e) => {
+                let (code, message) = aws::describe(&e);
+                let code = if code == "Unknown" || code == "DispatchFailure" {
+                    "AssumeRoleFailed".to_string()
+                } else {
+                    code
+                };
+                self.errors
+                    .push(Some(&self.account_id), None, "sts", "AssumeRole", &code, &message);
+                let _ = scope;
+                None
+            }
+        }
+    }
+
+    async fn regions(&self, cfg: &AccountConfig, scope: &Scope) -> Vec<String> {
+        if let Some(r) = &self.regions {
+            return r.clone();
+        }
+        let client = cfg.account(&self.home);
+        let mut out = Vec::new();
+        let mut pages = client
+            .list_regions()
+            .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::Enabled)
+            .region_opt_status_contains(aws_sdk_account::types::RegionOptStatus::EnabledByDefault)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(p) => out.extend(p.regions().iter().filter_map(|r| r.region_name().map(str::to_string))),
+                Err(e) => {
+                    scope.fail::<(), _, _>("account", "ListRegions", e);
+                    return DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect();
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    async fn run(self) -> Account {
+        let scope = Scope {
+            account: self.account_id.clone(),
+            region: None,
+            errors: self.errors.clone(),
+        };
+        let mut account = self.empty();
+        let cfg = {
+            let _permit = self.limit.acquire().await;
+            match self.credentials(&scope).await {
+                Some(c) => c,
+                None => return account,
+            }
+        };
+        let regions = self.regions(&cfg, &scope).await;
+        let iam_task = {
+            let (cfg, scope, home, limit) = (cfg.clone(), scope.clone(), self.home.clone(), self.limit.clone());
+            tokio::spawn(async move {
+                let _permit = limit.acquire().await;
+                iam::collect(&cfg, &scope, &home).await
+            })
+        };
+        let mut region_tasks = tokio::task::JoinSet::new();
+        for region in regions {
+            let (cfg, scope, limit) = (cfg.clone(), scope.in_region(&region), self.limit.clone());
+            region_tasks.spawn(async move {
+                let _permit = limit.acquire().await;
+                let facts = regional::collect(&cfg, &scope, &region).await;
+                (region, facts)
+            });
+        }
+        while let Some(done) = region_tasks.join_next().await {
+            match done {
+                Ok((region, facts)) => {
+                    account.regions.insert(region, facts);
+                }
+                Err(e) => self.errors.push(
+                    Some(&self.account_id),
+                    None,
+                    "rootwarden",
+                    "collect",
+                    "TaskFailed",
+                    &e.to_string(),
+                ),
+            }
+        }
+        regional::fill_shadow_trails(&mut account.regions);
+        match iam_task.await {
+            Ok(iam) => account.iam = iam,
+            Err(e) => self.errors.push(
+                Some(&self.account_id),
+                None,
+                "rootwarden",
+                "collect",
+                "TaskFailed",
+                &e.to_string(),
+            ),
+        }
+        account
+    }
+}

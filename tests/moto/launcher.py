@@ -1,0 +1,1511 @@
+#!/usr/bin/env python3
+"""moto server for rootwarden's integration tests.
+
+    python launcher.py [--port 0] [--host 127.0.0.1] [--verbose]
+
+Starts moto's ThreadedMotoServer in-process on 127.0.0.1, prints exactly one
+line ``READY http://127.0.0.1:PORT`` to stdout, then serves until stdin reaches
+EOF (when stdin is a pipe, socket or terminal) or SIGTERM/SIGINT arrives.
+
+moto's WSGI application is wrapped with a middleware that adds:
+
+* Smithy RPC v2 CBOR for CloudWatch (``POST /service/GraniteServiceVersion20100801/
+  operation/<Op>``), translated to awsJson1_0 for moto and back, shape-directed
+  by botocore's service model (timestamps become CBOR tag 1, doubles become
+  floats, blobs become byte strings).
+* A simulated root user per account (credential report row, account summary,
+  root virtual MFA device) configured through ``POST /_rootwarden/root``.
+* Fault injection (``POST /_rootwarden/deny``) in each service's own protocol.
+* A per-account call counter (``GET /_rootwarden/calls``).
+
+plus a few moto fixes/additions rootwarden depends on (see README.md):
+DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, IAM
+ListOrganizationsFeatures / Enable|DisableOrganizationsRoot*, a real
+GeneratedTime on the credential report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import calendar
+import datetime as dt
+import fnmatch
+import io
+import json
+import logging
+import os
+import re
+import signal
+import stat
+import sys
+import threading
+import urllib.parse
+import uuid
+from typing import Any
+
+import cbor2
+import botocore.session
+from werkzeug.serving import make_server
+from werkzeug.test import run_wsgi_app
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.responses import ActionResult, BaseResponse
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+UTC = dt.timezone.utc
+CSV_DATE = "%Y-%m-%dT%H:%M:%S+00:00"
+
+# --------------------------------------------------------------------------
+# botocore models (used for the CBOR <-> JSON translation)
+# --------------------------------------------------------------------------
+
+_BOTO = botocore.session.get_session()
+_MODELS: dict[str, Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def service_model(name: str) -> Any:
+    with _MODELS_LOCK:
+        if name not in _MODELS:
+            _MODELS[name] = _BOTO.get_service_model(name)
+        return _MODELS[name]
+
+
+# Smithy RPC v2 CBOR service names (the `/service/<name>/` path segment) that
+# we translate, mapped to the botocore service name and the IAM action prefix.
+CBOR_SERVICES = {
+    "GraniteServiceVersion20100801": ("cloudwatch", "cloudwatch"),
+}
+
+# SigV4 signing name -> IAM action prefix (only where they differ).
+SIGNING_TO_PREFIX = {"monitoring": "cloudwatch"}
+
+# Query-protocol error XML namespaces.
+QUERY_XMLNS = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+    "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+    "cloudwatch": "http://monitoring.amazonaws.com/doc/2010-08-01/",
+}
+
+
+# --------------------------------------------------------------------------
+# Shared state (roots, faults, call counter)
+# --------------------------------------------------------------------------
+
+
+class BadRequest(Exception):
+    pass
+
+
+def _norm_time(value: Any, what: str) -> str:
+    """Accept an ISO-8601 timestamp (Z or offset) and render it as AWS's CSV does."""
+    if not isinstance(value, str) or not value:
+        raise BadRequest(f"{what}: expected an ISO-8601 timestamp string, got {value!r}")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadRequest(f"{what}: {exc}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime(CSV_DATE)
+
+
+def _time_or_marker(value: Any, what: str, markers: tuple[str, ...]) -> str:
+    if value is None:
+        return "N/A"
+    if isinstance(value, str) and value in markers:
+        return value
+    return _norm_time(value, what)
+
+
+class RootSpec:
+    """The simulated root user of one account."""
+
+    DEFAULT_CREATION = "2020-01-01T00:00:00+00:00"
+
+    def __init__(self, body: dict[str, Any]):
+        account = body.get("account_id")
+        if not isinstance(account, str) or not re.fullmatch(r"\d{12}", account):
+            raise BadRequest("account_id: expected a 12-digit string")
+        self.account_id = account
+        self.mfa = body.get("mfa", "none")
+        if self.mfa not in ("none", "virtual", "hardware"):
+            raise BadRequest("mfa: expected none | virtual | hardware")
+        self.user_creation_time = _norm_time(
+            body.get("user_creation_time", self.DEFAULT_CREATION), "user_creation_time"
+        )
+        self.password_last_used = _time_or_marker(
+            body.get("password_last_used", "N/A"),
+            "password_last_used",
+            ("N/A", "no_information", "not_supported"),
+        )
+        self.mfa_enable_date = _norm_time(
+            body.get("mfa_enable_date", self.user_creation_time), "mfa_enable_date"
+        )
+        keys = body.get("access_keys", [])
+        certs = body.get("certs", [])
+        if not isinstance(keys, list) or len(keys) > 2:
+            raise BadRequest("access_keys: expected a list of at most 2 entries")
+        if not isinstance(certs, list) or len(certs) > 2:
+            raise BadRequest("certs: expected a list of at most 2 entries")
+        self.access_keys = []
+        for i, key in enumerate(keys, 1):
+            if not isinstance(key, dict):
+                raise BadRequest(f"access_keys[{i}]: expected an object")
+            used = key.get("last_used_date", "N/A")
+            used = _time_or_marker(used, f"access_keys[{i}].last_used_date", ("N/A",))
+            self.access_keys.append(
+                {
+                    "active": bool(key.get("active", True)),
+                    "last_rotated": _norm_time(
+                        key.get("last_rotated", self.user_creation_time),
+                        f"access_keys[{i}].last_rotated",
+                    ),
+                    "last_used_date": used,
+                    "last_used_region": str(
+                        key.get("last_used_region", "N/A" if used == "N/A" else "us-east-1")
+                    ),
+                    "last_used_service": str(
+                        key.get("last_used_service", "N/A" if used == "N/A" else "iam")
+                    ),
+                }
+            )
+        self.certs = []
+        for i, cert in enumerate(certs, 1):
+            if not isinstance(cert, dict):
+                raise BadRequest(f"certs[{i}]: expected an object")
+            self.certs.append(
+                {
+                    "active": bool(cert.get("active", True)),
+                    "last_rotated": _norm_time(
+                        cert.get("last_rotated", self.user_creation_time),
+                        f"certs[{i}].last_rotated",
+                    ),
+                }
+            )
+        self.raw = body
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    def csv_row(self) -> str:
+        cells = [
+            "<root_account>",
+            self.arn,
+            self.user_creation_time,
+            "not_supported",  # password_enabled
+            self.password_last_used,
+            "not_supported",  # password_last_changed
+            "not_supported",  # password_next_rotation
+            "false" if self.mfa == "none" else "true",
+        ]
+        for i in range(2):
+            if i < len(self.access_keys):
+                k = self.access_keys[i]
+                cells += [
+                    "true" if k["active"] else "false",
+                    k["last_rotated"],
+                    k["last_used_date"],
+                    k["last_used_region"],
+                    k["last_used_service"],
+                ]
+            else:
+                cells += ["false", "N/A", "N/A", "N/A", "N/A"]
+        for i in range(2):
+            if i < len(self.certs):
+                c = self.certs[i]
+                cells += ["true" if c["active"] else "false", c["last_rotated"]]
+            else:
+                cells += ["false", "N/A"]
+        return ",".join(cells) + "\n"
+
+
+class FaultRule:
+    def __init__(self, rule_id: int, body: dict[str, Any]):
+        action = body.get("action")
+        if not isinstance(action, str) or ":" not in action:
+            raise BadRequest("action: expected 'service:Operation' (globs allowed)")
+        self.id = rule_id
+        self.action = action
+        self.account_id = body.get("account_id")
+        self.region = body.get("region")
+        self.role_arn = body.get("role_arn")
+        if action.lower() == "sts:assumerole" and self.role_arn is None and self.account_id is None:
+            raise BadRequest("sts:AssumeRole needs role_arn or account_id")
+        default_code = "AccessDenied" if action.lower().startswith(("sts:", "iam:")) else "AccessDeniedException"
+        self.code = body.get("code", default_code)
+        self.message = body.get("message")
+        self.status = body.get("status")
+        self.times = body.get("times")  # None = forever
+        self.hits = 0
+        self.raw = body
+
+    def matches(self, req: "AwsRequest") -> bool:
+        if self.times is not None and self.hits >= int(self.times):
+            return False
+        if not fnmatch.fnmatchcase(req.action.lower(), self.action.lower()):
+            return False
+        if self.region is not None and self.region != req.region:
+            return False
+        if self.role_arn is not None:
+            # AssumeRole into a given role: matches on the role; account_id, when
+            # given, may name either the caller or the role's account.
+            if req.params.get("RoleArn") != self.role_arn:
+                return False
+            if self.account_id is not None:
+                role_account = self.role_arn.split(":")[4] if self.role_arn.count(":") >= 5 else None
+                if self.account_id not in (req.account, role_account):
+                    return False
+            return True
+        if self.account_id is not None and self.account_id != req.account:
+            if req.action.lower() == "sts:assumerole":
+                # account_id on an AssumeRole rule without role_arn: the account
+                # whose roles cannot be assumed.
+                role_arn = req.params.get("RoleArn", "")
+                return role_arn.count(":") >= 5 and role_arn.split(":")[4] == self.account_id
+            return False
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        out = dict(self.raw)
+        out["id"] = self.id
+        out["hits"] = self.hits
+        return out
+
+
+class State:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.roots: dict[str, RootSpec] = {}
+        self.faults: list[FaultRule] = []
+        self.next_fault = 1
+        self.calls: dict[str, dict[str, int]] = {}
+        self.calls_by_region: dict[str, dict[str, dict[str, int]]] = {}
+        self.sns_pending = True
+        # account id (or "*") -> {region: RegionOptStatus} for account:ListRegions
+        self.regions: dict[str, dict[str, str]] = {}
+
+    def reset(self) -> None:
+        with self.lock:
+            self.roots.clear()
+            self.faults.clear()
+            self.regions.clear()
+            self.sns_pending = True
+
+    def root(self, account_id: str) -> RootSpec | None:
+        with self.lock:
+            return self.roots.get(account_id)
+
+    def count(self, req: "AwsRequest") -> None:
+        with self.lock:
+            per = self.calls.setdefault(req.account, {})
+            per[req.action] = per.get(req.action, 0) + 1
+            reg = self.calls_by_region.setdefault(req.account, {}).setdefault(req.region, {})
+            reg[req.action] = reg.get(req.action, 0) + 1
+
+    def fault_for(self, req: "AwsRequest") -> FaultRule | None:
+        with self.lock:
+            for rule in self.faults:
+                if rule.matches(req):
+                    rule.hits += 1
+                    return rule
+        return None
+
+
+STATE = State()
+
+
+# --------------------------------------------------------------------------
+# moto patches: IAM root user, organizations features, credential report
+# --------------------------------------------------------------------------
+
+
+class _RootMfaDevice:
+    """Looks like moto's VirtualMfaDevice to the serializer."""
+
+    def __init__(self, spec: RootSpec):
+        self.serial_number = f"arn:aws:iam::{spec.account_id}:mfa/root-account-mfa-device"
+        self.base32_string_seed = None
+        self.qr_code_png = None
+        self.enable_date = dt.datetime.fromisoformat(spec.mfa_enable_date)
+        self.user = {
+            "Path": "/",
+            "UserId": spec.account_id,
+            "Arn": spec.arn,
+            "CreateDate": dt.datetime.fromisoformat(spec.user_creation_time),
+        }
+        if spec.password_last_used not in ("N/A", "no_information", "not_supported"):
+            self.user["PasswordLastUsed"] = dt.datetime.fromisoformat(spec.password_last_used)
+        self.user_attribute = self.user
+        self.tags: list[Any] = []
+
+
+def _patch_iam() -> None:
+    from moto.iam import models as iam_models
+    from moto.iam import responses as iam_responses
+    from moto.iam.exceptions import IAMException, ValidationError
+
+    backend_cls = iam_models.IAMBackend
+    response_cls = iam_responses.IamResponse
+
+    # ---- credential report: <root_account> row first, real GeneratedTime ----
+    orig_get_report = backend_cls.get_credential_report
+
+    def get_credential_report(self: Any) -> str:
+        report = orig_get_report(self)
+        spec = STATE.root(self.account_id)
+        if spec is None:
+            return report
+        header, _, rest = report.partition("\n")
+        return header + "\n" + spec.csv_row() + rest
+
+    orig_generate = backend_cls.generate_report
+
+    def generate_report(self: Any) -> None:
+        if not getattr(self, "_rw_report_time", None):
+            self._rw_report_time = dt.datetime.now(UTC).replace(microsecond=0)
+        orig_generate(self)
+
+    def resp_get_credential_report(self: Any) -> ActionResult:
+        report = self.backend.get_credential_report()
+        when = getattr(self.backend, "_rw_report_time", None) or dt.datetime.now(UTC)
+        return ActionResult(
+            {"Content": report, "ReportFormat": "text/csv", "GeneratedTime": when}
+        )
+
+    backend_cls.get_credential_report = get_credential_report
+    backend_cls.generate_report = generate_report
+    response_cls.get_credential_report = resp_get_credential_report
+
+    # ---- account summary ----
+    summary_cls = iam_models.AccountSummary
+    orig_summary = summary_cls.summary_map.fget
+
+    def summary_map(self: Any) -> dict[str, Any]:
+        out = dict(orig_summary(self))
+        spec = STATE.root(self._iam_backend.account_id)
+        if spec is not None:
+            out["AccountMFAEnabled"] = 0 if spec.mfa == "none" else 1
+            out["AccountAccessKeysPresent"] = 1 if spec.access_keys else 0
+            out["AccountSigningCertificatesPresent"] = 1 if spec.certs else 0
+            if spec.mfa == "virtual":
+                out["MFADevices"] = out.get("MFADevices", 0) + 1
+                out["MFADevicesInUse"] = out.get("MFADevicesInUse", 0) + 1
+        return out
+
+    summary_cls.summary_map = property(summary_map)
+
+    # ---- root virtual MFA device ----
+    def list_virtual_mfa_devices(
+        self: Any, assignment_status: str, marker: str | None, max_items: int
+    ) -> tuple[list[Any], str | None]:
+        devices = list(self.virtual_mfa_devices.values())
+        if assignment_status == "Assigned":
+            devices = [d for d in devices if d.enable_date]
+        elif assignment_status == "Unassigned":
+            devices = [d for d in devices if not d.enable_date]
+        devices.sort(key=lambda d: d.serial_number)
+        spec = STATE.root(self.account_id)
+        if spec is not None and spec.mfa == "virtual" and assignment_status in ("Assigned", "Any", None):
+            devices.insert(0, _RootMfaDevice(spec))
+        max_items = int(max_items)
+        start = int(marker) if marker else 0
+        if start > len(devices):
+            raise ValidationError("Invalid Marker.")
+        page = devices[start : start + max_items]
+        next_marker = str(start + max_items) if start + max_items < len(devices) else None
+        return page, next_marker
+
+    backend_cls.list_virtual_mfa_devices = list_virtual_mfa_devices
+
+    # ---- IAM <-> Organizations: centralized root access features ----
+    class _OrgError(IAMException):
+        def __init__(self, code: str, message: str):
+            self.code = code
+            super().__init__(message)
+
+    def _org_context(self: Any, mutate: bool) -> tuple[Any, Any]:
+        """Return (management account's IAM backend, organization) or raise like AWS."""
+        from moto.organizations.models import organizations_backends
+
+        account = self.current_account
+        org_backend = organizations_backends[account]["aws"]
+        if org_backend.org is not None:
+            mgmt = account
+        elif account in organizations_backends.master_accounts:
+            mgmt = organizations_backends.master_accounts[account][0]
+        else:
+            raise _OrgError(
+                "OrganizationNotFoundException",
+                "The request failed because your credentials are not part of an organization.",
+            )
+        mgmt_org = organizations_backends[mgmt]["aws"]
+        org = mgmt_org.org
+        if mgmt != account:
+            if mutate:
+                raise _OrgError(
+                    "CallerIsNotManagementAccountException",
+                    "The request failed because the caller is not the management account of the organization.",
+                )
+            delegated = any(
+                admin.account.id == account and "iam.amazonaws.com" in admin.services
+                for admin in mgmt_org.admins
+            )
+            if not delegated:
+                raise _OrgError(
+                    "AccountNotManagementOrDelegatedAdministratorException",
+                    "The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.",
+                )
+        if getattr(org, "feature_set", "ALL") != "ALL":
+            raise _OrgError(
+                "OrganizationNotInAllFeaturesModeException",
+                "The request failed because your organization does not have all features enabled.",
+            )
+        if not any(s.get("ServicePrincipal") == "iam.amazonaws.com" for s in mgmt_org.services):
+            raise _OrgError(
+                "ServiceAccessNotEnabledException",
+                "The request failed because trusted access for IAM is not enabled in AWS Organizations.",
+            )
+        mgmt_iam = iam_models.iam_backends[mgmt]["aws"]
+        if not hasattr(mgmt_iam, "_rw_org_features"):
+            mgmt_iam._rw_org_features = []
+        return mgmt_iam, org
+
+    def _features_result(mgmt_iam: Any, org: Any) -> ActionResult:
+        return ActionResult(
+            {"OrganizationId": org.id, "EnabledFeatures": list(mgmt_iam._rw_org_features)}
+        )
+
+    def list_organizations_features(self: Any) -> ActionResult:
+        mgmt_iam, org = _org_context(self, mutate=False)
+        return _features_result(mgmt_iam, org)
+
+    def _toggle(feature: str, enable: bool) -> Any:
+        def handler(self: Any) -> ActionResult:
+            mgmt_iam, org = _org_context(self, mutate=True)
+            feats = mgmt_iam._rw_org_features
+            if enable and feature not in feats:
+                feats.append(feature)
+            if not enable and feature in feats:
+                feats.remove(feature)
+            return _features_result(mgmt_iam, org)
+
+        return handler
+
+    response_cls.list_organizations_features = list_organizations_features
+    response_cls.enable_organizations_root_credentials_management = _toggle("RootCredentialsManagement", True)
+    response_cls.disable_organizations_root_credentials_management = _toggle("RootCredentialsManagement", False)
+    response_cls.enable_organizations_root_sessions = _toggle("RootSessions", True)
+    response_cls.disable_organizations_root_sessions = _toggle("RootSessions", False)
+
+    # Organizations must accept trusted access for IAM.
+    from moto.organizations.models import FakeServiceAccess
+
+    from moto.organizations.models import FakeDelegatedAdministrator
+
+    if "iam.amazonaws.com" not in FakeServiceAccess.TRUSTED_SERVICES:
+        FakeServiceAccess.TRUSTED_SERVICES.append("iam.amazonaws.com")
+    if "iam.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append("iam.amazonaws.com")
+
+
+# --------------------------------------------------------------------------
+# moto patches: CloudWatch DescribeAlarms (filters, AlarmTypes, pagination)
+# and DescribeAlarmHistory
+# --------------------------------------------------------------------------
+
+
+def _patch_cloudwatch() -> None:
+    from moto.cloudwatch import models as cw_models
+    from moto.cloudwatch import responses as cw_responses
+    from moto.cloudwatch.exceptions import InvalidParameterValue
+
+    backend_cls = cw_models.CloudWatchBackend
+    response_cls = cw_responses.CloudWatchResponse
+
+    def _history(backend: Any) -> list[dict[str, Any]]:
+        if not hasattr(backend, "_rw_history"):
+            backend._rw_history = []
+        return backend._rw_history
+
+    def _record(backend: Any, name: str, alarm_type: str, kind: str, summary: str, data: dict[str, Any]) -> None:
+        _history(backend).append(
+            {
+                "AlarmName": name,
+                "AlarmType": alarm_type,
+                "Timestamp": dt.datetime.now(UTC),
+                "HistoryItemType": kind,
+                "HistorySummary": summary,
+                "HistoryData": json.dumps(data),
+            }
+        )
+
+    orig_put = backend_cls.put_metric_alarm
+
+    def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs.get("name", args[0] if args else None)
+        existed = name in self.alarms
+        alarm = orig_put(self, *args, **kwargs)
+        alarm_type = "CompositeAlarm" if kwargs.get("rule") else "MetricAlarm"
+        verb = "updated" if existed else "created"
+        _record(self, name, alarm_type, "ConfigurationUpdate", f'Alarm "{name}" {verb}',
+                {"version": "1.0", "type": verb.capitalize()})
+        return alarm
+
+    orig_set_state = backend_cls.set_alarm_state
+
+    def set_alarm_state(self: Any, alarm_name: str, reason: str, reason_data: str, state_value: str) -> None:
+        old = self.alarms[alarm_name].state_value if alarm_name in self.alarms else None
+        orig_set_state(self, alarm_name, reason, reason_data, state_value)
+        alarm = self.alarms.get(alarm_name)
+        if alarm is not None and old != state_value:
+            _record(self, alarm_name, "CompositeAlarm" if alarm.rule else "MetricAlarm", "StateUpdate",
+                    f"Alarm updated from {old} to {state_value}",
+                    {"version": "1.0", "oldState": {"stateValue": old},
+                     "newState": {"stateValue": state_value, "stateReason": reason}})
+
+    orig_delete = backend_cls.delete_alarms
+
+    def delete_alarms(self: Any, alarm_names: list[str]) -> None:
+        present = [(n, self.alarms[n]) for n in alarm_names if n in self.alarms]
+        orig_delete(self, alarm_names)
+        for name, alarm in present:
+            _record(self, name, "CompositeAlarm" if alarm.rule else "MetricAlarm", "ConfigurationUpdate",
+                    f'Alarm "{name}" deleted', {"version": "1.0", "type": "Delete"})
+
+    backend_cls.put_metric_alarm = put_metric_alarm
+    backend_cls.set_alarm_state = set_alarm_state
+    backend_cls.delete_alarms = delete_alarms
+
+    def _page(items: list[Any], token: str | None, max_records: Any, default: int) -> tuple[list[Any], str | None]:
+        start = 0
+        if token:
+            try:
+                start = int(base64.b64decode(token).decode().split(":", 1)[1])
+            except Exception:
+                raise InvalidParameterValue("The service cannot complete the request. NextToken is invalid.") from None
+        size = int(max_records) if max_records else default
+        page = items[start : start + size]
+        nxt = None
+        if start + size < len(items):
+            nxt = base64.b64encode(f"rw:{start + size}".encode()).decode()
+        return page, nxt
+
+    def describe_alarms(self: Any) -> ActionResult:
+        alarms = list(self.cloudwatch_backend.describe_alarms())
+        action_prefix = self._get_param("ActionPrefix")
+        name_prefix = self._get_param("AlarmNamePrefix")
+        names = self._get_param("AlarmNames") or []
+        state = self._get_param("StateValue")
+        types = self._get_param("AlarmTypes") or ["MetricAlarm"]
+        if action_prefix:
+            alarms = [a for a in alarms if any(x.startswith(action_prefix) for x in (a.alarm_actions or []))]
+        if name_prefix:
+            alarms = [a for a in alarms if a.name.startswith(name_prefix)]
+        if names:
+            alarms = [a for a in alarms if a.name in names]
+        if state:
+            alarms = [a for a in alarms if a.state_value == state]
+        alarms = [
+            a for a in alarms
+            if ("CompositeAlarm" if a.rule is not None else "MetricAlarm") in types
+        ]
+        alarms.sort(key=lambda a: a.name)
+        page, nxt = _page(alarms, self._get_param("NextToken"), self._get_param("MaxRecords"), 50)
+        result: dict[str, Any] = {
+            "MetricAlarms": [a for a in page if a.rule is None],
+            "CompositeAlarms": [a for a in page if a.rule is not None],
+        }
+        if nxt:
+            result["NextToken"] = nxt
+        return ActionResult(result)
+
+    def describe_alarm_history(self: Any) -> ActionResult:
+        items = list(_history(self.cloudwatch_backend))
+        name = self._get_param("AlarmName")
+        kind = self._get_param("HistoryItemType")
+        types = self._get_param("AlarmTypes") or ["MetricAlarm"]
+        start = self._get_param("StartDate")
+        end = self._get_param("EndDate")
+        if name:
+            items = [i for i in items if i["AlarmName"] == name]
+        if kind:
+            items = [i for i in items if i["HistoryItemType"] == kind]
+        items = [i for i in items if i["AlarmType"] in types]
+
+        def _dt(v: Any) -> dt.datetime:
+            if isinstance(v, dt.datetime):
+                return v if v.tzinfo else v.replace(tzinfo=UTC)
+            if isinstance(v, (int, float)):
+                return dt.datetime.fromtimestamp(v, UTC)
+            return dt.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+
+        if start:
+            items = [i for i in items if i["Timestamp"] >= _dt(start)]
+        if end:
+            items = [i for i in items if i["Timestamp"] <= _dt(end)]
+        descending = (self._get_param("ScanBy") or "TimestampDescending") == "TimestampDescending"
+        items.sort(key=lambda i: i["Timestamp"], reverse=descending)
+        page, nxt = _page(items, self._get_param("NextToken"), self._get_param("MaxRecords"), 100)
+        result: dict[str, Any] = {"AlarmHistoryItems": page}
+        if nxt:
+            result["NextToken"] = nxt
+        return ActionResult(result)
+
+    response_cls.describe_alarms = describe_alarms
+    response_cls.describe_alarm_history = describe_alarm_history
+
+
+# --------------------------------------------------------------------------
+# moto patches: CloudTrail organization trails seen from member accounts
+# --------------------------------------------------------------------------
+
+
+def _management_account_of(account_id: str) -> str | None:
+    from moto.organizations.models import organizations_backends
+
+    entry = organizations_backends.master_accounts.get(account_id)
+    return entry[0] if entry else None
+
+
+def _patch_cloudtrail() -> None:
+    from moto.cloudtrail import models as ct_models
+    from moto.cloudtrail.exceptions import TrailNotFoundException
+
+    backend_cls = ct_models.CloudTrailBackend
+
+    def _org_trails(backend: Any) -> list[Any]:
+        mgmt = _management_account_of(backend.account_id)
+        if mgmt is None or mgmt == backend.account_id:
+            return []
+        return [
+            t
+            for region_backend in list(ct_models.cloudtrail_backends[mgmt].values())
+            for t in list(region_backend.trails.values())
+            if t.is_org_trail
+        ]
+
+    orig_describe = backend_cls.describe_trails
+
+    def describe_trails(self: Any, include_shadow_trails: bool) -> list[Any]:
+        trails = list(orig_describe(self, include_shadow_trails))
+        seen = {t.arn for t in trails}
+        for t in _org_trails(self):
+            visible = t.region_name == self.region_name or (include_shadow_trails and t.is_multi_region)
+            if visible and t.arn not in seen:
+                trails.append(t)
+                seen.add(t.arn)
+        return trails
+
+    def _org_trail_by_arn(self: Any, name: str) -> Any:
+        for t in _org_trails(self):
+            if t.arn == name and (t.region_name == self.region_name or t.is_multi_region):
+                return t
+        return None
+
+    orig_status = backend_cls.get_trail_status
+
+    def get_trail_status(self: Any, name: str) -> Any:
+        try:
+            return orig_status(self, name)
+        except TrailNotFoundException:
+            trail = _org_trail_by_arn(self, name)
+            if trail is None:
+                raise
+            return trail.status
+
+    orig_get_trail = backend_cls.get_trail
+
+    def get_trail(self: Any, name_or_arn: str) -> Any:
+        try:
+            return orig_get_trail(self, name_or_arn)
+        except TrailNotFoundException:
+            trail = _org_trail_by_arn(self, name_or_arn)
+            if trail is None:
+                raise
+            return trail
+
+    backend_cls.describe_trails = describe_trails
+    backend_cls.get_trail_status = get_trail_status
+    backend_cls.get_trail = get_trail
+
+
+# --------------------------------------------------------------------------
+# moto patches: SNS subscriptions that need confirmation stay pending
+# --------------------------------------------------------------------------
+
+NEEDS_CONFIRMATION = ("email", "email-json", "http", "https")
+
+
+def _patch_sns() -> None:
+    from moto.sns import models as sns_models
+    from moto.sns import responses as sns_responses
+
+    backend_cls = sns_models.SNSBackend
+    response_cls = sns_responses.SNSResponse
+
+    orig_subscribe = backend_cls.subscribe
+
+    def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+        existing = self._find_subscription(topic_arn, endpoint, protocol)
+        sub = orig_subscribe(self, topic_arn, endpoint, protocol)
+        if existing is None and protocol in NEEDS_CONFIRMATION and STATE.sns_pending:
+            sub._rw_pending = True
+            sub.attributes["PendingConfirmation"] = "true"
+            sub.attributes["ConfirmationWasAuthenticated"] = "false"
+        return sub
+
+    backend_cls.subscribe = subscribe
+
+    def _view(sub: Any) -> dict[str, Any]:
+        pending = getattr(sub, "_rw_pending", False)
+        return {
+            "SubscriptionArn": "PendingConfirmation" if pending else sub.arn,
+            "Owner": sub.owner,
+            "Protocol": sub.protocol,
+            "Endpoint": sub.endpoint,
+            "TopicArn": sub.topic_arn,
+        }
+
+    def _wrap_listing(orig: Any) -> Any:
+        def handler(self: Any) -> ActionResult:
+            result = orig(self).result
+            result = dict(result)
+            result["Subscriptions"] = [_view(s) for s in result.get("Subscriptions", [])]
+            return ActionResult(result)
+
+        return handler
+
+    response_cls.list_subscriptions = _wrap_listing(response_cls.list_subscriptions)
+    response_cls.list_subscriptions_by_topic = _wrap_listing(response_cls.list_subscriptions_by_topic)
+
+    orig_subscribe_resp = response_cls.subscribe
+
+    def subscribe_resp(self: Any) -> ActionResult:
+        result = orig_subscribe_resp(self)
+        sub = self.backend.subscriptions.get(result.result.get("SubscriptionArn"))
+        wants_arn = str(self._get_param("ReturnSubscriptionArn", "false")).lower() == "true"
+        if sub is not None and getattr(sub, "_rw_pending", False) and not wants_arn:
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return result
+
+    response_cls.subscribe = subscribe_resp
+
+
+def confirm_subscriptions(topic_arn: str, endpoint: str | None) -> list[str]:
+    from moto.sns.models import sns_backends
+
+    parts = topic_arn.split(":")
+    if len(parts) < 6:
+        raise BadRequest("topic_arn: expected an SNS topic ARN")
+    backend = sns_backends[parts[4]][parts[3]]
+    confirmed = []
+    for sub in list(backend.subscriptions.values()):
+        if sub.topic_arn != topic_arn or not getattr(sub, "_rw_pending", False):
+            continue
+        if endpoint is not None and sub.endpoint != endpoint:
+            continue
+        sub._rw_pending = False
+        sub.confirmed = True
+        sub.attributes["PendingConfirmation"] = "false"
+        sub.attributes["ConfirmationWasAuthenticated"] = "true"
+        confirmed.append(sub.arn)
+    return confirmed
+
+
+def install_patches() -> None:
+    _patch_iam()
+    _patch_cloudwatch()
+    _patch_cloudtrail()
+    _patch_sns()
+
+
+# --------------------------------------------------------------------------
+# account:ListRegions (moto has no implementation)
+# --------------------------------------------------------------------------
+
+ENABLED_BY_DEFAULT = (
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+    "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
+    "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+)
+
+
+def default_regions() -> dict[str, str]:
+    names = set(_BOTO.get_available_regions("ec2")) | set(ENABLED_BY_DEFAULT)
+    return {n: ("ENABLED_BY_DEFAULT" if n in ENABLED_BY_DEFAULT else "DISABLED") for n in sorted(names)}
+
+
+def list_regions(req: "AwsRequest", body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    try:
+        params = json.loads(body) if body.strip() else {}
+    except ValueError:
+        params = {}
+    account = params.get("AccountId") or req.account
+    with STATE.lock:
+        table = STATE.regions.get(account) or STATE.regions.get("*") or default_regions()
+        table = dict(table)
+    wanted = params.get("RegionOptStatusContains") or []
+    rows = [
+        {"RegionName": name, "RegionOptStatus": status}
+        for name, status in sorted(table.items())
+        if not wanted or status in wanted
+    ]
+    start = int(params.get("NextToken") or 0)
+    size = int(params.get("MaxResults") or 20)
+    page = rows[start : start + size]
+    out: dict[str, Any] = {"Regions": page}
+    if start + size < len(rows):
+        out["NextToken"] = str(start + size)
+    payload = json.dumps(out).encode()
+    return 200, [("Content-Type", "application/json"), ("x-amzn-RequestId", _request_id()),
+                 ("Content-Length", str(len(payload)))], payload
+
+
+# --------------------------------------------------------------------------
+# CBOR <-> JSON, driven by botocore shapes
+# --------------------------------------------------------------------------
+
+
+def _epoch(value: dt.datetime) -> float:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return calendar.timegm(value.utctimetuple()) + value.microsecond / 1e6
+
+
+def _to_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromtimestamp(float(value), UTC)
+        except ValueError:
+            pass
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise TypeError(f"not a timestamp: {value!r}")
+
+
+def cbor_to_json(value: Any, shape: Any) -> Any:
+    """Decoded CBOR request value -> JSON-compatible value for awsJson1_0."""
+    type_name = getattr(shape, "type_name", None)
+    if value is None:
+        return None
+    if isinstance(value, cbor2.CBORTag):
+        value = value.value if value.tag != 1 else dt.datetime.fromtimestamp(value.value, UTC)
+    if type_name == "structure" and isinstance(value, dict):
+        members = shape.members
+        return {k: cbor_to_json(v, members.get(k)) for k, v in value.items() if v is not None}
+    if type_name == "list" and isinstance(value, list):
+        return [cbor_to_json(v, shape.member) for v in value]
+    if type_name == "map" and isinstance(value, dict):
+        return {str(k): cbor_to_json(v, shape.value) for k, v in value.items()}
+    if isinstance(value, dt.datetime):
+        return _epoch(value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dict):
+        return {str(k): cbor_to_json(v, None) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cbor_to_json(v, None) for v in value]
+    if type_name in ("double", "float") and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def json_to_cbor(value: Any, shape: Any) -> Any:
+    """moto's awsJson1_0 response value -> CBOR-ready value (shape-typed)."""
+    type_name = getattr(shape, "type_name", None)
+    if value is None:
+        return None
+    if type_name == "structure" and isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            conv = json_to_cbor(v, shape.members.get(k))
+            if conv is not None:
+                out[k] = conv
+        return out
+    if type_name == "list" and isinstance(value, list):
+        return [json_to_cbor(v, shape.member) for v in value]
+    if type_name == "map" and isinstance(value, dict):
+        return {k: json_to_cbor(v, shape.value) for k, v in value.items()}
+    if type_name == "timestamp":
+        return cbor2.CBORTag(1, float(_epoch(_to_datetime(value))))
+    if type_name == "blob":
+        if isinstance(value, str):
+            return base64.b64decode(value)
+        return bytes(value)
+    if type_name in ("double", "float"):
+        return float(value)
+    if type_name in ("integer", "long", "short", "byte"):
+        return int(value)
+    if type_name == "boolean":
+        return bool(value) if not isinstance(value, str) else value.lower() == "true"
+    if type_name == "string":
+        return value if isinstance(value, str) else str(value)
+    return value
+
+
+# --------------------------------------------------------------------------
+# Request classification
+# --------------------------------------------------------------------------
+
+_CRED_RE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
+_CBOR_PATH_RE = re.compile(r"^/service/([^/]+)/operation/([^/]+)/?$")
+
+
+class AwsRequest:
+    def __init__(self) -> None:
+        self.protocol = "unknown"  # query | json | cbor | rest | unknown
+        self.service = "unknown"  # IAM action prefix
+        self.operation = "Unknown"
+        self.region = "us-east-1"
+        self.account = DEFAULT_ACCOUNT_ID
+        self.access_key = ""
+        self.params: dict[str, str] = {}
+        self.cbor_service: str | None = None  # botocore name when protocol == cbor
+        self.cbor_target_prefix: str | None = None
+        self.rest_protocol = "rest-json"  # rest-json | rest-xml, when protocol == rest
+
+    @property
+    def action(self) -> str:
+        return f"{self.service}:{self.operation}"
+
+
+def _header(environ: dict[str, Any], name: str) -> str:
+    key = name.upper().replace("-", "_")
+    if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        key = "HTTP_" + key
+    return environ.get(key, "") or ""
+
+
+def _account_for(environ: dict[str, Any], access_key: str) -> str:
+    """Same priority as moto's BaseResponse.get_current_account."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    forced = _header(environ, "x-moto-account-id")
+    if forced:
+        return forced
+    from moto.iam.models import get_account_id_from
+
+    auth = _header(environ, "Authorization")
+    match = BaseResponse.access_key_regex.search(auth) if auth else None
+    key = match.group(1) if match else access_key
+    if not key:
+        return DEFAULT_ACCOUNT_ID
+    return get_account_id_from(key)
+
+
+_REST_ROUTES: dict[str, Any] = {}
+
+
+def _rest_routes(signing: str) -> tuple[str, list[tuple[str, Any, set[str], str]]] | None:
+    """(protocol, [(method, path regex, literal query keys, operation)]) for a signing name."""
+    with _MODELS_LOCK:
+        if signing in _REST_ROUTES:
+            return _REST_ROUTES[signing]
+    try:
+        model = service_model({"events": "events"}.get(signing, signing))
+    except Exception:
+        model = None
+    routes = None
+    if model is not None and model.protocol in ("rest-json", "rest-xml"):
+        table = []
+        for name in model.operation_names:
+            http = model.operation_model(name).http
+            uri = http.get("requestUri", "/")
+            path, _, qs = uri.partition("?")
+            keys = {kv.split("=", 1)[0] for kv in qs.split("&") if kv}
+            rx = re.escape(path)
+            rx = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", rx)
+            rx = re.sub(r"\\\{[^}]+\\\}", "[^/]+", rx)
+            table.append((http.get("method", "POST"), re.compile("^" + rx + "/?$"), keys, name))
+        routes = (model.protocol, table)
+    with _MODELS_LOCK:
+        _REST_ROUTES[signing] = routes
+    return routes
+
+
+def _rest_operation(signing: str, method: str, path: str, query: str) -> tuple[str, str] | None:
+    routes = _rest_routes(signing)
+    if not routes:
+        return None
+    protocol, table = routes
+    present = {k for k, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)}
+    best = None
+    for m, rx, keys, name in table:
+        if m == method and rx.match(path) and keys <= present:
+            score = (len(keys), -rx.pattern.count("[^/]+") - rx.pattern.count(".+"))
+            if best is None or score > best[0]:
+                best = (score, name)
+    return (protocol, best[1]) if best else (protocol, "")
+
+
+def classify(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
+    auth = _header(environ, "Authorization")
+    path = environ.get("PATH_INFO", "") or "/"
+    target = _header(environ, "X-Amz-Target")
+    ctype = _header(environ, "Content-Type").lower()
+    req = AwsRequest()
+    m = _CRED_RE.search(auth)
+    signing = None
+    if m:
+        req.access_key, _, req.region, signing = m.group(1), m.group(2), m.group(3), m.group(4)
+        req.service = SIGNING_TO_PREFIX.get(signing, signing)
+    cbor_match = _CBOR_PATH_RE.match(path)
+    if cbor_match and environ.get("REQUEST_METHOD") == "POST" and (
+        "cbor" in ctype or "rpc-v2-cbor" in _header(environ, "smithy-protocol")
+    ):
+        svc = CBOR_SERVICES.get(cbor_match.group(1))
+        req.protocol = "cbor"
+        req.operation = cbor_match.group(2)
+        req.cbor_target_prefix = cbor_match.group(1)
+        if svc:
+            req.cbor_service, req.service = svc
+    elif target:
+        req.protocol = "json"
+        req.operation = target.rsplit(".", 1)[-1]
+    elif "x-www-form-urlencoded" in ctype or "Action=" in environ.get("QUERY_STRING", ""):
+        params = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        if "x-www-form-urlencoded" in ctype and body:
+            params.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        req.params = params
+        req.protocol = "query"
+        req.operation = params.get("Action", "Unknown")
+    elif m:
+        req.protocol = "rest"
+        method = environ.get("REQUEST_METHOD", "GET")
+        resolved = _rest_operation(signing or "", method, path, environ.get("QUERY_STRING", ""))
+        if resolved is not None:
+            req.rest_protocol = resolved[0]
+        req.operation = resolved[1] if resolved and resolved[1] else f"{method} {path}"
+    else:
+        return None  # not an AWS API request (e.g. /moto-api, dashboards)
+    req.account = _account_for(environ, req.access_key)
+    return req
+
+
+# --------------------------------------------------------------------------
+# Error rendering
+# --------------------------------------------------------------------------
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _default_status(code: str, protocol: str) -> int:
+    if protocol in ("query", "cbor", "rest") and code in (
+        "AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+        "InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch",
+    ):
+        return 403
+    if code in ("InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException"):
+        return 500 if code.startswith("Internal") else 503
+    return 400
+
+
+def render_error(req: AwsRequest, code: str, message: str, status: int | None, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    status = int(status) if status else _default_status(code, req.protocol)
+    rid = _request_id()
+    if req.protocol == "cbor":
+        body = cbor2.dumps({"__type": code, "message": message})
+        headers = [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("x-amzn-query-error", f"{code};Sender"),
+            ("x-amzn-RequestId", rid),
+        ]
+    elif req.protocol == "rest" and req.rest_protocol == "rest-json":
+        body = json.dumps({"message": message}).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", code),
+            ("x-amzn-RequestId", rid),
+        ]
+    elif req.protocol == "json":
+        ctype = _header(environ, "Content-Type") or "application/x-amz-json-1.1"
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers = [
+            ("Content-Type", ctype),
+            ("x-amzn-ErrorType", code),
+            ("x-amzn-RequestId", rid),
+        ]
+    else:
+        xmlns = QUERY_XMLNS.get(req.service, f"https://{req.service}.amazonaws.com/doc/")
+        msg = (message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+        kind = "Receiver" if status >= 500 else "Sender"
+        body = (
+            f'<ErrorResponse xmlns="{xmlns}"><Error><Type>{kind}</Type><Code>{code}</Code>'
+            f"<Message>{msg}</Message></Error><RequestId>{rid}</RequestId></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)]
+    headers.append(("Content-Length", str(len(body))))
+    return status, headers, body
+
+
+def _fault_message(rule: FaultRule, req: AwsRequest) -> str:
+    if rule.message:
+        return rule.message
+    code = rule.code.lower()
+    if "throttl" in code or "limit" in code:
+        return "Rate exceeded"
+    if "denied" in code or "unauthorized" in code:
+        principal = f"arn:aws:iam::{req.account}:user/rootwarden-test"
+        resource = f" on resource: {req.params['RoleArn']}" if req.params.get("RoleArn") else ""
+        return f"User: {principal} is not authorized to perform: {req.action}{resource}"
+    return f"Injected fault {rule.code} for {req.action}"
+
+
+# --------------------------------------------------------------------------
+# The middleware
+# --------------------------------------------------------------------------
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            body = stream.read(int(length))
+        except ValueError:
+            body = stream.read()
+    elif environ.get("wsgi.input_terminated"):
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return body
+
+
+def _json_response(start_response: Any, status: int, payload: Any) -> list[bytes]:
+    body = json.dumps(payload, indent=1, sort_keys=True).encode()
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "")
+    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class RootwardenMiddleware:
+    def __init__(self, app: Any, state: State = STATE):
+        self.app = app
+        self.state = state
+
+    # ---- control API ----
+    def control(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        body = _read_body(environ)
+        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+        st = self.state
+        try:
+            data = json.loads(body) if body.strip() else {}
+        except ValueError as exc:
+            return _json_response(start_response, 400, {"error": f"invalid JSON: {exc}"})
+        try:
+            if path == "/_rootwarden/root":
+                if method == "POST":
+                    if not isinstance(data, dict):
+                        raise BadRequest("expected a JSON object")
+                    spec = RootSpec(data)
+                    with st.lock:
+                        st.roots[spec.account_id] = spec
+                    return _json_response(start_response, 200, {"ok": True, "account_id": spec.account_id, "row": spec.csv_row().rstrip("\n")})
+                if method == "DELETE":
+                    account = query.get("account_id") or (data.get("account_id") if isinstance(data, dict) else None)
+                    with st.lock:
+                        removed = st.roots.pop(account, None) is not None
+                    return _json_response(start_response, 200, {"ok": True, "removed": removed})
+                if method == "GET":
+                    with st.lock:
+                        return _json_response(start_response, 200, {a: s.raw for a, s in st.roots.items()})
+            elif path == "/_rootwarden/deny":
+                if method == "POST":
+                    if not isinstance(data, dict):
+                        raise BadRequest("expected a JSON object")
+                    with st.lock:
+                        rule = FaultRule(st.next_fault, data)
+                        st.next_fault += 1
+                        st.faults.append(rule)
+                    return _json_response(start_response, 200, {"ok": True, "id": rule.id})
+                if method == "DELETE":
+                    rid = int(query.get("id", data.get("id", 0) if isinstance(data, dict) else 0))
+                    with st.lock:
+                        before = len(st.faults)
+                        st.faults = [f for f in st.faults if f.id != rid]
+                        removed = before != len(st.faults)
+                    return _json_response(start_response, 200, {"ok": True, "removed": removed})
+                if method == "GET":
+                    with st.lock:
+                        return _json_response(start_response, 200, [f.to_json() for f in st.faults])
+            elif path == "/_rootwarden/reset" and method == "POST":
+                st.reset()
+                return _json_response(start_response, 200, {"ok": True})
+            elif path == "/_rootwarden/regions":
+                if method == "POST":
+                    if not isinstance(data, dict) or not isinstance(data.get("regions"), dict):
+                        raise BadRequest('expected {"account_id": optional, "regions": {"us-east-1": "ENABLED_BY_DEFAULT", ...}}')
+                    allowed = {"ENABLED", "ENABLING", "DISABLING", "DISABLED", "ENABLED_BY_DEFAULT"}
+                    bad = {k: v for k, v in data["regions"].items() if v not in allowed}
+                    if bad:
+                        raise BadRequest(f"regions: unknown RegionOptStatus in {bad}; allowed {sorted(allowed)}")
+                    with st.lock:
+                        st.regions[data.get("account_id") or "*"] = dict(data["regions"])
+                    return _json_response(start_response, 200, {"ok": True})
+                if method == "GET":
+                    with st.lock:
+                        return _json_response(start_response, 200, dict(st.regions) or {"*": default_regions()})
+            elif path == "/_rootwarden/sns/confirm" and method == "POST":
+                if not isinstance(data, dict) or not isinstance(data.get("topic_arn"), str):
+                    raise BadRequest('expected {"topic_arn": "...", "endpoint": optional}')
+                arns = confirm_subscriptions(data["topic_arn"], data.get("endpoint"))
+                return _json_response(start_response, 200, {"ok": True, "confirmed": arns})
+            elif path == "/_rootwarden/config":
+                if method == "POST":
+                    if not isinstance(data, dict):
+                        raise BadRequest("expected a JSON object")
+                    with st.lock:
+                        if "sns_pending" in data:
+                            st.sns_pending = bool(data["sns_pending"])
+                if method in ("GET", "POST"):
+                    with st.lock:
+                        return _json_response(start_response, 200, {"sns_pending": st.sns_pending})
+            elif path == "/_rootwarden/calls" and method == "GET":
+                with st.lock:
+                    if query.get("by") == "region":
+                        return _json_response(start_response, 200, st.calls_by_region)
+                    return _json_response(start_response, 200, st.calls)
+            elif path == "/_rootwarden/calls/reset" and method == "POST":
+                with st.lock:
+                    st.calls.clear()
+                    st.calls_by_region.clear()
+                return _json_response(start_response, 200, {"ok": True})
+            elif path == "/_rootwarden/health":
+                return _json_response(start_response, 200, {"ok": True})
+            else:
+                return _json_response(start_response, 404, {"error": f"no control endpoint {method} {path}"})
+            return _json_response(start_response, 405, {"error": f"{method} not allowed on {path}"})
+        except BadRequest as exc:
+            return _json_response(start_response, 400, {"error": str(exc)})
+
+    # ---- AWS requests ----
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "") or "/"
+        if path.startswith("/_rootwarden"):
+            return self.control(environ, start_response)
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+        body = _read_body(environ)
+        req = classify(environ, body)
+        if req is None:
+            return self.app(environ, start_response)
+        self.state.count(req)
+        rule = self.state.fault_for(req)
+        if rule is not None:
+            status, headers, payload = render_error(req, rule.code, _fault_message(rule, req), rule.status, environ)
+            start_response(f"{status} {_reason(status)}", headers)
+            return [payload]
+        if req.action == "account:ListRegions":
+            status, headers, payload = list_regions(req, body)
+            start_response(f"{status} {_reason(status)}", headers)
+            return [payload]
+        if req.protocol == "cbor":
+            status, headers, payload = self.forward_cbor(environ, body, req)
+            start_response(f"{status} {_reason(status)}", headers)
+            return [payload]
+        try:
+            return self.app(environ, start_response)
+        except Exception as exc:
+            # moto raised instead of answering (e.g. NotImplementedError for an
+            # operation it lacks): answer in the service's protocol so the SDK
+            # reports a readable error instead of failing to parse an HTML page.
+            if isinstance(exc, NotImplementedError):
+                code, status_code, message = "NotImplemented", 501, f"moto: {exc}"
+            else:
+                code, status_code, message = "InternalFailure", 500, f"moto raised {type(exc).__name__}: {exc}"
+            status, headers, payload = render_error(req, code, message, status_code, environ)
+            start_response(f"{status} {_reason(status)}", headers)
+            return [payload]
+
+    def forward_cbor(self, environ: dict[str, Any], body: bytes, req: AwsRequest) -> tuple[int, list[tuple[str, str]], bytes]:
+        if req.cbor_service is None:
+            return render_error(req, "UnknownOperationException",
+                                f"rpc-v2-cbor service {req.cbor_target_prefix} is not translated by the rootwarden launcher",
+                                404, environ)
+        model = service_model(req.cbor_service)
+        try:
+            op = model.operation_model(req.operation)
+        except Exception:
+            return render_error(req, "UnknownOperationException", f"unknown operation {req.operation}", 404, environ)
+        try:
+            decoded = cbor2.loads(body) if body else {}
+        except Exception as exc:
+            return render_error(req, "SerializationException", f"invalid CBOR body: {exc}", 400, environ)
+        payload = cbor_to_json(decoded, op.input_shape) if op.input_shape is not None else {}
+        json_body = json.dumps(payload or {}).encode()
+
+        env = dict(environ)
+        env["PATH_INFO"] = "/"
+        env["RAW_URI"] = "/"
+        env["REQUEST_URI"] = "/"
+        env["QUERY_STRING"] = ""
+        env["CONTENT_TYPE"] = "application/x-amz-json-1.0"
+        env["CONTENT_LENGTH"] = str(len(json_body))
+        env["HTTP_X_AMZ_TARGET"] = f"{req.cbor_target_prefix}.{req.operation}"
+        env["HTTP_ACCEPT"] = "application/x-amz-json-1.0"
+        env.pop("HTTP_SMITHY_PROTOCOL", None)
+        env["wsgi.input"] = io.BytesIO(json_body)
+
+        try:
+            app_iter, status_line, moto_headers = run_wsgi_app(self.app, env, buffered=True)
+        except NotImplementedError as exc:
+            return render_error(req, "NotImplemented", f"moto: {exc}", 501, environ)
+        except Exception as exc:  # moto crashed: answer in CBOR rather than an HTML 500
+            return render_error(req, "InternalFailure", f"moto raised {type(exc).__name__}: {exc}", 500, environ)
+        try:
+            raw = b"".join(app_iter)
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+        status = int(status_line.split(" ", 1)[0])
+        rid = moto_headers.get("x-amzn-RequestId") or moto_headers.get("x-amz-request-id") or _request_id()
+        headers = [("smithy-protocol", "rpc-v2-cbor"), ("x-amzn-RequestId", rid)]
+        if 200 <= status < 300:
+            if op.output_shape is None:
+                out = b""
+            else:
+                try:
+                    parsed = json.loads(raw) if raw.strip() else {}
+                except ValueError:
+                    return render_error(req, "InternalFailure", f"moto returned non-JSON: {raw[:200]!r}", 500, environ)
+                out = cbor2.dumps(json_to_cbor(parsed, op.output_shape) or {})
+                headers.append(("Content-Type", "application/cbor"))
+        else:
+            code, message = "InternalFailure", raw.decode("utf-8", "replace")[:500]
+            try:
+                err = json.loads(raw)
+                code = err.get("__type") or moto_headers.get("X-Amzn-Errortype") or code
+                message = err.get("message") or err.get("Message") or ""
+            except ValueError:
+                m = re.search(r"<Code>([^<]+)</Code>", message)
+                if m:
+                    code = m.group(1)
+                    mm = re.search(r"<Message>([^<]*)</Message>", message)
+                    message = mm.group(1) if mm else ""
+                elif status == 404 or "not been implemented" in message:
+                    code = "UnknownOperationException"
+            err_body: dict[str, Any] = {"__type": code, "message": message}
+            out = cbor2.dumps(err_body)
+            headers.append(("Content-Type", "application/cbor"))
+            qerr = moto_headers.get("x-amzn-query-error")
+            short = code.split("#")[-1]
+            headers.append(("x-amzn-query-error", qerr or f"{short};Sender"))
+        headers.append(("Content-Length", str(len(out))))
+        return status, headers, out
+
+
+# --------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------
+
+
+class RootwardenMotoServer(ThreadedMotoServer):
+    plain = False  # --plain: bare moto, for measuring moto's own behaviour
+
+    def _server_entry(self) -> None:
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if not self.plain:
+            app = RootwardenMiddleware(app)
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+def _stdin_is_watchable() -> bool:
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(sys.stdin.fileno())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 = any free port")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--ignore-stdin", action="store_true", help="do not stop when stdin closes")
+    parser.add_argument("--plain", action="store_true", help="bare moto: no middleware, no patches (to measure moto gaps)")
+    args = parser.parse_args(argv)
+
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    if not args.plain:
+        install_patches()
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    # Installed before READY is printed: a parent may signal as soon as it reads it.
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+    server = RootwardenMotoServer(ip_address=args.host, port=args.port, verbose=False)
+    server.plain = args.plain
+    server.start()
+    host, port = server.get_host_and_port()
+    real_stdout = sys.stdout
+    real_stdout.write(f"READY http://{host}:{port}\n")
+    real_stdout.flush()
+    # Nothing else may reach stdout (moto prints the odd warning): a parent that
+    # stops reading the pipe must never block the server.
+    sys.stdout = sys.stderr
+
+    if not args.ignore_stdin and _stdin_is_watchable():
+        def _watch_stdin() -> None:
+            try:
+                while sys.stdin.buffer.read(4096):
+                    pass
+            except (OSError, ValueError):
+                pass
+            stop.set()
+
+        threading.Thread(target=_watch_stdin, name="stdin-watch", daemon=True).start()
+
+    while not stop.wait(0.5):
+        pass
+
+    stopper = threading.Thread(target=server.stop, daemon=True)
+    stopper.start()
+    stopper.join(5)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

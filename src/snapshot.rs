@@ -481,7 +481,7 @@ pub struct MetricTransformation {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CloudWatch {
-    /// Metric alarms (`DescribeAlarms`).
+    /// Metric alarms on the metrics of the trail log groups' filters (`DescribeAlarmsForMetric`).
     pub alarms: Vec<Alarm>,
 }
 

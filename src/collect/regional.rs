@@ -37,9 +37,14 @@ pub fn log_group_of(arn: &str) -> Option<(String, String, String)> {
 /// Collects one region of one account.
 pub async fn collect(cfg: &AccountConfig, scope: &Scope, region: &str) -> Region {
     let (cloudtrail, events) = tokio::join!(trails(cfg, scope, region), events(cfg, scope, region));
-    let cloudwatch = alarms(cfg, scope, region).await;
+    // Only the metric filters of this account's trail log groups can detect anything, and only
+    // alarms on those filters' metrics can fire: fetch exactly those, never whole inventories.
     let logs = match &cloudtrail {
         Some(ct) => logs(cfg, scope, region, ct).await,
+        None => None,
+    };
+    let cloudwatch = match &logs {
+        Some(l) => alarms(cfg, scope, region, l).await,
         None => None,
     };
     // Topics notified from this region and living in it: alarm actions and EventBridge targets.
@@ -214,28 +219,34 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
         }
     }
     let mut metric_filters = Vec::new();
-    let mut pages = client.describe_metric_filters().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(p) => p,
-            Err(e) => return scope.fail("logs", "DescribeMetricFilters", e),
-        };
-        for f in page.metric_filters() {
-            metric_filters.push(MetricFilter {
-                filter_name: f.filter_name().unwrap_or_default().to_string(),
-                log_group_name: f.log_group_name().unwrap_or_default().to_string(),
-                filter_pattern: f.filter_pattern().unwrap_or_default().to_string(),
-                metric_transformations: f
-                    .metric_transformations()
-                    .iter()
-                    .map(|m| MetricTransformation {
-                        metric_name: m.metric_name().to_string(),
-                        metric_namespace: m.metric_namespace().to_string(),
-                        metric_value: m.metric_value().to_string(),
-                        default_value: m.default_value(),
-                    })
-                    .collect(),
-            });
+    for name in &wanted {
+        let mut pages = client
+            .describe_metric_filters()
+            .log_group_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => return scope.fail("logs", "DescribeMetricFilters", e),
+            };
+            for f in page.metric_filters() {
+                metric_filters.push(MetricFilter {
+                    filter_name: f.filter_name().unwrap_or_default().to_string(),
+                    log_group_name: f.log_group_name().unwrap_or_default().to_string(),
+                    filter_pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                    metric_transformations: f
+                        .metric_transformations()
+                        .iter()
+                        .map(|m| MetricTransformation {
+                            metric_name: m.metric_name().to_string(),
+                            metric_namespace: m.metric_namespace().to_string(),
+                            metric_value: m.metric_value().to_string(),
+                            default_value: m.default_value(),
+                        })
+                        .collect(),
+                });
+            }
         }
     }
     Some(Logs {
@@ -244,14 +255,25 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
     })
 }
 
-async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str) -> Option<CloudWatch> {
+async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -> Option<CloudWatch> {
     let client = cfg.cloudwatch(region);
-    let mut pages = client.describe_alarms().into_paginator().send();
-    let mut alarms = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = match page {
+    let metrics: BTreeSet<(&str, &str)> = logs
+        .metric_filters
+        .iter()
+        .flat_map(|f| f.metric_transformations.iter())
+        .map(|m| (m.metric_name.as_str(), m.metric_namespace.as_str()))
+        .collect();
+    let mut alarms: Vec<Alarm> = Vec::new();
+    for (metric, namespace) in metrics {
+        let page = match client
+            .describe_alarms_for_metric()
+            .metric_name(metric)
+            .namespace(namespace)
+            .send()
+            .await
+        {
             Ok(p) => p,
-            Err(e) => return scope.fail("cloudwatch", "DescribeAlarms", e),
+            Err(e) => return scope.fail("cloudwatch", "DescribeAlarmsForMetric", e),
         };
         for a in page.metric_alarms() {
             alarms.push(Alarm {
@@ -275,6 +297,7 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str) -> Option<Clou
             });
         }
     }
+    alarms.sort_by(|a, b| a.alarm_arn.cmp(&b.alarm_arn));
     Some(CloudWatch { alarms })
 }
 

@@ -5,6 +5,7 @@
 //! ([`policy`]) and the report formats ([`report`]).
 
 pub mod collect;
+pub mod filter_pattern;
 pub mod input;
 pub mod policy;
 pub mod report;

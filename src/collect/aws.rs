@@ -101,6 +101,12 @@ impl Errors {
         });
     }
 
+    /// Records a collection task that panicked or was cancelled, so its account's facts stay
+    /// `null` (insufficient data) rather than vanish.
+    pub fn task_failed(&self, account: Option<&str>, err: &tokio::task::JoinError) {
+        self.push(account, None, "rootwarden", "collect", "TaskFailed", &err.to_string());
+    }
+
     /// Every recorded error, sorted for a stable snapshot.
     pub fn take(&self) -> Vec<CollectionError> {
         let mut v = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));

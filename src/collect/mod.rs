@@ -208,6 +208,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     let bar = progress_bar(opts.progress, targets.len());
     let limit = Arc::new(Semaphore::new(opts.concurrency));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut placeholders = std::collections::HashMap::new();
     for (account_id, name) in targets {
         let ctx = AccountTask {
             account_id,
@@ -224,17 +225,25 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
             organization: organization.clone(),
         };
         let bar = bar.clone();
-        tasks.spawn(async move {
+        // Kept so that an account whose task dies still appears, with nothing collected:
+        // its rules then say insufficient_data instead of the account silently vanishing.
+        let placeholder = ctx.empty();
+        let handle = tasks.spawn(async move {
             let account = ctx.run().await;
             bar.inc(1);
             account
         });
+        placeholders.insert(handle.id(), placeholder);
     }
     let mut accounts = Vec::new();
-    while let Some(done) = tasks.join_next().await {
+    while let Some(done) = tasks.join_next_with_id().await {
         match done {
-            Ok(a) => accounts.push(a),
-            Err(e) => errors.push(None, None, "rootwarden", "collect", "TaskFailed", &e.to_string()),
+            Ok((_, a)) => accounts.push(a),
+            Err(e) => {
+                let account = placeholders.remove(&e.id());
+                errors.task_failed(account.as_ref().map(|a| a.account_id.as_str()), &e);
+                accounts.extend(account);
+            }
         }
     }
     bar.finish_and_clear();
@@ -483,27 +492,13 @@ impl AccountTask {
                 Ok((region, facts)) => {
                     account.regions.insert(region, facts);
                 }
-                Err(e) => self.errors.push(
-                    Some(&self.account_id),
-                    None,
-                    "rootwarden",
-                    "collect",
-                    "TaskFailed",
-                    &e.to_string(),
-                ),
+                Err(e) => self.errors.task_failed(Some(&self.account_id), &e),
             }
         }
         regional::fill_shadow_trails(&mut account.regions);
         match iam_task.await {
             Ok(iam) => account.iam = iam,
-            Err(e) => self.errors.push(
-                Some(&self.account_id),
-                None,
-                "rootwarden",
-                "collect",
-                "TaskFailed",
-                &e.to_string(),
-            ),
+            Err(e) => self.errors.task_failed(Some(&self.account_id), &e),
         }
         account
     }

@@ -343,3 +343,51 @@ fn out_of_scope_accounts_are_skipped() {
     assert_eq!(v["summary"]["accounts"], 2);
     assert!(statuses(&v, "222222222222").is_empty());
 }
+
+#[test]
+fn runtime_error_names_the_rule_even_when_rules_are_evaluated_together() {
+    let d = tempfile::tempdir().unwrap();
+    let meta = |id: &str| {
+        format!("# METADATA\n# title: t\n# description: d\n# custom:\n#   id: {id}\n#   severity: low\n#   remediation: r\n")
+    };
+    write_temp(
+        &d,
+        "boom.rego",
+        &format!("{}package rootwarden.rules.boom\nimport rego.v1\ndeny contains x if {{\n  x := to_number(\"not a number\")\n}}\n", meta("U-BOOM")),
+    );
+    let dir = d.path().display().to_string();
+    assert_bad_input(
+        &["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir],
+        &["boom.rego", "U-BOOM"],
+    );
+}
+
+#[test]
+fn undefined_complete_verdict_rules_read_as_empty() {
+    let d = tempfile::tempdir().unwrap();
+    write_temp(
+        &d,
+        "quiet.rego",
+        "# METADATA\n# title: quiet\n# description: d\n# custom:\n#   id: U-QUIET\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.quiet\nimport rego.v1\ndeny contains 1 if false\ninsufficient_data := [\"never\"] if false\nnot_applicable := {\"message\": \"member accounts only\"} if input.account.role == \"management\"\n",
+    );
+    let dir = d.path().display().to_string();
+    let (_, report) = json_of(&["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &dir]);
+    let statuses: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["rule_id"] == "U-QUIET")
+        .map(|o| {
+            (
+                o["account_id"].as_str().unwrap().to_string(),
+                o["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(statuses.iter().any(|(_, s)| s == "not_applicable"), "{statuses:?}");
+    assert!(statuses.iter().any(|(_, s)| s == "pass"), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|(_, s)| s == "pass" || s == "not_applicable"),
+        "{statuses:?}"
+    );
+}

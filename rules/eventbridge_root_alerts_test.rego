@@ -100,14 +100,33 @@ test_fail_disabled if {
 test_fail_misses_console_sign_in if {
 	pattern := object.union(fx.root_pattern, {"detail-type": ["AWS API Call via CloudTrail"]})
 	d := only_deny(with_rules([fx.event_rule(fx.sa, pattern, "ENABLED", fx.sns_target(fx.sa))]), allowed)
-	d.evidence.missing_detail_types == ["AWS Console Sign In via CloudTrail"]
-	endswith(d.message, "its pattern does not match AWS Console Sign In via CloudTrail.")
+	d.evidence.missed_events == ["root-console-sign-in-success", "root-console-sign-in-failure"]
+	endswith(d.message, "its pattern does not match root-console-sign-in-success, root-console-sign-in-failure.")
 }
 
 test_fail_misses_api_calls if {
 	pattern := object.union(fx.root_pattern, {"detail-type": ["AWS Console Sign In via CloudTrail"]})
 	d := only_deny(with_rules([fx.event_rule(fx.sa, pattern, "ENABLED", fx.sns_target(fx.sa))]), allowed)
-	d.evidence.missing_detail_types == ["AWS API Call via CloudTrail"]
+	d.evidence.missed_events == ["root-api-call-access-key", "root-console-action", "root-assume-root-session"]
+}
+
+test_fail_lower_case_root_matches_no_root_event if {
+	pattern := json.marshal({"detail": {"userIdentity": {"type": ["root"]}}})
+	rules := [{"name": "r", "arn": rule_arn, "state": "ENABLED", "event_pattern": pattern, "targets": fx.sns_target(fx.sa)}]
+	outcome(with_rules(rules), allowed) == "fail"
+}
+
+test_fail_invalid_pattern_names_the_error if {
+	rules := [{"name": "r", "arn": rule_arn, "state": "ENABLED", "event_pattern": `{"detail": {"userIdentity": {"type": "Root"}}}`, "targets": fx.sns_target(fx.sa)}]
+	d := only_deny(with_rules(rules), allowed)
+	contains(d.message, "its event pattern is not valid (event pattern is not valid at detail.userIdentity.type")
+	contains(d.evidence.pattern_error, "inside a list")
+}
+
+test_pass_reordered_and_prefix_pattern if {
+	pattern := json.marshal({"detail": {"userIdentity": {"type": [{"prefix": "Roo"}]}}, "source": [{"prefix": "aws."}]})
+	rules := [{"name": "r", "arn": rule_arn, "state": "ENABLED", "event_pattern": pattern, "targets": fx.sns_target(fx.sa)}]
+	outcome(with_rules(rules), allowed) == "pass"
 }
 
 test_fail_no_sns_target if {

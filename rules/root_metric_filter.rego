@@ -4,8 +4,12 @@
 #   CIS asks for a CloudWatch Logs metric filter that counts every use of the root user. It only
 #   sees events delivered to its own log group, so it must sit on the log group a qualifying trail
 #   (multi-region, logging, read and write management events) delivers to; a correct filter on
-#   any other log group never fires. The filter must match `$.userIdentity.type = "Root"`,
-#   `$.userIdentity.invokedBy NOT EXISTS` and `$.eventType != "AwsServiceEvent"`. Not applicable
+#   any other log group never fires. The filter is judged by what it does, not by its text: the
+#   canonical CloudTrail events (fixtures/cloudtrail) for every required alert event (root console
+#   sign-in, root API call, root access-key use) are run through its pattern with rootwarden's
+#   CloudWatch Logs filter-pattern engine, and it must count each of them; the finding names the
+#   events it misses, or the parse error when AWS could not have accepted the pattern. A
+#   reordered or re-spaced CIS filter passes; a typo'd value or field name fails. Not applicable
 #   when the requirements accept EventBridge alerting and a complete EventBridge path exists.
 # custom:
 #   id: RW-MON-003

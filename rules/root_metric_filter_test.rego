@@ -71,7 +71,33 @@ test_fail_wrong_case if {
 	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": replace(fx.cis_pattern, `"Root"`, `"root"`)})
 	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
 	d.evidence.metric_filters_on_log_group[0].filter_name == "RootAccountUsage"
+	d.evidence.metric_filters_on_log_group[0].missed_events == [
+		"root-console-sign-in-success", "root-console-sign-in-failure", "root-api-call-access-key",
+		"root-console-action", "root-assume-root-session",
+	]
+	contains(d.message, "filter RootAccountUsage misses root-console-sign-in-success, ")
 	not d.evidence.note
+}
+
+test_pass_reordered_clauses if {
+	p := `{ $.eventType != "AwsServiceEvent" && ($.userIdentity.invokedBy NOT EXISTS) && $.userIdentity.type = "Root" }`
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": p})
+	outcome(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements) == "pass"
+}
+
+test_fail_unparsable_pattern_names_the_parse_error if {
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": `{ $.userIdentity.type = "Root" && $.eventType != }`})
+	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
+	contains(d.message, "filter RootAccountUsage does not parse (at column")
+	startswith(d.evidence.metric_filters_on_log_group[0].parse_error, "at column")
+}
+
+test_pass_when_only_console_sign_in_is_required_and_filter_catches_it if {
+	p := `{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }`
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": p})
+	req := fx.requirements_with({"alerting": {"required_events": ["console_sign_in"]}})
+	outcome(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), req) == "pass"
+	outcome(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements) == "fail"
 }
 
 test_fail_no_filter if {

@@ -4,7 +4,9 @@
 //! model ([`snapshot`]), the requirements ([`requirements`]), the Rego policy engine
 //! ([`policy`]) and the report formats ([`report`]).
 
+pub mod canonical_events;
 pub mod collect;
+pub mod event_pattern;
 pub mod filter_pattern;
 pub mod input;
 pub mod policy;

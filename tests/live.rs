@@ -177,7 +177,7 @@ fn scan(moto: &Moto, extra: &[&str]) -> Scan {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let findings: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("no findings ({e}): {stderr}")))
-            .unwrap();
+            .unwrap_or_else(|e| panic!("unreadable findings ({e}): {stderr}"));
     let table = findings["results"]
         .as_array()
         .unwrap()
@@ -212,6 +212,7 @@ fn compliant_table(org: &Org) -> Table {
         "RW-MON-004",
         "RW-MON-005",
         "RW-MON-006",
+        "RW-MON-007",
         "RW-ORG-001",
         "RW-ROOT-001",
         "RW-ROOT-002",
@@ -303,6 +304,7 @@ fn each_single_fault_changes_exactly_its_cells() {
                 (None, "RW-MON-003", "fail"),
                 (None, "RW-MON-004", "fail"),
                 (None, "RW-MON-005", "fail"),
+                (None, "RW-MON-007", "not_applicable"),
             ],
         ),
         (
@@ -311,6 +313,7 @@ fn each_single_fault_changes_exactly_its_cells() {
                 (None, "RW-MON-003", "fail"),
                 (None, "RW-MON-004", "fail"),
                 (None, "RW-MON-005", "fail"),
+                (None, "RW-MON-007", "not_applicable"),
             ],
         ),
         // An alarm without an action is not the alarm CIS asks for, and notifies nobody.
@@ -372,7 +375,7 @@ fn access_denied_on_one_service_is_insufficient_data_never_pass() {
     // is all-or-nothing, so the log group's retention (RW-MON-002) is unknown too.
     let mut want = compliant_table(&org);
     for a in org.accounts() {
-        for r in ["RW-MON-002", "RW-MON-003", "RW-MON-004", "RW-MON-005"] {
+        for r in ["RW-MON-002", "RW-MON-003", "RW-MON-004", "RW-MON-005", "RW-MON-007"] {
             want = with(want, &[(&a, r, "insufficient_data")]);
         }
     }

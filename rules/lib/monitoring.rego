@@ -78,6 +78,9 @@ is_sns_topic_arn(x) if {
 	p[2] == "sns"
 }
 
+# "Text" from "text", without a full stop.
+sentence_case(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1)])
+
 # "Text" from "text" (messages are built from lower-case clauses).
 sentence(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1), "."])
 
@@ -348,20 +351,71 @@ delivery_evidence(d) := {
 
 # --- stage 3: a metric filter on that log group that catches root activity --------------------
 
-# Optional whitespace in a filter pattern.
-_ws := `[ \t\n\r\f\v]*`
+# The alert events the requirements name (all of them when the list is empty).
+_required_alerts := {x | some x in arr(object.get(alerting, "required_events", []))}
 
-# Whether a CloudWatch Logs filter pattern catches root activity, as the CIS filter does:
-# `$.userIdentity.type = "Root"`, `$.userIdentity.invokedBy NOT EXISTS` and
-# `$.eventType != "AwsServiceEvent"`, whitespace aside, and no `||` that could widen or bypass it.
-# Structural for now: the one place to replace with a real filter-pattern engine.
+_alert_required(e) if {
+	count(_required_alerts) == 0
+	count(e.alert_for) > 0
+}
+
+_alert_required(e) if {
+	some a in e.alert_for
+	a in _required_alerts
+}
+
+# The canonical CloudTrail events (data.canonical_events) a root detection must alert on.
+must_alert := [e | some e in data.canonical_events; _alert_required(e)]
+
+# Every metric filter pattern in the input.
+_all_patterns := {f.filter_pattern |
+	some doc in _accounts
+	some region in doc.regions
+	some f in arr(region.logs.metric_filters)
+	is_string(f.filter_pattern)
+}
+
+# How each filter pattern treats the canonical events, computed once per pattern:
+# its parse error ("" when it parses), the required root events it misses, and the events it
+# counts that are not root activity (AWS-service events on root's behalf, other principals).
+filter_judgements := {p: _judge_filter(p) | some p in _all_patterns}
+
+_judge_filter(p) := {
+	"error": err,
+	"missed": [e.id | some e in must_alert; not rootwarden.filter_matches(p, e.record)],
+	"noise": [e.id | some e in data.canonical_events; _is_noise(e); rootwarden.filter_matches(p, e.record)],
+} if {
+	err := rootwarden.filter_error(p)
+	err == ""
+} else := {"error": rootwarden.filter_error(p), "missed": [e.id | some e in must_alert], "noise": []}
+
+# The judgement of any pattern: precomputed for the input's patterns, computed for others.
+judge_filter(p) := j if {
+	j := filter_judgements[p]
+} else := _judge_filter(p)
+
+_is_noise(e) if e.noise != null
+
+_is_noise(e) if not e.root
+
+# Whether a CloudWatch Logs filter pattern catches root activity: it parses, and running every
+# required canonical root event through it counts each one. Judged by what the pattern does, so
+# a reordered or re-spaced CIS filter passes and a typo'd or negated one fails.
 catches_root(pattern) if {
 	is_string(pattern)
-	regex.match(concat(_ws, [`\$\.userIdentity\.type`, `=`, `"Root"`]), pattern)
-	regex.match(concat(`[ \t\n\r\f\v]+`, [`\$\.userIdentity\.invokedBy`, "NOT", "EXISTS"]), pattern)
-	regex.match(concat(_ws, [`\$\.eventType`, `!=`, `"AwsServiceEvent"`]), pattern)
-	not contains(pattern, "||")
+	j := judge_filter(pattern)
+	j.error == ""
+	count(j.missed) == 0
 }
+
+# Why a filter is not a root detection: "does not parse (...)" or "misses EVENT, ...".
+filter_shortfall(f) := sprintf("filter %s does not parse (%s), so AWS would not count anything with it", [f.filter_name, j.error]) if {
+	j := judge_filter(f.filter_pattern)
+	j.error != ""
+} else := sprintf("filter %s misses %s", [f.filter_name, concat(", ", j.missed)]) if {
+	j := judge_filter(f.filter_pattern)
+	count(j.missed) > 0
+} else := sprintf("filter %s has no pattern", [f.filter_name])
 
 # For each ok delivery: the metric filters on its log group and those that catch root activity.
 filter_links := [l |
@@ -646,31 +700,31 @@ notification_links := [{"alarm": ga, "topic_arn": t, "verdict": topic_verdict(t)
 
 eventbridge_allowed if alerting.allow_eventbridge == true
 
-_detail_type_of := {
-	"console_sign_in": "AWS Console Sign In via CloudTrail",
-	"api_call": "AWS API Call via CloudTrail",
-	"access_key_use": "AWS API Call via CloudTrail",
-}
-
-# The EventBridge detail-types the required root events arrive as.
-required_detail_types := {_detail_type_of[e] | some e in arr(object.get(alerting, "required_events", []))}
-
-# The parsed event pattern of an EventBridge rule (undefined for scheduled rules or bad JSON).
-event_pattern(rule) := json.unmarshal(rule.event_pattern) if {
-	is_string(rule.event_pattern)
-	json.is_valid(rule.event_pattern)
-}
-
-# Structural for now: detail.userIdentity.type lists "Root".
+# Whether an EventBridge rule is about root activity: its pattern matches a canonical root event,
+# or it names root without matching one (invalid, or a typo such as "root" for "Root"): a broken
+# root rule is a finding, not an absent one.
 _concerns_root(rule) if {
-	p := event_pattern(rule)
-	"Root" in arr(p.detail.userIdentity.type)
+	is_string(rule.event_pattern)
+	_matches_a_root_event(rule.event_pattern)
 }
 
-# Required detail-types a pattern does not match (no detail-type in the pattern: all match).
-_missing_detail_types(p) := set() if {
-	not "detail-type" in object.keys(p)
-} else := {dt | some dt in required_detail_types; not dt in arr(p["detail-type"])}
+_concerns_root(rule) if {
+	is_string(rule.event_pattern)
+	not _matches_a_root_event(rule.event_pattern)
+	contains(lower(rule.event_pattern), "root")
+}
+
+_matches_a_root_event(pattern) if {
+	some e in data.canonical_events
+	e.root
+	rootwarden.event_pattern_matches(pattern, e.eventbridge)
+}
+
+# The required canonical root events an EventBridge pattern does not deliver.
+_missed_by_event_pattern(pattern) := [e.id | some e in must_alert; not rootwarden.event_pattern_matches(pattern, e.eventbridge)]
+
+# The AWS-service and non-root canonical events an EventBridge pattern delivers.
+event_pattern_noise(pattern) := [e.id | some e in data.canonical_events; _is_noise(e); rootwarden.event_pattern_matches(pattern, e.eventbridge)]
 
 _enabled_states := {"ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
 
@@ -682,8 +736,8 @@ root_event_rules := [_event_rule(r, rule) |
 ]
 
 _event_rule(region, rule) := e if {
-	p := event_pattern(rule)
-	missing := _missing_detail_types(p)
+	pattern_error := rootwarden.event_pattern_error(rule.event_pattern)
+	missing := _missed_by_event_pattern(rule.event_pattern)
 	targets := [{"topic_arn": t.arn, "verdict": topic_verdict(t.arn)} |
 		some t in arr(rule.targets)
 		is_sns_topic_arn(t.arn)
@@ -693,7 +747,12 @@ _event_rule(region, rule) := e if {
 	faults := [m |
 		some part in [
 			[x | not rule.state in _enabled_states; x := sprintf("it is %s", [rule.state])],
-			[x | count(missing) > 0; x := sprintf("its pattern does not match %s", [concat(", ", sort(missing))])],
+			[x | pattern_error != ""; x := sprintf("its event pattern is not valid (%s), so it delivers nothing", [pattern_error])],
+			[x |
+				pattern_error == ""
+				count(missing) > 0
+				x := sprintf("its pattern does not match %s", [concat(", ", missing)])
+			],
 			[x | is_array(rule.targets); count(targets) == 0; x := "it has no SNS topic target"],
 			[x |
 				count(targets) > 0
@@ -722,7 +781,9 @@ _event_rule(region, rule) := e if {
 		"arn": rule.arn,
 		"region": region,
 		"state": rule.state,
-		"missing_detail_types": sort(missing),
+		"missed_events": missing,
+		"pattern_error": _nonempty(pattern_error),
+		"event_pattern": rule.event_pattern,
 		"targets": targets,
 		"faults": faults,
 		"unknowns": unknowns,
@@ -734,7 +795,8 @@ event_rule_evidence(r) := {
 	"rule_arn": r.arn,
 	"region": r.region,
 	"state": r.state,
-	"missing_detail_types": r.missing_detail_types,
+	"missed_events": r.missed_events,
+	"pattern_error": r.pattern_error,
 	"sns_targets": [{"topic_arn": t.topic_arn, "state": t.verdict.state, "why": object.get(t.verdict, "why", null)} |
 		some t in r.targets
 	],
@@ -868,17 +930,36 @@ _no_filter_break(l) := {
 	"stage": 3,
 	"region": l.delivery.log_group.region,
 	"resource": l.delivery.log_group.arn,
-	"text": sprintf("no root metric filter on %s (fed by %s)", [log_group_label(l.delivery.log_group), trail_label(l.delivery.trail)]),
+	"text": _no_filter_text(l),
 	"evidence": object.union(
 		{
 			"trail_arn": l.delivery.trail.arn,
 			"log_group_arn": l.delivery.log_group.arn,
-			"metric_filters_on_log_group": [{"filter_name": f.filter_name, "filter_pattern": f.filter_pattern} | some f in l.filters],
+			"required_events": [e.id | some e in must_alert],
+			"metric_filters_on_log_group": [_filter_evidence(f) | some f in l.filters],
 			"root_filters_on_other_log_groups": root_filters_elsewhere,
 		},
 		_elsewhere_note,
 	),
 }
+
+_no_filter_text(l) := sprintf("no root metric filter on %s (fed by %s)", [log_group_label(l.delivery.log_group), trail_label(l.delivery.trail)]) if {
+	count(l.filters) == 0
+} else := sprintf(
+	"no metric filter on %s (fed by %s) counts every required root event: %s",
+	[log_group_label(l.delivery.log_group), trail_label(l.delivery.trail), concat("; ", [filter_shortfall(f) | some f in l.filters])],
+)
+
+_filter_evidence(f) := {
+	"filter_name": f.filter_name,
+	"filter_pattern": f.filter_pattern,
+	"parse_error": _nonempty(object.get(filter_judgements, [f.filter_pattern, "error"], "")),
+	"missed_events": object.get(filter_judgements, [f.filter_pattern, "missed"], []),
+}
+
+_nonempty(s) := s if s != ""
+
+else := null
 
 _elsewhere_note := {"note": "a root metric filter on a log group the trail does not feed never sees root activity"} if {
 	count(root_filters_elsewhere) > 0

@@ -33,12 +33,41 @@ test_catches_root_rejects_lower_case if {
 	not monitoring.catches_root(replace(fx.cis_pattern, `"Root"`, `"root"`))
 }
 
-test_catches_root_rejects_or if {
-	not monitoring.catches_root(concat("", [fx.cis_pattern, ` || { $.eventName = "x" }`]))
+# An extra `||` clause that only widens the filter still counts every root event (judged as
+# a detection); one that weakens a condition makes it count other principals' events (noise).
+test_catches_root_with_harmless_or if {
+	p := `{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" || $.eventName = "NoSuchEvent" }`
+	monitoring.catches_root(p)
+	monitoring.judge_filter(p).noise == []
 }
 
-test_catches_root_rejects_missing_condition if {
-	not monitoring.catches_root(`{ $.userIdentity.type = "Root" && $.eventType != "AwsServiceEvent" }`)
+test_weakening_or_is_noise if {
+	p := `{ $.userIdentity.type = "Root" || $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }`
+	monitoring.catches_root(p)
+	"iam-user-api-call" in monitoring.judge_filter(p).noise
+}
+
+test_without_invoked_by_condition_counts_service_calls if {
+	p := `{ $.userIdentity.type = "Root" && $.eventType != "AwsServiceEvent" }`
+	monitoring.catches_root(p)
+	monitoring.judge_filter(p).noise == ["root-call-invoked-by-service"]
+}
+
+test_catches_root_rejects_typo_in_field_case if {
+	j := monitoring.judge_filter(replace(fx.cis_pattern, "userIdentity.type", "userIdentity.Type"))
+	j.error == ""
+	count(j.missed) == 5
+}
+
+test_unparsable_pattern_reports_the_error if {
+	j := monitoring.judge_filter(`{ $.userIdentity.type = "Root" && }`)
+	startswith(j.error, "at column")
+	not monitoring.catches_root(`{ $.userIdentity.type = "Root" && }`)
+}
+
+test_console_sign_in_only_misses_api_calls if {
+	j := monitoring.judge_filter(`{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }`)
+	j.missed == ["root-api-call-access-key", "root-console-action", "root-assume-root-session"]
 }
 
 test_catches_root_rejects_negation if {

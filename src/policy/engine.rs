@@ -225,7 +225,7 @@ impl Policy {
             for idx in 0..self.rules.len() {
                 let v = match verdicts.as_mut().and_then(Iterator::next) {
                     Some(v) => v,
-                    None => self.rule_verdicts(idx, account)?,
+                    None => self.rule_verdicts(idx, snapshot, account)?,
                 };
                 outcomes.push(self.outcome(idx, snapshot, account, v)?);
             }
@@ -241,9 +241,18 @@ impl Policy {
     }
 
     /// One rule's verdict sets, evaluated on their own (the fallback when the batch fails).
-    fn rule_verdicts(&mut self, idx: usize, account: &Account) -> Result<Verdicts, PolicyError> {
+    /// A rule whose required facts are missing is not run: its outcome is insufficient data
+    /// whatever it says, and it may fail on the nulls (the usual reason the batch failed).
+    fn rule_verdicts(&mut self, idx: usize, snapshot: &Snapshot, account: &Account) -> Result<Verdicts, PolicyError> {
         let rule = &self.rules[idx];
         let info = &rule.info;
+        if !missing_facts(&info.metadata.custom.requires, snapshot, account).is_empty() {
+            return Ok(Verdicts {
+                deny: Vec::new(),
+                insufficient: Vec::new(),
+                not_applicable: Vec::new(),
+            });
+        }
         let mut eval = |present: bool, path: &str| -> Result<Vec<Json>, PolicyError> {
             if !present {
                 return Ok(Vec::new());
@@ -345,6 +354,8 @@ fn new_engine() -> regorus::Engine {
         limit: RULE_TIME_LIMIT,
         check_interval: NonZeroU32::new(1000).expect("non-zero"),
     });
+    // Registering fails only for a duplicate name, which a fresh engine cannot have.
+    super::builtins::register(&mut engine).expect("builtins register on a fresh engine");
     engine
 }
 
@@ -369,9 +380,13 @@ pub(crate) fn engine_with(files: &[RuleFile], requirements: &Requirements) -> Re
     Ok(engine)
 }
 
-/// `data.requirements`, with every default filled in.
+/// `data.requirements`, with every default filled in, and `data.canonical_events`, the
+/// CloudTrail events detections are measured with.
 fn requirements_data(requirements: &Requirements) -> regorus::Value {
-    regorus::Value::from(json!({ "requirements": requirements }))
+    regorus::Value::from(json!({
+        "requirements": requirements,
+        "canonical_events": crate::canonical_events::rego_data(),
+    }))
 }
 
 /// The `input` document a rule sees for one account.

@@ -2,6 +2,7 @@
 //! each account of the snapshot becomes `input`, and the rules' verdicts become the outcome table.
 //! Pure and deterministic: no AWS access, no clock.
 
+pub mod builtins;
 pub mod engine;
 pub mod loader;
 pub mod metadata;

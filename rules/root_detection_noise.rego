@@ -1,0 +1,67 @@
+# METADATA
+# title: Root activity detections do not alert on AWS service events or other principals
+# description: >-
+#   A root detection that also counts events AWS services record on root's behalf
+#   (`eventType: AwsServiceEvent`, or `userIdentity.invokedBy` set), or events of IAM users and
+#   roles, pages people for activity that is not root using a credential; alerts that fire for
+#   nothing are soon ignored. The root metric filters on a qualifying trail's log group and the
+#   root EventBridge rules are run against the canonical CloudTrail events (fixtures/cloudtrail)
+#   and each one that counts such an event is reported with the events it counts. This is noise,
+#   not a detection gap, so it is low severity; RW-MON-003 and RW-MON-006 judge the gaps.
+# custom:
+#   id: RW-MON-007
+#   severity: low
+#   remediation: >-
+#     Keep both exclusions of the CIS pattern: `$.userIdentity.invokedBy NOT EXISTS && $.eventType
+#     != "AwsServiceEvent"`, and no `||` that lets another principal's events through. For an
+#     EventBridge rule, add `"invokedBy": [{"exists": false}]` under `detail.userIdentity` and match
+#     only the detail-types "AWS Console Sign In via CloudTrail" and "AWS API Call via CloudTrail".
+#     `rootwarden explain-filter 'PATTERN'` shows which events a filter counts and why.
+#   cis: []
+#   aws_security_hub: []
+#   requires: [cloudtrail, logs]
+package rootwarden.rules.root_detection_noise
+
+import rego.v1
+
+import data.rootwarden.lib.monitoring
+
+deny contains f if {
+	some rf in monitoring.root_filters
+	noise := monitoring.judge_filter(rf.filter.filter_pattern).noise
+	count(noise) > 0
+	f := monitoring.finding(
+		rf.delivery.log_group.region,
+		rf.delivery.log_group.arn,
+		sprintf("%s also counts events that are not root using a credential: %s.", [monitoring.sentence_case(monitoring.filter_label(rf)), concat(", ", noise)]),
+		{
+			"metric_filter": rf.filter.filter_name,
+			"filter_pattern": rf.filter.filter_pattern,
+			"noise_events": noise,
+			"log_group_arn": rf.delivery.log_group.arn,
+		},
+	)
+}
+
+deny contains f if {
+	some r in monitoring.root_event_rules
+	r.pattern_error == null
+	noise := monitoring.event_pattern_noise(r.event_pattern)
+	count(noise) > 0
+	f := monitoring.finding(
+		r.region,
+		r.arn,
+		sprintf("EventBridge rule %s also delivers events that are not root using a credential: %s.", [r.name, concat(", ", noise)]),
+		{"rule_arn": r.arn, "event_pattern": r.event_pattern, "noise_events": noise},
+	)
+}
+
+not_applicable contains "There is no root metric filter on a qualifying trail's log group and no root EventBridge rule, so no detection can be noisy (RW-MON-003 and RW-MON-006 report the missing detection)." if {
+	count(monitoring.root_filters) == 0
+	count(monitoring.root_event_rules) == 0
+}
+
+insufficient_data contains r if {
+	count(monitoring.root_filters) == 0
+	some r in monitoring.chain_insufficient(3, "a root metric filter exists whose noise could be judged")
+}

@@ -1,0 +1,140 @@
+//! rootwarden's custom Rego builtins: the filter-pattern and event-pattern matchers, so rules
+//! judge what a detection does rather than how its text reads.
+//!
+//! | builtin | result |
+//! |---|---|
+//! | `rootwarden.filter_matches(pattern, event)` | whether a CloudWatch Logs filter pattern matches a log event (a JSON value, or a string line); `false` when the pattern does not parse |
+//! | `rootwarden.filter_error(pattern)` | `""`, or why the pattern does not parse, with its column |
+//! | `rootwarden.event_pattern_matches(pattern, event)` | whether an EventBridge event pattern (JSON text or object) matches an event; `false` when it is not valid |
+//! | `rootwarden.event_pattern_error(pattern)` | `""`, or why EventBridge would reject the pattern |
+//!
+//! An unparsable pattern answers `false` rather than raising an error because AWS would not
+//! have accepted it, so it detects nothing; rules report the reason from the `*_error` builtin.
+
+use std::collections::HashMap;
+
+use anyhow::{anyhow, bail};
+use regorus::Value;
+use serde_json::Value as Json;
+
+use crate::event_pattern::{self, EventPattern};
+use crate::filter_pattern::{self, FilterPattern};
+
+/// Parsed patterns kept per engine; bounded so a rule feeding endless patterns cannot grow it.
+const CACHE_LIMIT: usize = 4096;
+
+/// Registers every builtin on `engine`.
+pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
+    let mut filters: HashMap<String, Result<FilterPattern, String>> = HashMap::new();
+    engine.add_extension(
+        "rootwarden.filter_matches".into(),
+        2,
+        Box::new(move |args: Vec<Value>| {
+            let pattern = text_arg(&args[0], "rootwarden.filter_matches", "pattern")?;
+            let matched = match cached_filter(&mut filters, &pattern) {
+                Ok(p) => match &args[1] {
+                    Value::String(line) => p.matches_line(line),
+                    event => p.matches_event(&to_json(event)?),
+                },
+                Err(_) => false,
+            };
+            Ok(Value::from(matched))
+        }),
+    )?;
+    engine.add_extension(
+        "rootwarden.filter_error".into(),
+        1,
+        Box::new(|args: Vec<Value>| {
+            let pattern = text_arg(&args[0], "rootwarden.filter_error", "pattern")?;
+            Ok(Value::from(match filter_pattern::parse(&pattern) {
+                Ok(_) => String::new(),
+                Err(e) => e.to_string(),
+            }))
+        }),
+    )?;
+    let mut events: HashMap<String, Result<EventPattern, String>> = HashMap::new();
+    engine.add_extension(
+        "rootwarden.event_pattern_matches".into(),
+        2,
+        Box::new(move |args: Vec<Value>| {
+            let key = pattern_text(&args[0], "rootwarden.event_pattern_matches")?;
+            let matched = match cached_event_pattern(&mut events, &key) {
+                Ok(p) => p.matches(&to_json(&args[1])?),
+                Err(_) => false,
+            };
+            Ok(Value::from(matched))
+        }),
+    )?;
+    engine.add_extension(
+        "rootwarden.event_pattern_error".into(),
+        1,
+        Box::new(|args: Vec<Value>| {
+            let key = pattern_text(&args[0], "rootwarden.event_pattern_error")?;
+            Ok(Value::from(match event_pattern::parse(&key) {
+                Ok(_) => String::new(),
+                Err(e) => e.to_string(),
+            }))
+        }),
+    )?;
+    Ok(())
+}
+
+fn text_arg(v: &Value, builtin: &str, name: &str) -> anyhow::Result<String> {
+    match v {
+        Value::String(s) => Ok(s.to_string()),
+        other => bail!("{builtin}: `{name}` must be a string, got {}", type_name(other)),
+    }
+}
+
+/// An event pattern as JSON text: a string is taken as is, an object is serialized.
+fn pattern_text(v: &Value, builtin: &str) -> anyhow::Result<String> {
+    match v {
+        Value::String(s) => Ok(s.to_string()),
+        Value::Object(_) => Ok(to_json(v)?.to_string()),
+        other => bail!(
+            "{builtin}: `pattern` must be a JSON string or an object, got {}",
+            type_name(other)
+        ),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Set(_) => "set",
+        Value::Object(_) => "object",
+        Value::Undefined => "undefined",
+    }
+}
+
+fn to_json(v: &Value) -> anyhow::Result<Json> {
+    serde_json::to_value(v).map_err(|e| anyhow!("cannot read the event as JSON: {e}"))
+}
+
+fn cached_filter<'a>(
+    cache: &'a mut HashMap<String, Result<FilterPattern, String>>,
+    pattern: &str,
+) -> &'a Result<FilterPattern, String> {
+    if cache.len() >= CACHE_LIMIT && !cache.contains_key(pattern) {
+        cache.clear();
+    }
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| filter_pattern::parse(pattern).map_err(|e| e.to_string()))
+}
+
+fn cached_event_pattern<'a>(
+    cache: &'a mut HashMap<String, Result<EventPattern, String>>,
+    pattern: &str,
+) -> &'a Result<EventPattern, String> {
+    if cache.len() >= CACHE_LIMIT && !cache.contains_key(pattern) {
+        cache.clear();
+    }
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| event_pattern::parse(pattern).map_err(|e| e.to_string()))
+}

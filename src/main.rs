@@ -38,12 +38,27 @@ enum Command {
     /// List, show or test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Show which canonical CloudTrail events a CloudWatch Logs filter pattern (or, with
+    /// --event-pattern, an EventBridge event pattern) matches, and why.
+    ExplainFilter(ExplainArgs),
     /// Print a JSON Schema (snapshot or requirements).
     Schema {
         /// Which schema.
         #[arg(value_enum)]
         which: SchemaKind,
     },
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// The pattern, quoted for the shell, e.g. '{ $.userIdentity.type = "Root" }'.
+    pattern: String,
+    /// Read the pattern as an EventBridge event pattern (JSON) instead.
+    #[arg(long)]
+    event_pattern: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -408,6 +423,8 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+mod explain;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -433,6 +450,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Rules(cmd) => rules(cmd),
+        Command::ExplainFilter(args) => explain::run(&args.pattern, args.event_pattern, args.json),
         Command::Schema { which } => {
             print!(
                 "{}",

@@ -391,3 +391,65 @@ fn undefined_complete_verdict_rules_read_as_empty() {
         "{statuses:?}"
     );
 }
+
+const CIS_ROOT: &str =
+    r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#;
+
+#[test]
+fn explain_filter_cis_pattern_is_a_root_detection() {
+    let o = run(&["explain-filter", CIS_ROOT]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("MATCH  root-console-sign-in-failure"), "{out}");
+    assert!(
+        out.contains(r#"✗ $.userIdentity.invokedBy NOT EXISTS  (found "support.amazonaws.com")"#),
+        "{out}"
+    );
+    assert!(
+        out.contains("counts every required root event and nothing else"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_filter_names_missed_events_and_noise() {
+    let typo = CIS_ROOT.replace("userIdentity.type", "userIdentity.Type");
+    let o = run(&["explain-filter", &typo, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["missed"].as_array().unwrap().len(), 5, "{v}");
+    assert_eq!(v["events"][0]["conditions"][0]["found"], "(absent)");
+
+    let o = run(&[
+        "explain-filter",
+        r#"{ $.userIdentity.type = "Root" || $.userIdentity.invokedBy NOT EXISTS }"#,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("iam-user-api-call") && out.contains("NOISE"), "{out}");
+}
+
+#[test]
+fn explain_filter_event_pattern() {
+    let good = r#"{"detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
+                  "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": false}]}}}"#;
+    let o = run(&["explain-filter", "--event-pattern", good]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_bad_input(
+        &[
+            "explain-filter",
+            "--event-pattern",
+            r#"{"detail": {"userIdentity": {"type": "Root"}}}"#,
+        ],
+        &["detail.userIdentity.type", "inside a list"],
+    );
+}
+
+#[test]
+fn explain_filter_unparsable_pattern_is_bad_input_with_column() {
+    assert_bad_input(
+        &["explain-filter", r#"{ $.userIdentity.type = "Root" && }"#],
+        &["at column 35", "expected a condition"],
+    );
+    assert_bad_input(&["explain-filter", r#"{ $.a = "unterminated }"#], &["at column"]);
+}

@@ -371,6 +371,43 @@ impl JsonPattern {
     pub(crate) fn matches(&self, event: &Value) -> bool {
         eval(&self.expr, event)
     }
+
+    /// Every condition of the pattern, in order, judged on `event`.
+    pub(crate) fn trace(&self, event: &Value) -> Vec<super::ConditionTrace> {
+        let mut out = Vec::new();
+        collect_conditions(&self.expr, &mut |c| {
+            let selector = match c {
+                Condition::Compare { selector, .. }
+                | Condition::IsNull(selector)
+                | Condition::NotExists(selector)
+                | Condition::IsBool(selector, _) => selector,
+            };
+            out.push(super::ConditionTrace {
+                condition: describe(c),
+                value: selector.resolve(event).cloned(),
+                holds: eval_condition(c, event),
+            });
+        });
+        out
+    }
+}
+
+fn collect_conditions<'e>(expr: &'e Expr, f: &mut impl FnMut(&'e Condition)) {
+    match expr {
+        Expr::Or(parts) | Expr::And(parts) => parts.iter().for_each(|p| collect_conditions(p, f)),
+        Expr::Cond(c) => f(c),
+    }
+}
+
+fn describe(c: &Condition) -> String {
+    match c {
+        Condition::Compare { selector, op, literal } => {
+            format!("{} {} {}", selector.text(), op.symbol(), literal.display())
+        }
+        Condition::IsNull(s) => format!("{} IS NULL", s.text()),
+        Condition::NotExists(s) => format!("{} NOT EXISTS", s.text()),
+        Condition::IsBool(s, b) => format!("{} IS {}", s.text(), if *b { "TRUE" } else { "FALSE" }),
+    }
 }
 
 fn eval(expr: &Expr, event: &Value) -> bool {

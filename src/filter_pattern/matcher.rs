@@ -177,6 +177,19 @@ pub(crate) enum Literal {
 }
 
 impl Literal {
+    /// The value as a pattern would spell it (strings quoted).
+    pub(crate) fn display(&self) -> String {
+        match self {
+            Literal::Text(g) => format!(
+                "\"{}{}{}\"",
+                if g.leading { "*" } else { "" },
+                g.core,
+                if g.trailing { "*" } else { "" }
+            ),
+            Literal::Number(n) => n.text.clone(),
+        }
+    }
+
     /// A double-quoted value: always a string. AWS's own tooling writes
     /// `$.field = "*"` to mean "has a value", so stars inside quotes are still
     /// wildcards (the CIS benchmark patterns rely on `"*UnauthorizedOperation"`).

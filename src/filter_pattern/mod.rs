@@ -60,6 +60,17 @@ impl ParseError {
     }
 }
 
+/// One condition of a JSON pattern judged on one event, for explaining a verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionTrace {
+    /// The condition as it would be written, e.g. `$.userIdentity.type = "Root"`.
+    pub condition: String,
+    /// What the selector found in the event (`None`: the field does not exist).
+    pub value: Option<serde_json::Value>,
+    /// Whether the condition holds.
+    pub holds: bool,
+}
+
 /// The family a parsed filter pattern belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PatternKind {
@@ -155,6 +166,15 @@ impl FilterPattern {
             Inner::Json(p) => p.matches(event),
             Inner::Terms(p) => p.matches(&event.to_string()),
             Inner::SpaceDelimited(p) => p.matches(&event.to_string()),
+        }
+    }
+
+    /// For a JSON pattern, each of its conditions judged on `event` (empty for other kinds,
+    /// whose verdict is a text search over the serialized event).
+    pub fn explain(&self, event: &serde_json::Value) -> Vec<ConditionTrace> {
+        match &self.inner {
+            Inner::Json(p) => p.trace(event),
+            _ => Vec::new(),
         }
     }
 

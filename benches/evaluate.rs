@@ -7,6 +7,10 @@ use rootwarden::policy::{loader, Policy};
 use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
 
+// The allocator the rootwarden binary uses, so the figure is the one users get.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A snapshot of `n` accounts: a mix of the compliant-organization members, compliant
 /// standalone accounts and neglected accounts, so every rule takes its pass and fail paths.
 fn big_snapshot(n: usize) -> Snapshot {

@@ -186,3 +186,45 @@ fn bundled_rules_are_deterministic_and_standard() {
         assert!(!f.text.contains("http.send"), "{} makes network calls", f.path);
     }
 }
+
+/// Large snapshots are evaluated by several workers; the result must be the same outcomes, in
+/// the snapshot's account order, as each template account evaluated on its own.
+#[test]
+fn parallel_evaluation_matches_serial_and_keeps_account_order() {
+    let dir = root().join("fixtures/snapshots");
+    let org = input::load_snapshot(&dir.join("compliant-org.json")).unwrap();
+    let neglected = input::load_snapshot(&dir.join("neglected-account.json")).unwrap();
+    let noisy = input::load_snapshot(&dir.join("fault-filter-counts-service-events.json")).unwrap();
+    let templates = [&org.accounts[1], &neglected.accounts[0], &noisy.accounts[0]];
+    let mut big = org.clone();
+    big.accounts.truncate(1);
+    for i in 1..100 {
+        let mut a = templates[i % 3].clone();
+        a.account_id = format!("{:012}", 700_000_000_000u64 + i as u64);
+        big.accounts.push(a);
+    }
+    let mut policy = Policy::load(&loader::bundled(), &Requirements::default()).unwrap();
+    let eval = policy.evaluate(&big).unwrap();
+    let order: Vec<&str> = big.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    assert_eq!(eval.accounts, order);
+    let rules = eval.rules.len();
+    assert_eq!(eval.outcomes.len(), order.len() * rules);
+    // Each account alone (one worker), in a snapshot with the management account, which owns
+    // the organization trail.
+    for (i, acct) in order.iter().enumerate().skip(1) {
+        let mut s = big.clone();
+        s.accounts = vec![big.accounts[0].clone(), big.accounts[i].clone()];
+        let alone: Vec<String> = policy.evaluate(&s).unwrap().outcomes[rules..]
+            .iter()
+            .map(|o| o.status.as_str().to_string())
+            .collect();
+        let got: Vec<String> = eval.outcomes[i * rules..(i + 1) * rules]
+            .iter()
+            .map(|o| {
+                assert_eq!(o.account_id, *acct);
+                o.status.as_str().to_string()
+            })
+            .collect();
+        assert_eq!(got, alone, "account {acct}");
+    }
+}

@@ -188,10 +188,100 @@ impl Policy {
         Ok(package)
     }
 
+    /// Evaluates every rule for every in-scope account of `snapshot`. Accounts are shared out
+    /// to one worker per core, each with its own clone of the compiled engine; outcomes keep
+    /// the snapshot's account order.
+    pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
+        let batch = self.ensure_batch()?;
+        let (in_scope, skipped): (Vec<&Account>, Vec<&Account>) = snapshot
+            .accounts
+            .iter()
+            .partition(|a| self.requirements.in_scope(&a.account_id));
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(in_scope.len().div_ceil(ACCOUNTS_PER_WORKER_AT_LEAST))
+            .max(1);
+        let chunk = in_scope.len().div_ceil(workers).max(1);
+        let rules = &self.rules;
+        let results: Vec<Result<Vec<Outcome>, PolicyError>> = if workers == 1 {
+            let mut w = Worker {
+                engine: &mut self.engine,
+                rules,
+                batch: &batch,
+            };
+            vec![w.accounts(snapshot, &in_scope)]
+        } else {
+            let engine = &self.engine;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = in_scope
+                    .chunks(chunk)
+                    .map(|part| {
+                        let batch = &batch;
+                        scope.spawn(move || {
+                            let mut engine = engine.clone();
+                            Worker {
+                                engine: &mut engine,
+                                rules,
+                                batch,
+                            }
+                            .accounts(snapshot, part)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .collect()
+            })
+        };
+        let mut outcomes = Vec::with_capacity(in_scope.len() * self.rules.len());
+        for r in results {
+            outcomes.extend(r?);
+        }
+        Ok(Evaluation {
+            rules: self.rules.iter().map(|r| r.info.clone()).collect(),
+            collected_at: snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            accounts: in_scope.iter().map(|a| a.account_id.clone()).collect(),
+            skipped_accounts: skipped.iter().map(|a| a.account_id.clone()).collect(),
+            outcomes,
+            collection_errors: snapshot.collection_errors.len(),
+        })
+    }
+}
+
+/// Below this many accounts per core, another thread costs more than it saves.
+const ACCOUNTS_PER_WORKER_AT_LEAST: usize = 16;
+
+/// Evaluates accounts with one engine.
+struct Worker<'a> {
+    engine: &'a mut regorus::Engine,
+    rules: &'a [LoadedRule],
+    batch: &'a str,
+}
+
+impl Worker<'_> {
+    /// The outcomes of every rule on each account, in order.
+    fn accounts(&mut self, snapshot: &Snapshot, accounts: &[&Account]) -> Result<Vec<Outcome>, PolicyError> {
+        let mut outcomes = Vec::with_capacity(accounts.len() * self.rules.len());
+        for account in accounts {
+            self.engine
+                .set_input(regorus::Value::from(account_input(snapshot, account)));
+            let mut verdicts = self.batch_verdicts().map(Vec::into_iter);
+            for idx in 0..self.rules.len() {
+                let v = match verdicts.as_mut().and_then(Iterator::next) {
+                    Some(v) => v,
+                    None => self.rule_verdicts(idx, snapshot, account)?,
+                };
+                outcomes.push(self.outcome(idx, snapshot, account, v)?);
+            }
+        }
+        Ok(outcomes)
+    }
+
     /// Every rule's verdict sets for the account in the engine's input, in one evaluation;
     /// `None` when it fails, so the caller can evaluate rule by rule and name the rule at fault.
-    fn batch_verdicts(&mut self, package: &str) -> Option<Vec<Verdicts>> {
-        let v = self.engine.eval_rule(format!("data.{package}.verdicts")).ok()?;
+    fn batch_verdicts(&mut self) -> Option<Vec<Verdicts>> {
+        let v = self.engine.eval_rule(format!("data.{}.verdicts", self.batch)).ok()?;
         let Json::Object(mut all) = v_json(v) else {
             return None;
         };
@@ -205,39 +295,6 @@ impl Policy {
                 })
                 .collect(),
         )
-    }
-
-    /// Evaluates every rule for every in-scope account of `snapshot`.
-    pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
-        let mut outcomes = Vec::with_capacity(snapshot.accounts.len() * self.rules.len());
-        let mut accounts = Vec::new();
-        let mut skipped = Vec::new();
-        for account in &snapshot.accounts {
-            if !self.requirements.in_scope(&account.account_id) {
-                skipped.push(account.account_id.clone());
-                continue;
-            }
-            accounts.push(account.account_id.clone());
-            self.engine
-                .set_input(regorus::Value::from(account_input(snapshot, account)));
-            let batch = self.ensure_batch()?;
-            let mut verdicts = self.batch_verdicts(&batch).map(Vec::into_iter);
-            for idx in 0..self.rules.len() {
-                let v = match verdicts.as_mut().and_then(Iterator::next) {
-                    Some(v) => v,
-                    None => self.rule_verdicts(idx, snapshot, account)?,
-                };
-                outcomes.push(self.outcome(idx, snapshot, account, v)?);
-            }
-        }
-        Ok(Evaluation {
-            rules: self.rules.iter().map(|r| r.info.clone()).collect(),
-            collected_at: snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            accounts,
-            skipped_accounts: skipped,
-            outcomes,
-            collection_errors: snapshot.collection_errors.len(),
-        })
     }
 
     /// One rule's verdict sets, evaluated on their own (the fallback when the batch fails).

@@ -99,6 +99,31 @@ struct RuleSelection {
     /// Do not load the bundled rules.
     #[arg(long)]
     no_builtin_rules: bool,
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    only: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    skip: Vec<String>,
+    /// Stop the rules of one account after this many seconds (a runaway rule fails the run
+    /// with exit 2 instead of hanging it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+    rule_timeout: f64,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds between 0 and 86400")),
+    }
+}
+
+/// Loads the selected rules with `requirements`, applying --only, --skip and --rule-timeout.
+fn load_policy(sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
+    let mut policy = Policy::load(&rule_files(sel)?, requirements)?;
+    policy.select(&sel.only, &sel.skip)?;
+    policy.set_time_limit(std::time::Duration::from_secs_f64(sel.rule_timeout));
+    Ok(policy)
 }
 
 #[derive(clap::Args)]
@@ -231,6 +256,13 @@ enum RulesCommand {
         #[command(flatten)]
         selection: RuleSelection,
     },
+    /// Show one rule: metadata, description, remediation, mappings, source.
+    Show {
+        /// The rule id, e.g. RW-ROOT-001.
+        id: String,
+        #[command(flatten)]
+        selection: RuleSelection,
+    },
     /// Run every `test_*` rule in `*_test.rego` files (bundled ones unless --no-builtin-rules).
     Test {
         /// Directories of user rules and their tests.
@@ -238,6 +270,21 @@ enum RulesCommand {
         /// Do not include the bundled rules and their tests.
         #[arg(long)]
         no_builtin_rules: bool,
+        /// Print line coverage of the rule and library files (regorus' coverage report).
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Write a new rule and its test from a template into a directory.
+    New {
+        /// The rule name: lower case letters, digits and `_` (the package is
+        /// rootwarden.rules.NAME).
+        name: String,
+        /// Where to write NAME.rego and NAME_test.rego.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The rule id for METADATA (default: the name in upper case).
+        #[arg(long)]
+        id: Option<String>,
     },
 }
 
@@ -278,7 +325,7 @@ fn prepare(args: &ReportArgs) -> anyhow::Result<Prepared> {
     }
     report::prepare_outputs(&outputs)?;
     let requirements = load_requirements(&args.requirements)?;
-    let policy = Policy::load(&rule_files(&args.selection)?, &requirements)?;
+    let policy = load_policy(&args.selection, &requirements)?;
     let opts = report::ReportOptions {
         sarif: report::sarif::SarifOptions {
             category: args.sarif_category.clone(),
@@ -385,7 +432,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         RulesCommand::List { selection } => {
-            let policy = Policy::load(&rule_files(&selection)?, &Requirements::default())?;
+            let policy = load_policy(&selection, &Requirements::default())?;
             for r in policy.rules() {
                 println!(
                     "{:<12} {:<8} {:<60} {}",
@@ -397,33 +444,41 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        RulesCommand::Test { dirs, no_builtin_rules } => {
+        RulesCommand::Show { id, selection } => {
+            let policy = load_policy(&selection, &Requirements::default())?;
+            let rule = policy
+                .rules()
+                .find(|r| r.id() == id)
+                .ok_or_else(|| anyhow::anyhow!("no loaded rule has id {id}; `rootwarden rules list` shows them"))?;
+            print!("{}", rules_cmd::show(rule));
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::New { name, dir, id } => {
+            for path in rules_cmd::scaffold(&name, id.as_deref(), &dir)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Test {
+            dirs,
+            no_builtin_rules,
+            coverage,
+        } => {
             let files = rule_files(&RuleSelection {
                 rules: dirs,
                 no_builtin_rules,
+                only: Vec::new(),
+                skip: Vec::new(),
+                rule_timeout: policy::engine::RULE_TIME_LIMIT.as_secs_f64(),
             })?;
-            let results = policy::rego_tests::run(&files)?;
-            let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
-            for r in &failed {
-                println!(
-                    "FAIL {}:{}: {}: {}",
-                    r.file,
-                    r.line,
-                    r.name,
-                    r.failure.as_deref().unwrap_or("")
-                );
-            }
-            println!("{} passed, {} failed", results.len() - failed.len(), failed.len());
-            Ok(if failed.is_empty() && !results.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            let run = policy::rego_tests::run_with(&files, coverage)?;
+            Ok(rules_cmd::print_test_run(&run))
         }
     }
 }
 
 mod explain;
+mod rules_cmd;
 
 // regorus allocates and frees small values constantly; mimalloc cut evaluation CPU by ~15%.
 #[global_allocator]

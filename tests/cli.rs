@@ -453,3 +453,150 @@ fn explain_filter_unparsable_pattern_is_bad_input_with_column() {
     );
     assert_bad_input(&["explain-filter", r#"{ $.a = "unterminated }"#], &["at column"]);
 }
+
+#[test]
+fn user_rules_end_to_end_new_test_evaluate_sarif() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().display().to_string();
+    let o = run(&["rules", "new", "no_member_password", "--dir", &dir, "--id", "ACME-001"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Refuses to overwrite.
+    assert_bad_input(
+        &["rules", "new", "no_member_password", "--dir", &dir],
+        &["already exists"],
+    );
+    assert_bad_input(&["rules", "new", "Bad-Name", "--dir", &dir], &["lower case"]);
+
+    let o = run(&["rules", "test", &dir, "--no-builtin-rules", "--coverage"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("PASS rootwarden.rules.no_member_password_test.test_member_with_password_fails"),
+        "{out}"
+    );
+    assert!(out.contains("% ") && out.contains("no_member_password.rego"), "{out}");
+    assert!(out.contains("3 passed, 0 failed"), "{out}");
+
+    // A failing test: exit 1 with file:line.
+    write_temp(
+        &d,
+        "no_member_password_extra_test.rego",
+        "package rootwarden.rules.no_member_password_extra_test\nimport rego.v1\nimport data.rootwarden.rules.no_member_password as rule\n\ntest_wrong_expectation if {\n\tcount(rule.deny) == 1 with input as {\"account\": {\"account_id\": \"1\", \"partition\": \"aws\", \"role\": \"member\", \"iam\": {\"credential_report\": {\"root\": {\"password_enabled\": false}}}}}\n}\n",
+    );
+    let o = run(&["rules", "test", &dir, "--no-builtin-rules"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("FAIL rootwarden.rules.no_member_password_extra_test.test_wrong_expectation"),
+        "{out}"
+    );
+    assert!(out.contains("no_member_password_extra_test.rego:5"), "{out}");
+    std::fs::remove_file(d.path().join("no_member_password_extra_test.rego")).unwrap();
+
+    // evaluate with only the user rule: the organization's members have no password -> pass,
+    // the management account is not applicable.
+    let (o, v) = json_of(&[
+        "evaluate",
+        "fixtures/snapshots/compliant-org.json",
+        "--rules",
+        &dir,
+        "--only",
+        "ACME-001",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let statuses: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 3, "{v}");
+    assert!(
+        statuses.contains(&"not_applicable") && statuses.contains(&"pass"),
+        "{statuses:?}"
+    );
+
+    // SARIF carries the user rule with its metadata.
+    let sarif = d.path().join("out.sarif");
+    let spec = format!("sarif={}", sarif.display());
+    let o = run(&[
+        "evaluate",
+        "fixtures/snapshots/neglected-account.json",
+        "--rules",
+        &dir,
+        "-o",
+        &spec,
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let rules = s["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let acme = rules
+        .iter()
+        .find(|r| r["id"] == "ACME-001")
+        .expect("user rule in SARIF");
+    assert_eq!(
+        acme["shortDescription"]["text"],
+        "Root has no console password in member accounts"
+    );
+}
+
+#[test]
+fn rules_show_and_selection() {
+    let o = run(&["rules", "show", "RW-ROOT-001"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        out.contains("severity:     critical") && out.contains("IAM.4") && out.contains("Remediation:"),
+        "{out}"
+    );
+    assert_bad_input(&["rules", "show", "RW-NOPE-1"], &["RW-NOPE-1", "rules list"]);
+    let o = run(&["rules", "list", "--skip", "RW-MON-007,RW-ROOT-001"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        !out.contains("RW-MON-007") && !out.contains("RW-ROOT-001") && out.contains("RW-ROOT-002"),
+        "{out}"
+    );
+    assert_bad_input(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-org.json",
+            "--only",
+            "RW-ROOT-01",
+        ],
+        &["RW-ROOT-01", "no loaded rule"],
+    );
+    assert_bad_input(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-org.json",
+            "--rule-timeout",
+            "0",
+        ],
+        &["--rule-timeout"],
+    );
+}
+
+#[test]
+fn a_runaway_rule_is_stopped_by_the_time_limit() {
+    let d = tempfile::tempdir().unwrap();
+    write_temp(
+        &d,
+        "spin.rego",
+        "# METADATA\n# title: spin\n# description: d\n# custom:\n#   id: U-SPIN\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.spin\nimport rego.v1\ndeny contains x if {\n  n := count([1 | some i in numbers.range(1, 50000000); i > 0])\n  x := {\"account_id\": input.account.account_id, \"resource\": \"r\", \"message\": sprintf(\"%d\", [n]), \"evidence\": null}\n}\n",
+    );
+    let dir = d.path().display().to_string();
+    assert_bad_input(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-standalone.json",
+            "--rules",
+            &dir,
+            "--no-builtin-rules",
+            "--rule-timeout",
+            "0.5",
+        ],
+        &["spin.rego", "U-SPIN", "exceeded time limit"],
+    );
+}

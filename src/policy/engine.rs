@@ -14,8 +14,8 @@ use super::PolicyError;
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, AccountRole, Snapshot};
 
-/// How long the rules may run on one account before they are stopped as runaway.
-const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
+/// How long the rules may run on one account before they are stopped as runaway (default).
+pub const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// The optional verdict sets a rule may define besides `deny`.
 const NOT_APPLICABLE: &str = "not_applicable";
@@ -131,6 +131,30 @@ impl Policy {
             batch: None,
             batches: 0,
         })
+    }
+
+    /// Stops any evaluation of one account (all rules together, or one rule in the fallback)
+    /// that runs longer than `limit`, so a runaway user rule cannot hang a CI job.
+    pub fn set_time_limit(&mut self, limit: Duration) {
+        set_time_limit(&mut self.engine, limit);
+    }
+
+    /// Keeps only the rules whose ids are in `only` (when non-empty) and not in `skip`; an id
+    /// that names no loaded rule is an error, since a typo would silently check nothing.
+    pub fn select(&mut self, only: &[String], skip: &[String]) -> Result<(), PolicyError> {
+        for id in only.iter().chain(skip) {
+            if !self.rules.iter().any(|r| r.info.id() == id) {
+                let known: Vec<&str> = self.rules.iter().map(|r| r.info.id()).collect();
+                return Err(PolicyError::Selection(format!(
+                    "no loaded rule has id {id} (loaded: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        self.retain_rules(|r| {
+            (only.is_empty() || only.iter().any(|i| i == r.id())) && !skip.iter().any(|i| i == r.id())
+        });
+        Ok(())
     }
 
     /// The loaded rules, in id order.
@@ -405,12 +429,16 @@ impl Worker<'_> {
     }
 }
 
-fn new_engine() -> regorus::Engine {
-    let mut engine = regorus::Engine::new();
+fn set_time_limit(engine: &mut regorus::Engine, limit: Duration) {
     engine.set_execution_timer_config(ExecutionTimerConfig {
-        limit: RULE_TIME_LIMIT,
+        limit,
         check_interval: NonZeroU32::new(1000).expect("non-zero"),
     });
+}
+
+fn new_engine() -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    set_time_limit(&mut engine, RULE_TIME_LIMIT);
     // Registering fails only for a duplicate name, which a fresh engine cannot have.
     super::builtins::register(&mut engine).expect("builtins register on a fresh engine");
     engine

@@ -55,4 +55,7 @@ pub enum PolicyError {
         /// regorus' message.
         message: String,
     },
+    /// `--only` / `--skip` names a rule that is not loaded.
+    #[error("--only/--skip: {0}")]
+    Selection(String),
 }

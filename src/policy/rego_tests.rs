@@ -41,10 +41,48 @@ pub fn test_names(text: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// Line coverage of one rule or library file over a test run.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileCoverage {
+    /// The file.
+    pub file: String,
+    /// Lines that were evaluated.
+    pub covered: usize,
+    /// Lines with code that were never evaluated.
+    pub not_covered: Vec<u32>,
+}
+
+impl FileCoverage {
+    /// Covered lines as a percentage of lines with code.
+    pub fn percent(&self) -> f64 {
+        let total = self.covered + self.not_covered.len();
+        if total == 0 {
+            100.0
+        } else {
+            100.0 * self.covered as f64 / total as f64
+        }
+    }
+}
+
+/// The results of a test run, and coverage when asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestRun {
+    /// One result per `test_*` rule.
+    pub results: Vec<TestResult>,
+    /// Per rule and library file (test files left out), when coverage was requested.
+    pub coverage: Option<Vec<FileCoverage>>,
+}
+
 /// Runs every test in the test files among `files`, with every rule and library loaded.
 pub fn run(files: &[RuleFile]) -> Result<Vec<TestResult>, PolicyError> {
+    Ok(run_with(files, false)?.results)
+}
+
+/// [`run`], with regorus' line coverage of the rule and library files when `coverage`.
+pub fn run_with(files: &[RuleFile], coverage: bool) -> Result<TestRun, PolicyError> {
     let requirements = Requirements::default();
     let mut engine = engine_with(files, &requirements)?;
+    engine.set_enable_coverage(coverage);
     let mut results = Vec::new();
     for f in files {
         let RuleKind::Test { package } = classify(f)? else {
@@ -69,5 +107,25 @@ pub fn run(files: &[RuleFile]) -> Result<Vec<TestResult>, PolicyError> {
             });
         }
     }
-    Ok(results)
+    let coverage = if coverage {
+        let report = engine.get_coverage_report().map_err(|e| PolicyError::Rego {
+            file: "<coverage>".into(),
+            message: e.to_string(),
+        })?;
+        Some(
+            report
+                .files
+                .into_iter()
+                .filter(|f| !f.path.ends_with("_test.rego"))
+                .map(|f| FileCoverage {
+                    file: f.path,
+                    covered: f.covered.len(),
+                    not_covered: f.not_covered.into_iter().collect(),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    Ok(TestRun { results, coverage })
 }

@@ -1,0 +1,157 @@
+//! `rootwarden rules show | new | test`: rule metadata for people, a rule scaffold, and the
+//! test report.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use rootwarden::policy::outcome::RuleInfo;
+use rootwarden::policy::rego_tests::TestRun;
+
+/// A rule's metadata as text.
+pub fn show(r: &RuleInfo) -> String {
+    let m = &r.metadata;
+    let mut s = String::new();
+    let _ = writeln!(s, "{}  {}", r.id(), m.title);
+    let _ = writeln!(s, "severity:     {}", r.severity().as_str());
+    let _ = writeln!(s, "package:      {}", r.package);
+    let _ = writeln!(s, "source:       {}:{}", r.file, r.line);
+    let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let _ = writeln!(s, "CIS:          {}", list(&m.custom.cis));
+    let _ = writeln!(s, "Security Hub: {}", list(&m.custom.aws_security_hub));
+    let requires: Vec<&str> = m.custom.requires.iter().map(|f| f.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "requires:     {}",
+        if requires.is_empty() {
+            "-".into()
+        } else {
+            requires.join(", ")
+        }
+    );
+    let _ = writeln!(s, "\n{}\n", m.description.trim());
+    let _ = writeln!(s, "Remediation: {}", m.custom.remediation.trim());
+    s
+}
+
+/// Writes NAME.rego and NAME_test.rego into `dir`; refuses to overwrite.
+pub fn scaffold(name: &str, id: Option<&str>, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let valid = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        bail!("rule name {name:?}: use lower case letters, digits and `_`, starting with a letter (it becomes package rootwarden.rules.{name})");
+    }
+    let id = id.map_or_else(|| name.to_uppercase().replace('_', "-"), str::to_string);
+    let rule = dir.join(format!("{name}.rego"));
+    let test = dir.join(format!("{name}_test.rego"));
+    for p in [&rule, &test] {
+        if p.exists() {
+            bail!("{}: already exists; not overwriting", p.display());
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    let fill = |t: &str| t.replace("NAME", name).replace("RULE-ID", &id);
+    std::fs::write(&rule, fill(RULE_TEMPLATE)).with_context(|| format!("{}: cannot write", rule.display()))?;
+    std::fs::write(&test, fill(TEST_TEMPLATE)).with_context(|| format!("{}: cannot write", test.display()))?;
+    Ok(vec![rule, test])
+}
+
+const RULE_TEMPLATE: &str = r#"# METADATA
+# title: Root has no console password in member accounts
+# description: >-
+#   Say what the control is and why it matters. This template fails a member account whose
+#   root user still has a console password (the credential report's password_enabled).
+# custom:
+#   id: RULE-ID
+#   severity: medium
+#   remediation: >-
+#     Say how to fix a failure, e.g. remove the password with sts:AssumeRoot and the
+#     IAMDeleteRootUserCredentials task policy.
+#   requires: [credential_report]
+package rootwarden.rules.NAME
+
+import rego.v1
+
+root := input.account.iam.credential_report.root
+
+deny contains {
+	"account_id": input.account.account_id,
+	"resource": sprintf("arn:%s:iam::%s:root", [input.account.partition, input.account.account_id]),
+	"message": sprintf("The root user of member account %s has a console password.", [input.account.account_id]),
+	"evidence": {"password_enabled": root.password_enabled},
+} if {
+	input.account.role == "member"
+	root.password_enabled == true
+}
+
+not_applicable contains "Only member accounts are judged." if input.account.role != "member"
+"#;
+
+const TEST_TEMPLATE: &str = r#"package rootwarden.rules.NAME_test
+
+import rego.v1
+
+import data.rootwarden.rules.NAME as rule
+
+account(role, password) := {
+	"account_id": "123456789012",
+	"partition": "aws",
+	"role": role,
+	"iam": {"credential_report": {"root": {"password_enabled": password}}},
+}
+
+test_member_with_password_fails if {
+	inp := {"account": account("member", true)}
+	count(rule.deny) == 1 with input as inp
+}
+
+test_member_without_password_passes if {
+	inp := {"account": account("member", false)}
+	count(rule.deny) == 0 with input as inp
+}
+
+test_standalone_is_not_applicable if {
+	inp := {"account": account("standalone", true)}
+	count(rule.not_applicable) == 1 with input as inp
+}
+"#;
+
+/// Prints one line per test (and coverage); exit 1 when any test failed or none ran.
+pub fn print_test_run(run: &TestRun) -> ExitCode {
+    for r in &run.results {
+        if r.passed {
+            println!("PASS {}", r.name);
+        } else {
+            println!(
+                "FAIL {} ({}:{}): {}",
+                r.name,
+                r.file,
+                r.line,
+                r.failure.as_deref().unwrap_or("")
+            );
+        }
+    }
+    let failed = run.results.iter().filter(|r| !r.passed).count();
+    if let Some(files) = &run.coverage {
+        println!("\ncoverage:");
+        for f in files {
+            let missing = if f.not_covered.is_empty() {
+                String::new()
+            } else {
+                let lines: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
+                format!("  not covered: lines {}", lines.join(", "))
+            };
+            println!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
+        }
+    }
+    println!("\n{} passed, {failed} failed", run.results.len() - failed);
+    if failed == 0 && !run.results.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -355,8 +355,9 @@ fn literal_eq(lit: &Value, v: &Value) -> bool {
     }
 }
 
-/// `*` matches any run of characters (including none); `\*` and `\\` are literal.
-fn wildcard_match(pattern: &str, s: &str) -> bool {
+/// `*` matches any run of characters (including none); `\*` and `\\` are literal. (Also
+/// used for the resource globs of requirement waivers.)
+pub fn wildcard_match(pattern: &str, s: &str) -> bool {
     let mut parts: Vec<String> = vec![String::new()];
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {

@@ -36,6 +36,44 @@ pub struct Requirements {
     /// Alerting requirements.
     #[serde(default)]
     pub alerting: Alerting,
+    /// Findings the organisation has accepted for a time; a waiver past its expiry date stops
+    /// suppressing and is reported.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+/// An accepted finding: suppresses the `fail` findings of one rule in one account (on the
+/// resources its glob matches) until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// The rule id, e.g. `RW-MON-007`.
+    pub rule_id: String,
+    /// The account, or `*` for every account.
+    pub account_id: String,
+    /// The finding's resource ARN; `*` matches any run of characters. Default: every resource.
+    #[serde(default = "any_resource")]
+    pub resource: String,
+    /// Why the finding is accepted (shown as the SARIF suppression's justification).
+    pub reason: String,
+    /// Who accepted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// Last day it suppresses (inclusive, UTC), judged against the snapshot's collection date.
+    pub expires: NaiveDate,
+}
+
+fn any_resource() -> String {
+    "*".to_string()
+}
+
+impl Waiver {
+    /// Whether the waiver covers a finding of `rule_id` on `resource` in `account_id`.
+    pub fn covers(&self, rule_id: &str, account_id: &str, resource: &str) -> bool {
+        self.rule_id == rule_id
+            && (self.account_id == "*" || self.account_id == account_id)
+            && crate::event_pattern::wildcard_match(&self.resource, resource)
+    }
 }
 
 fn default_version() -> u32 {
@@ -213,6 +251,7 @@ impl Default for Requirements {
             lookback_days: default_lookback(),
             logging: Logging::default(),
             alerting: Alerting::default(),
+            waivers: Vec::new(),
         }
     }
 }
@@ -262,6 +301,22 @@ impl Requirements {
                         e.expires
                     ));
                 }
+            }
+        }
+        for (i, w) in self.waivers.iter().enumerate() {
+            if w.rule_id.trim().is_empty() {
+                return Err(format!("`waivers[{i}].rule_id`: must name a rule"));
+            }
+            let id_ok =
+                w.account_id == "*" || (w.account_id.len() == 12 && w.account_id.bytes().all(|b| b.is_ascii_digit()));
+            if !id_ok {
+                return Err(format!(
+                    "`waivers[{i}].account_id`: expected a 12-digit account id or `*`, found {:?}",
+                    w.account_id
+                ));
+            }
+            if w.reason.trim().is_empty() {
+                return Err(format!("`waivers[{i}].reason`: a waiver needs a reason"));
             }
         }
         Ok(())

@@ -600,3 +600,127 @@ fn a_runaway_rule_is_stopped_by_the_time_limit() {
         &["spin.rego", "U-SPIN", "exceeded time limit"],
     );
 }
+
+fn waiver_requirements(dir: &tempfile::TempDir, name: &str, expires: &str, resource: &str) -> String {
+    write_temp(
+        dir,
+        name,
+        &format!(
+            "waivers:\n  - rule_id: RW-ROOT-002\n    account_id: \"555566667777\"\n    resource: \"{resource}\"\n    reason: certificate used by a legacy partner integration until migration\n    approver: security@example.com\n    expires: {expires}\n"
+        ),
+    )
+}
+
+#[test]
+fn an_unexpired_waiver_suppresses_in_every_report() {
+    let d = tempfile::tempdir().unwrap();
+    let req = waiver_requirements(&d, "req.yaml", "2099-12-31", "arn:aws:iam::*:root");
+    let snap = "fixtures/snapshots/fault-active-signing-cert.json";
+    // Without the waiver the certificate fails the gate.
+    assert_eq!(run(&["evaluate", snap]).status.code(), Some(1));
+
+    let (o, v) = json_of(&["evaluate", snap, "--requirements", &req]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "an accepted finding does not fail the gate: {}",
+        stderr(&o)
+    );
+    let waived: Vec<&serde_json::Value> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule_id"] == "RW-ROOT-002")
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["status"], "waived");
+    assert_eq!(waived[0]["suppression"]["approver"], "security@example.com");
+    assert_eq!(v["summary"]["outcomes"]["waived"], 1);
+    assert_eq!(v["expired_waivers"], serde_json::json!([]));
+
+    let sarif = d.path().join("w.sarif");
+    let junit = d.path().join("w.xml");
+    let specs = [
+        format!("sarif={}", sarif.display()),
+        format!("junit={}", junit.display()),
+    ];
+    let o = run(&[
+        "evaluate",
+        snap,
+        "--requirements",
+        &req,
+        "-o",
+        &specs[0],
+        "-o",
+        &specs[1],
+        "-o",
+        "text",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("WAIVED") && text.contains("waived until 2099-12-31"),
+        "{text}"
+    );
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "RW-ROOT-002")
+        .expect("waived finding stays in SARIF");
+    assert_eq!(r["suppressions"][0]["kind"], "external");
+    assert_eq!(r["suppressions"][0]["status"], "accepted");
+    assert!(r["suppressions"][0]["justification"]
+        .as_str()
+        .unwrap()
+        .contains("legacy partner"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<skipped") && xml.contains("waived until 2099-12-31"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn an_expired_or_non_matching_waiver_suppresses_nothing_and_is_reported() {
+    let d = tempfile::tempdir().unwrap();
+    let snap = "fixtures/snapshots/fault-active-signing-cert.json";
+    let expired = waiver_requirements(&d, "old.yaml", "2020-01-01", "*");
+    let (o, v) = json_of(&["evaluate", snap, "--requirements", &expired]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_id"] == "RW-ROOT-002")
+        .unwrap();
+    assert_eq!(r["status"], "fail");
+    assert!(r.get("suppression").is_none());
+    assert_eq!(v["expired_waivers"][0]["expires"], "2020-01-01");
+    assert_eq!(v["expired_waivers"][0]["findings_no_longer_suppressed"], 1);
+    let text = String::from_utf8_lossy(&run(&["evaluate", snap, "--requirements", &expired]).stdout).into_owned();
+    assert!(text.contains("Expired waiver #0 (RW-ROOT-002"), "{text}");
+
+    let elsewhere = waiver_requirements(&d, "other.yaml", "2099-12-31", "arn:aws:iam::111111111111:*");
+    let (o, v) = json_of(&["evaluate", snap, "--requirements", &elsewhere]);
+    assert_eq!(o.status.code(), Some(1), "the glob does not cover this account's root");
+    assert_eq!(v["summary"]["outcomes"]["waived"], 0);
+
+    let bad = write_temp(
+        &d,
+        "bad.yaml",
+        "waivers:\n  - rule_id: RW-ROOT-002\n    account_id: \"5555\"\n    reason: r\n    expires: 2099-01-01\n",
+    );
+    assert_bad_input(
+        &["evaluate", snap, "--requirements", &bad],
+        &["bad.yaml", "waivers[0].account_id"],
+    );
+    let no_reason = write_temp(
+        &d,
+        "noreason.yaml",
+        "waivers:\n  - rule_id: RW-ROOT-002\n    account_id: \"*\"\n    expires: 2099-01-01\n",
+    );
+    assert_bad_input(
+        &["evaluate", snap, "--requirements", &no_reason],
+        &["noreason.yaml", "reason"],
+    );
+}

@@ -262,6 +262,7 @@ impl Policy {
         for r in results {
             outcomes.extend(r?);
         }
+        let expired_waivers = apply_waivers(&self.requirements, snapshot.collected_at.date_naive(), &mut outcomes);
         Ok(Evaluation {
             rules: self.rules.iter().map(|r| r.info.clone()).collect(),
             collected_at: snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -269,8 +270,61 @@ impl Policy {
             skipped_accounts: skipped.iter().map(|a| a.account_id.clone()).collect(),
             outcomes,
             collection_errors: snapshot.collection_errors.len(),
+            expired_waivers,
         })
     }
+}
+
+/// Marks the `fail` findings an unexpired waiver covers as suppressed, and a failing outcome
+/// whose findings are all suppressed as waived. Expired waivers (expiry before `today`, the
+/// snapshot's collection date) suppress nothing and are returned, with how many findings they
+/// would otherwise have covered.
+fn apply_waivers(
+    requirements: &Requirements,
+    today: chrono::NaiveDate,
+    outcomes: &mut [Outcome],
+) -> Vec<super::outcome::ExpiredWaiver> {
+    let waivers = &requirements.waivers;
+    let mut uncovered = vec![0usize; waivers.len()];
+    for o in outcomes.iter_mut().filter(|o| o.status == Status::Fail) {
+        for f in &mut o.findings {
+            let mut covering = waivers
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.covers(&f.rule_id, &f.account_id, &f.resource));
+            if let Some((_, w)) = covering.clone().find(|(_, w)| w.expires >= today) {
+                f.suppression = Some(super::outcome::Suppression {
+                    reason: w.reason.clone(),
+                    approver: w.approver.clone(),
+                    expires: w.expires.to_string(),
+                });
+            } else {
+                for (i, _) in covering.by_ref() {
+                    uncovered[i] += 1;
+                }
+            }
+        }
+        if o.findings.iter().all(|f| f.suppression.is_some()) {
+            o.status = Status::Waived;
+            for f in &mut o.findings {
+                f.status = Status::Waived;
+            }
+        }
+    }
+    waivers
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.expires < today)
+        .map(|(index, w)| super::outcome::ExpiredWaiver {
+            index,
+            rule_id: w.rule_id.clone(),
+            account_id: w.account_id.clone(),
+            resource: w.resource.clone(),
+            reason: w.reason.clone(),
+            expires: w.expires.to_string(),
+            findings_no_longer_suppressed: uncovered[index],
+        })
+        .collect()
 }
 
 /// Below this many accounts per core, another thread costs more than it saves.
@@ -375,6 +429,7 @@ impl Worker<'_> {
                 status,
                 message,
                 evidence,
+                suppression: None,
             }],
         };
 
@@ -616,5 +671,6 @@ fn deny_finding(info: &RuleInfo, account_id: &str, entry: Json) -> Result<Findin
         status: Status::Fail,
         message,
         evidence,
+        suppression: None,
     })
 }

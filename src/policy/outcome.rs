@@ -17,6 +17,8 @@ pub enum Status {
     NotApplicable,
     /// The facts the rule needs were not collected; never read as a pass.
     InsufficientData,
+    /// The control does not hold, but every finding is accepted by an unexpired waiver.
+    Waived,
 }
 
 impl Status {
@@ -27,6 +29,7 @@ impl Status {
             Status::Fail => "fail",
             Status::NotApplicable => "not_applicable",
             Status::InsufficientData => "insufficient_data",
+            Status::Waived => "waived",
         }
     }
 }
@@ -92,6 +95,40 @@ pub struct Finding {
     pub message: String,
     /// The facts that made the verdict.
     pub evidence: serde_json::Value,
+    /// The waiver that accepts this `fail` finding, if one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is suppressed: the requirements' waiver that covers it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Suppression {
+    /// The waiver's reason.
+    pub reason: String,
+    /// Who accepted it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// Last day it suppresses.
+    pub expires: String,
+}
+
+/// A waiver of the requirements that has expired: it no longer suppresses anything.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExpiredWaiver {
+    /// Its position in the requirements' `waivers`.
+    pub index: usize,
+    /// The rule it waived.
+    pub rule_id: String,
+    /// The account (or `*`).
+    pub account_id: String,
+    /// The resource glob.
+    pub resource: String,
+    /// Its reason.
+    pub reason: String,
+    /// When it expired.
+    pub expires: String,
+    /// How many findings it would still cover: these are reported as `fail` again.
+    pub findings_no_longer_suppressed: usize,
 }
 
 /// The verdict of one rule for one account, with the findings behind it.
@@ -125,6 +162,8 @@ pub struct Evaluation {
     pub outcomes: Vec<Outcome>,
     /// Number of collection errors in the snapshot.
     pub collection_errors: usize,
+    /// Waivers of the requirements past their expiry date.
+    pub expired_waivers: Vec<ExpiredWaiver>,
 }
 
 /// Counts per status.
@@ -138,6 +177,8 @@ pub struct Counts {
     pub not_applicable: usize,
     /// Outcomes with insufficient data.
     pub insufficient_data: usize,
+    /// Failing outcomes whose every finding is waived.
+    pub waived: usize,
 }
 
 impl Counts {
@@ -148,6 +189,7 @@ impl Counts {
             Status::Fail => self.fail += 1,
             Status::NotApplicable => self.not_applicable += 1,
             Status::InsufficientData => self.insufficient_data += 1,
+            Status::Waived => self.waived += 1,
         }
     }
 }

@@ -36,6 +36,7 @@ pub fn document(eval: &Evaluation) -> serde_json::Value {
         "collected_at": eval.collected_at,
         "rules": rules,
         "results": results,
+        "expired_waivers": eval.expired_waivers,
         "summary": summary(eval),
     })
 }

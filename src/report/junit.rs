@@ -44,6 +44,18 @@ pub fn render(eval: &Evaluation) -> String {
                     s.set_message(messages.join("; "));
                     s
                 }
+                // An accepted risk does not fail the CI gate; the waiver's reason says why.
+                Status::Waived => {
+                    let mut s = TestCaseStatus::skipped();
+                    let reasons: Vec<String> = o
+                        .findings
+                        .iter()
+                        .filter_map(|f| f.suppression.as_ref())
+                        .map(|w| format!("waived until {}: {}", w.expires, w.reason))
+                        .collect();
+                    s.set_message(format!("{} ({})", messages.join("; "), reasons.join("; ")));
+                    s
+                }
                 Status::InsufficientData => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
                     s.set_message(messages.join("; "))

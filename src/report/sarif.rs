@@ -55,7 +55,12 @@ pub fn fingerprint(f: &Finding) -> String {
         f.account_id,
         f.region.as_deref().unwrap_or("-"),
         f.resource,
-        f.status.as_str()
+        // A waived finding keeps the fingerprint it had when it failed, so code scanning
+        // shows the same alert as suppressed instead of closing it and opening another.
+        match f.status {
+            Status::Waived => Status::Fail.as_str(),
+            s => s.as_str(),
+        }
     );
     if let Some(k) = &f.key {
         s.push('|');
@@ -190,7 +195,7 @@ fn result(eval: &Evaluation, rule_index: usize, f: &Finding, opts: &SarifOptions
     if let Some(r) = &f.region {
         props.insert("region".to_string(), json!(r));
     }
-    sarif::Result::builder()
+    let mut r = sarif::Result::builder()
         .rule_id(rule.id().to_string())
         .rule_index(rule_index as i64)
         .level(match level {
@@ -202,7 +207,20 @@ fn result(eval: &Evaluation, rule_index: usize, f: &Finding, opts: &SarifOptions
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(sarif::PropertyBag::builder().additional_properties(props).build())
-        .build()
+        .build();
+    if let Some(w) = &f.suppression {
+        let approver = w
+            .approver
+            .as_deref()
+            .map(|a| format!(", approved by {a}"))
+            .unwrap_or_default();
+        r.suppressions = Some(vec![sarif::Suppression::builder()
+            .kind(json!("external"))
+            .status(json!("accepted"))
+            .justification(format!("{} (waived until {}{approver})", w.reason, w.expires))
+            .build()]);
+    }
+    r
 }
 
 /// The SARIF log as a value.
@@ -212,10 +230,15 @@ pub fn document(eval: &Evaluation, opts: &SarifOptions) -> Value {
     let mut findings: Vec<(usize, &Finding)> = eval
         .outcomes
         .iter()
-        .filter(|o| matches!(o.status, Status::Fail | Status::InsufficientData))
+        .filter(|o| matches!(o.status, Status::Fail | Status::InsufficientData | Status::Waived))
         .flat_map(|o| o.findings.iter().map(move |f| (o.rule, f)))
         .collect();
-    findings.sort_by_key(|(r, f)| (f.status != Status::Fail, std::cmp::Reverse(eval.rules[*r].severity())));
+    findings.sort_by_key(|(r, f)| {
+        (
+            f.status != Status::Fail || f.suppression.is_some(),
+            std::cmp::Reverse(eval.rules[*r].severity()),
+        )
+    });
     let mut notifications = Vec::new();
     if findings.len() > MAX_RESULTS {
         notifications.push(

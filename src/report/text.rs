@@ -10,6 +10,7 @@ fn label(s: Status) -> &'static str {
         Status::Fail => "FAIL",
         Status::NotApplicable => "N/A ",
         Status::InsufficientData => "DATA?",
+        Status::Waived => "WAIVED",
     }
 }
 
@@ -29,14 +30,18 @@ pub fn render(eval: &Evaluation) -> String {
         outcomes.iter().for_each(|o| counts.add(o.status));
         let _ = writeln!(
             out,
-            "\nAccount {account}: {} fail, {} pass, {} not applicable, {} insufficient data",
-            counts.fail, counts.pass, counts.not_applicable, counts.insufficient_data
+            "\nAccount {account}: {} fail, {} pass, {} not applicable, {} insufficient data{}",
+            counts.fail,
+            counts.pass,
+            counts.not_applicable,
+            counts.insufficient_data,
+            waived_count(counts.waived)
         );
         for o in outcomes {
             let rule = eval.rule_of(o);
             let _ = writeln!(
                 out,
-                "  {:<5}  {:<width$}  {:<8}  {}",
+                "  {:<6}  {:<width$}  {:<8}  {}",
                 label(o.status),
                 rule.id(),
                 rule.severity().as_str(),
@@ -45,7 +50,16 @@ pub fn render(eval: &Evaluation) -> String {
             if o.status != Status::Pass {
                 for f in &o.findings {
                     let region = f.region.as_deref().map(|r| format!("[{r}] ")).unwrap_or_default();
-                    let _ = writeln!(out, "  {:<5}  {:<width$}            ↳ {region}{}", "", "", f.message);
+                    let waived = f
+                        .suppression
+                        .as_ref()
+                        .map(|w| format!(" (waived until {}: {})", w.expires, w.reason))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "  {:<6}  {:<width$}            ↳ {region}{}{waived}",
+                        "", "", f.message
+                    );
                 }
             }
         }
@@ -56,14 +70,30 @@ pub fn render(eval: &Evaluation) -> String {
     let c = eval.counts();
     let _ = writeln!(
         out,
-        "\n{} accounts × {} rules: {} fail, {} pass, {} not applicable, {} insufficient data; {} collection errors",
+        "\n{} accounts × {} rules: {} fail, {} pass, {} not applicable, {} insufficient data{}; {} collection errors",
         eval.accounts.len(),
         eval.rules.len(),
         c.fail,
         c.pass,
         c.not_applicable,
         c.insufficient_data,
+        waived_count(c.waived),
         eval.collection_errors
     );
+    for w in &eval.expired_waivers {
+        let _ = writeln!(
+            out,
+            "Expired waiver #{} ({} in {} on {}, expired {}: {}): it suppresses nothing; {} finding(s) fail again.",
+            w.index, w.rule_id, w.account_id, w.resource, w.expires, w.reason, w.findings_no_longer_suppressed
+        );
+    }
     out
+}
+
+fn waived_count(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(", {n} waived")
+    }
 }

@@ -516,7 +516,47 @@ fn user_rules_end_to_end_new_test_evaluate_sarif() {
         "{statuses:?}"
     );
 
-    // SARIF carries the user rule with its metadata.
+    // A second user rule that fails: account names must follow the naming convention.
+    write_temp(
+        &d,
+        "account_naming.rego",
+        "# METADATA\n# title: Account names follow the acme- convention\n# description: Names say who owns an account.\n# custom:\n#   id: ACME-002\n#   severity: low\n#   remediation: Rename the account.\npackage rootwarden.rules.account_naming\nimport rego.v1\ndeny contains {\"account_id\": input.account.account_id, \"resource\": sprintf(\"arn:aws:organizations::%s:account\", [input.account.account_id]), \"message\": sprintf(\"Account name %v does not start with acme-.\", [input.account.name]), \"evidence\": {\"name\": input.account.name}} if {\n\tnot startswith(object.get(input.account, \"name\", \"\"), \"acme-\")\n}\n",
+    );
+    write_temp(
+        &d,
+        "account_naming_test.rego",
+        "package rootwarden.rules.account_naming_test\nimport rego.v1\nimport data.rootwarden.rules.account_naming as rule\ntest_other_name_fails if {\n\tcount(rule.deny) == 1 with input as {\"account\": {\"account_id\": \"1\", \"name\": \"legacy\"}}\n}\ntest_acme_name_passes if {\n\tcount(rule.deny) == 0 with input as {\"account\": {\"account_id\": \"1\", \"name\": \"acme-prod\"}}\n}\n",
+    );
+    let o = run(&["rules", "test", &dir, "--no-builtin-rules"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("5 passed, 0 failed"));
+    let (o, v) = json_of(&[
+        "evaluate",
+        "fixtures/snapshots/compliant-org.json",
+        "--rules",
+        &dir,
+        "--no-builtin-rules",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a low finding is below the default --fail-on high"
+    );
+    assert_eq!(
+        v["summary"]["outcomes"]["fail"], 3,
+        "every account's name lacks the prefix: {v}"
+    );
+    let (o, _) = json_of(&[
+        "evaluate",
+        "fixtures/snapshots/compliant-org.json",
+        "--rules",
+        &dir,
+        "--no-builtin-rules",
+        "--fail-on",
+        "low",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // SARIF carries the user rules with their metadata, and the failing one's results.
     let sarif = d.path().join("out.sarif");
     let spec = format!("sarif={}", sarif.display());
     let o = run(&[
@@ -540,6 +580,32 @@ fn user_rules_end_to_end_new_test_evaluate_sarif() {
         acme["shortDescription"]["text"],
         "Root has no console password in member accounts"
     );
+    let naming = rules
+        .iter()
+        .find(|r| r["id"] == "ACME-002")
+        .expect("failing user rule in SARIF");
+    assert_eq!(
+        naming["shortDescription"]["text"],
+        "Account names follow the acme- convention"
+    );
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "ACME-002"
+        && r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("does not start with acme-")));
+}
+
+#[test]
+fn bundled_rule_tests_pass_through_rules_test() {
+    let o = run(&["rules", "test"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("PASS rootwarden.rules.root_detection_noise_test."),
+        "{out}"
+    );
+    assert!(out.contains(" passed, 0 failed"), "{out}");
 }
 
 #[test]

@@ -184,6 +184,35 @@ fn bundled_rules_are_deterministic_and_standard() {
             f.path
         );
         assert!(!f.text.contains("http.send"), "{} makes network calls", f.path);
+        assert!(f.text.contains("import rego.v1"), "{} is not rego.v1", f.path);
+        // Custom builtins: only the documented ones (docs/writing-rules.md, README).
+        let documented = [
+            "filter_matches(",
+            "filter_error(",
+            "event_pattern_matches(",
+            "event_pattern_error(",
+        ];
+        let doc = std::fs::read_to_string(root().join("docs/writing-rules.md")).unwrap();
+        for (i, _) in f.text.match_indices("rootwarden.") {
+            let rest = &f.text[i + "rootwarden.".len()..];
+            if rest.starts_with("rules.") || rest.starts_with("lib.") {
+                continue; // package paths, not calls
+            }
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let call = format!("{name}(");
+            assert!(
+                documented.contains(&call.as_str()),
+                "{} calls undocumented rootwarden.{name}",
+                f.path
+            );
+            assert!(
+                doc.contains(&format!("rootwarden.{name}(")),
+                "rootwarden.{name} missing from docs/writing-rules.md"
+            );
+        }
     }
 }
 

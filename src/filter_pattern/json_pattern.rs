@@ -20,7 +20,7 @@
 
 use serde_json::Value;
 
-use super::lexer::{literal_after_op, next_token, Cursor, LexMode, Tok, Token};
+use super::lexer::{chain, literal_after_op, Cursor, LexMode, Tok, TokenParser, Tokens};
 use super::matcher::{compare, CmpOp, Literal, Number, Scalar};
 use super::ParseError;
 
@@ -182,54 +182,27 @@ pub(crate) struct JsonPattern {
 }
 
 struct Parser<'c> {
-    cur: &'c mut Cursor,
-    peeked: Option<Token>,
+    tokens: Tokens<'c>,
     depth: usize,
 }
 
+impl<'c> TokenParser<'c> for Parser<'c> {
+    fn tokens(&mut self) -> &mut Tokens<'c> {
+        &mut self.tokens
+    }
+}
+
 impl Parser<'_> {
-    fn peek(&mut self) -> Result<&Token, ParseError> {
-        if self.peeked.is_none() {
-            self.peeked = Some(next_token(self.cur, LexMode::Json)?);
-        }
-        Ok(self.peeked.as_ref().expect("just filled"))
-    }
-
-    fn next(&mut self) -> Result<Token, ParseError> {
-        match self.peeked.take() {
-            Some(t) => Ok(t),
-            None => next_token(self.cur, LexMode::Json),
-        }
-    }
-
     fn or_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut parts = vec![self.and_expr()?];
-        while self.peek()?.tok == Tok::Or {
-            self.next()?;
-            parts.push(self.and_expr()?);
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Expr::Or(parts)
-        })
+        chain(self, &Tok::Or, Self::and_expr, Expr::Or)
     }
 
     fn and_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut parts = vec![self.primary()?];
-        while self.peek()?.tok == Tok::And {
-            self.next()?;
-            parts.push(self.primary()?);
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Expr::And(parts)
-        })
+        chain(self, &Tok::And, Self::primary, Expr::And)
     }
 
     fn primary(&mut self) -> Result<Expr, ParseError> {
-        let token = self.next()?;
+        let token = self.tokens.next()?;
         match token.tok {
             Tok::LParen => {
                 if self.depth >= MAX_DEPTH {
@@ -238,7 +211,7 @@ impl Parser<'_> {
                 self.depth += 1;
                 let inner = self.or_expr()?;
                 self.depth -= 1;
-                let close = self.next()?;
+                let close = self.tokens.next()?;
                 match close.tok {
                     Tok::RParen => Ok(inner),
                     Tok::Eof | Tok::RBrace => Err(ParseError::new(token.pos, "unbalanced `(`: missing closing `)`")),
@@ -265,7 +238,7 @@ impl Parser<'_> {
     }
 
     fn keyword(&mut self, expected: &[&str], after: &str) -> Result<String, ParseError> {
-        let token = self.next()?;
+        let token = self.tokens.next()?;
         if let Tok::Word(w) = &token.tok {
             let upper = w.to_ascii_uppercase();
             if expected.contains(&upper.as_str()) {
@@ -283,10 +256,10 @@ impl Parser<'_> {
     }
 
     fn condition(&mut self, selector: Selector) -> Result<Condition, ParseError> {
-        let token = self.next()?;
+        let token = self.tokens.next()?;
         match token.tok {
             Tok::Op(op) => {
-                let value = self.next()?;
+                let value = self.tokens.next()?;
                 let literal = literal_after_op(value, op)?;
                 Ok(Condition::Compare { selector, op, literal })
             }
@@ -319,15 +292,14 @@ impl JsonPattern {
     /// after the closing `}` (other than whitespace) is an error.
     pub(crate) fn parse(cur: &mut Cursor) -> Result<Self, ParseError> {
         let mut p = Parser {
-            cur,
-            peeked: None,
+            tokens: Tokens::new(cur, LexMode::Json),
             depth: 0,
         };
-        let open = p.next()?;
+        let open = p.tokens.next()?;
         if open.tok != Tok::LBrace {
             return Err(ParseError::new(open.pos, "a JSON pattern must start with `{`"));
         }
-        match p.peek()?.tok {
+        match p.tokens.peek()?.tok {
             Tok::RBrace => {
                 return Err(ParseError::new(
                     open.pos,
@@ -340,7 +312,7 @@ impl JsonPattern {
             _ => {}
         }
         let expr = p.or_expr()?;
-        let close = p.next()?;
+        let close = p.tokens.next()?;
         match close.tok {
             Tok::RBrace => {}
             Tok::Eof => {
@@ -356,14 +328,8 @@ impl JsonPattern {
                 ));
             }
         }
-        debug_assert!(p.peeked.is_none());
-        p.cur.skip_ws();
-        if !p.cur.at_end() {
-            return Err(ParseError::new(
-                p.cur.pos(),
-                "unexpected input after the closing `}` of the JSON pattern",
-            ));
-        }
+        p.tokens
+            .expect_end("unexpected input after the closing `}` of the JSON pattern")?;
         Ok(Self { expr })
     }
 

@@ -254,6 +254,78 @@ pub(crate) fn literal_after_op(token: Token, op: CmpOp) -> Result<Literal, Parse
     Ok(literal)
 }
 
+/// The tokens of one pattern with one token of lookahead, shared by the JSON and
+/// space-delimited parsers.
+pub(crate) struct Tokens<'c> {
+    cur: &'c mut Cursor,
+    mode: LexMode,
+    peeked: Option<Token>,
+}
+
+impl<'c> Tokens<'c> {
+    pub(crate) fn new(cur: &'c mut Cursor, mode: LexMode) -> Self {
+        Tokens {
+            cur,
+            mode,
+            peeked: None,
+        }
+    }
+
+    /// The next token, without consuming it.
+    pub(crate) fn peek(&mut self) -> Result<&Token, ParseError> {
+        if self.peeked.is_none() {
+            self.peeked = Some(next_token(self.cur, self.mode)?);
+        }
+        Ok(self.peeked.as_ref().expect("just filled"))
+    }
+
+    /// Consumes the next token.
+    pub(crate) fn next(&mut self) -> Result<Token, ParseError> {
+        match self.peeked.take() {
+            Some(t) => Ok(t),
+            None => next_token(self.cur, self.mode),
+        }
+    }
+
+    /// After the closing bracket: only whitespace may follow, else `message` at the first
+    /// character that does.
+    pub(crate) fn expect_end(&mut self, message: &str) -> Result<(), ParseError> {
+        debug_assert!(self.peeked.is_none());
+        self.cur.skip_ws();
+        if self.cur.at_end() {
+            Ok(())
+        } else {
+            Err(ParseError::new(self.cur.pos(), message))
+        }
+    }
+}
+
+/// A parser reading [`Tokens`].
+pub(crate) trait TokenParser<'c> {
+    /// Its token stream.
+    fn tokens(&mut self) -> &mut Tokens<'c>;
+}
+
+/// `operand (sep operand)*`, as the `&&` and `||` chains of both pattern kinds are parsed:
+/// a single operand is returned as is, several are combined.
+pub(crate) fn chain<'c, P: TokenParser<'c>, E>(
+    p: &mut P,
+    sep: &Tok,
+    operand: fn(&mut P) -> Result<E, ParseError>,
+    combine: fn(Vec<E>) -> E,
+) -> Result<E, ParseError> {
+    let mut parts = vec![operand(p)?];
+    while p.tokens().peek()?.tok == *sep {
+        p.tokens().next()?;
+        parts.push(operand(p)?);
+    }
+    Ok(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        combine(parts)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

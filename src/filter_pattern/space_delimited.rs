@@ -22,7 +22,7 @@
 //! the pattern is an error. A trailing comma before `]` is accepted, as in
 //! the documented `[..., request=*.html*, status_code=4*,]`.
 
-use super::lexer::{literal_after_op, next_token, Cursor, LexMode, Tok, Token};
+use super::lexer::{chain, literal_after_op, Cursor, LexMode, Tok, TokenParser, Tokens};
 use super::matcher::{compare, CmpOp, Literal, Scalar};
 use super::ParseError;
 
@@ -116,8 +116,7 @@ pub(crate) struct SpaceDelimitedPattern {
 }
 
 struct Parser<'c> {
-    cur: &'c mut Cursor,
-    peeked: Option<Token>,
+    tokens: Tokens<'c>,
     /// The field name already consumed for the first atom of a slot.
     pending_name: Option<(String, usize)>,
 }
@@ -128,52 +127,26 @@ fn is_field_name(w: &str) -> bool {
     w.chars().next().is_some_and(|c| !c.is_ascii_digit()) && w.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
+impl<'c> TokenParser<'c> for Parser<'c> {
+    fn tokens(&mut self) -> &mut Tokens<'c> {
+        &mut self.tokens
+    }
+}
+
 impl Parser<'_> {
-    fn peek(&mut self) -> Result<&Token, ParseError> {
-        if self.peeked.is_none() {
-            self.peeked = Some(next_token(self.cur, LexMode::SpaceDelimited)?);
-        }
-        Ok(self.peeked.as_ref().expect("just filled"))
-    }
-
-    fn next(&mut self) -> Result<Token, ParseError> {
-        match self.peeked.take() {
-            Some(t) => Ok(t),
-            None => next_token(self.cur, LexMode::SpaceDelimited),
-        }
-    }
-
     fn or_expr(&mut self) -> Result<CondExpr, ParseError> {
-        let mut parts = vec![self.and_expr()?];
-        while self.peek()?.tok == Tok::Or {
-            self.next()?;
-            parts.push(self.and_expr()?);
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            CondExpr::Or(parts)
-        })
+        chain(self, &Tok::Or, Self::and_expr, CondExpr::Or)
     }
 
     fn and_expr(&mut self) -> Result<CondExpr, ParseError> {
-        let mut parts = vec![self.atom()?];
-        while self.peek()?.tok == Tok::And {
-            self.next()?;
-            parts.push(self.atom()?);
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            CondExpr::And(parts)
-        })
+        chain(self, &Tok::And, Self::atom, CondExpr::And)
     }
 
     fn atom(&mut self) -> Result<CondExpr, ParseError> {
         let (name, pos) = match self.pending_name.take() {
             Some(n) => n,
             None => {
-                let token = self.next()?;
+                let token = self.tokens.next()?;
                 match token.tok {
                     Tok::Word(w) if is_field_name(&w) => (w, token.pos),
                     other => {
@@ -185,7 +158,7 @@ impl Parser<'_> {
                 }
             }
         };
-        let token = self.next()?;
+        let token = self.tokens.next()?;
         let Tok::Op(op) = token.tok else {
             return Err(ParseError::new(
                 token.pos,
@@ -195,7 +168,7 @@ impl Parser<'_> {
                 ),
             ));
         };
-        let value = self.next()?;
+        let value = self.tokens.next()?;
         let literal = literal_after_op(value, op)?;
         Ok(CondExpr::Atom {
             name,
@@ -212,18 +185,17 @@ impl SpaceDelimitedPattern {
     /// Input after the closing `]` (other than whitespace) is an error.
     pub(crate) fn parse(cur: &mut Cursor) -> Result<Self, ParseError> {
         let mut p = Parser {
-            cur,
-            peeked: None,
+            tokens: Tokens::new(cur, LexMode::SpaceDelimited),
             pending_name: None,
         };
-        let open = p.next()?;
+        let open = p.tokens.next()?;
         if open.tok != Tok::LBracket {
             return Err(ParseError::new(open.pos, "expected `[`"));
         }
         let unbalanced = || ParseError::new(open.pos, "unbalanced `[`: missing closing `]`");
         let mut slots: Vec<Slot> = Vec::new();
         loop {
-            let token = p.next()?;
+            let token = p.tokens.next()?;
             match token.tok {
                 Tok::Word(w) if w == "..." => {
                     // Consecutive ellipses mean the same as one.
@@ -232,7 +204,7 @@ impl SpaceDelimitedPattern {
                     }
                 }
                 Tok::Word(w) if is_field_name(&w) => {
-                    let condition = if matches!(p.peek()?.tok, Tok::Op(_)) {
+                    let condition = if matches!(p.tokens.peek()?.tok, Tok::Op(_)) {
                         p.pending_name = Some((w.clone(), token.pos));
                         Some(p.or_expr()?)
                     } else {
@@ -269,11 +241,11 @@ impl SpaceDelimitedPattern {
             if slots.len() > MAX_SLOTS {
                 return Err(ParseError::new(token.pos, "too many fields in pattern"));
             }
-            let sep = p.next()?;
+            let sep = p.tokens.next()?;
             match sep.tok {
                 Tok::Comma => {
-                    if p.peek()?.tok == Tok::RBracket {
-                        p.next()?;
+                    if p.tokens.peek()?.tok == Tok::RBracket {
+                        p.tokens.next()?;
                         break;
                     }
                 }
@@ -290,14 +262,8 @@ impl SpaceDelimitedPattern {
                 }
             }
         }
-        debug_assert!(p.peeked.is_none());
-        p.cur.skip_ws();
-        if !p.cur.at_end() {
-            return Err(ParseError::new(
-                p.cur.pos(),
-                "unexpected input after the closing `]` of the pattern",
-            ));
-        }
+        p.tokens
+            .expect_end("unexpected input after the closing `]` of the pattern")?;
 
         let snapshot = slots.clone();
         for (index, slot) in slots.iter_mut().enumerate() {

@@ -31,7 +31,7 @@ pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
         2,
         Box::new(move |args: Vec<Value>| {
             let pattern = text_arg(&args[0], "rootwarden.filter_matches", "pattern")?;
-            let matched = match cached_filter(&mut filters, &pattern) {
+            let matched = match cached(&mut filters, &pattern, filter_pattern::parse) {
                 Ok(p) => match &args[1] {
                     Value::String(line) => p.matches_line(line),
                     event => p.matches_event(&to_json(event)?),
@@ -58,7 +58,7 @@ pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
         2,
         Box::new(move |args: Vec<Value>| {
             let key = pattern_text(&args[0], "rootwarden.event_pattern_matches")?;
-            let matched = match cached_event_pattern(&mut events, &key) {
+            let matched = match cached(&mut events, &key, event_pattern::parse) {
                 Ok(p) => p.matches(&to_json(&args[1])?),
                 Err(_) => false,
             };
@@ -115,26 +115,16 @@ fn to_json(v: &Value) -> anyhow::Result<Json> {
     serde_json::to_value(v).map_err(|e| anyhow!("cannot read the event as JSON: {e}"))
 }
 
-fn cached_filter<'a>(
-    cache: &'a mut HashMap<String, Result<FilterPattern, String>>,
+/// The parse result of `pattern`, parsed once per engine.
+fn cached<'a, T, E: ToString>(
+    cache: &'a mut HashMap<String, Result<T, String>>,
     pattern: &str,
-) -> &'a Result<FilterPattern, String> {
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> &'a Result<T, String> {
     if cache.len() >= CACHE_LIMIT && !cache.contains_key(pattern) {
         cache.clear();
     }
     cache
         .entry(pattern.to_string())
-        .or_insert_with(|| filter_pattern::parse(pattern).map_err(|e| e.to_string()))
-}
-
-fn cached_event_pattern<'a>(
-    cache: &'a mut HashMap<String, Result<EventPattern, String>>,
-    pattern: &str,
-) -> &'a Result<EventPattern, String> {
-    if cache.len() >= CACHE_LIMIT && !cache.contains_key(pattern) {
-        cache.clear();
-    }
-    cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| event_pattern::parse(pattern).map_err(|e| e.to_string()))
+        .or_insert_with(|| parse(pattern).map_err(|e| e.to_string()))
 }

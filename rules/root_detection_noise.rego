@@ -65,3 +65,17 @@ insufficient_data contains r if {
 	count(monitoring.root_filters) == 0
 	some r in monitoring.chain_insufficient(3, "a root metric filter exists whose noise could be judged")
 }
+
+# EventBridge rules that could not be read might be noisy root detections: no pass on them.
+insufficient_data contains r if {
+	reasons := [x |
+		some name, region in input.account.regions
+		object.get(region, "events", null) == null
+		x := sprintf("EventBridge rules in %s were not collected", [name])
+	]
+	count(reasons) > 0
+	r := {
+		"message": sprintf("Cannot judge every root detection for noise: %s.", [concat("; ", reasons)]),
+		"evidence": {"reasons": reasons},
+	}
+}

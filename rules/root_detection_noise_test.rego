@@ -66,3 +66,12 @@ test_insufficient_when_the_log_group_cannot_be_read if {
 	r := rule.insufficient_data with input as inp with data.requirements as req
 	count(r) == 1
 }
+
+test_insufficient_when_eventbridge_rules_cannot_be_read if {
+	inp := fx.input_for(fx.us({"events": null}), {})
+	req := fx.requirements
+	count(denies(inp, req)) == 0
+	r := rule.insufficient_data with input as inp with data.requirements as req
+	some x in r
+	contains(x.message, "EventBridge rules in us-east-1 were not collected")
+}

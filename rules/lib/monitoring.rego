@@ -380,14 +380,16 @@ _all_patterns := {f.filter_pattern |
 # counts that are not root activity (AWS-service events on root's behalf, other principals).
 filter_judgements := {p: _judge_filter(p) | some p in _all_patterns}
 
-_judge_filter(p) := {
-	"error": err,
+_judge_filter(p) := _judgement(p, rootwarden.filter_error(p))
+
+_judgement(p, "") := {
+	"error": "",
 	"missed": [e.id | some e in must_alert; not rootwarden.filter_matches(p, e.record)],
 	"noise": [e.id | some e in data.canonical_events; _is_noise(e); rootwarden.filter_matches(p, e.record)],
-} if {
-	err := rootwarden.filter_error(p)
-	err == ""
-} else := {"error": rootwarden.filter_error(p), "missed": [e.id | some e in must_alert], "noise": []}
+}
+
+# A pattern that does not parse counts nothing: every required event is missed.
+_judgement(_, err) := {"error": err, "missed": [e.id | some e in must_alert], "noise": []} if err != ""
 
 # The judgement of any pattern: precomputed for the input's patterns, computed for others.
 judge_filter(p) := j if {

@@ -43,6 +43,7 @@ pub struct Policy {
 }
 
 /// The verdict sets of one rule on one account.
+#[derive(Default)]
 struct Verdicts {
     deny: Vec<Json>,
     insufficient: Vec<Json>,
@@ -346,11 +347,17 @@ impl Worker<'_> {
                 .set_input(regorus::Value::from(account_input(snapshot, account)));
             let mut verdicts = self.batch_verdicts().map(Vec::into_iter);
             for idx in 0..self.rules.len() {
-                let v = match verdicts.as_mut().and_then(Iterator::next) {
+                let batched = verdicts.as_mut().and_then(Iterator::next);
+                let missing = missing_facts(&self.rules[idx].info.metadata.custom.requires, snapshot, account);
+                // A rule whose required facts are missing is insufficient data whatever it
+                // says; in the fallback it is not run at all, since it may fail on the nulls
+                // (the usual reason the batch failed).
+                let v = match batched {
+                    _ if !missing.is_empty() => Verdicts::default(),
                     Some(v) => v,
-                    None => self.rule_verdicts(idx, snapshot, account)?,
+                    None => self.rule_verdicts(idx, account)?,
                 };
-                outcomes.push(self.outcome(idx, snapshot, account, v)?);
+                outcomes.push(self.outcome(idx, snapshot, account, &missing, v)?);
             }
         }
         Ok(outcomes)
@@ -376,18 +383,9 @@ impl Worker<'_> {
     }
 
     /// One rule's verdict sets, evaluated on their own (the fallback when the batch fails).
-    /// A rule whose required facts are missing is not run: its outcome is insufficient data
-    /// whatever it says, and it may fail on the nulls (the usual reason the batch failed).
-    fn rule_verdicts(&mut self, idx: usize, snapshot: &Snapshot, account: &Account) -> Result<Verdicts, PolicyError> {
+    fn rule_verdicts(&mut self, idx: usize, account: &Account) -> Result<Verdicts, PolicyError> {
         let rule = &self.rules[idx];
         let info = &rule.info;
-        if !missing_facts(&info.metadata.custom.requires, snapshot, account).is_empty() {
-            return Ok(Verdicts {
-                deny: Vec::new(),
-                insufficient: Vec::new(),
-                not_applicable: Vec::new(),
-            });
-        }
         let mut eval = |present: bool, path: &str| -> Result<Vec<Json>, PolicyError> {
             if !present {
                 return Ok(Vec::new());
@@ -409,7 +407,14 @@ impl Worker<'_> {
 
     /// The outcome of rule `idx` on `account` from its verdict sets: missing facts first, then
     /// any deny, then insufficient data, then not applicable, else pass.
-    fn outcome(&self, idx: usize, snapshot: &Snapshot, account: &Account, v: Verdicts) -> Result<Outcome, PolicyError> {
+    fn outcome(
+        &self,
+        idx: usize,
+        snapshot: &Snapshot,
+        account: &Account,
+        missing: &[Fact],
+        v: Verdicts,
+    ) -> Result<Outcome, PolicyError> {
         let rule = &self.rules[idx];
         let info = &rule.info;
         let root_arn = format!("arn:{}:iam::{}:root", account.partition, account.account_id);
@@ -433,7 +438,6 @@ impl Worker<'_> {
             }],
         };
 
-        let missing = missing_facts(&info.metadata.custom.requires, snapshot, account);
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|f| f.as_str()).collect();
             let errors: Vec<&crate::snapshot::CollectionError> = snapshot.errors_for(&account.account_id).collect();

@@ -6,6 +6,7 @@
 
 pub mod canonical_events;
 pub mod collect;
+pub mod config_rule;
 pub mod event_pattern;
 pub mod filter_pattern;
 pub mod input;

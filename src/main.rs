@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use rootwarden::collect;
+use rootwarden::config_rule;
 use rootwarden::input;
 use rootwarden::policy::{self, loader, Policy, RuleFile, Severity};
 use rootwarden::report::{self, OutputSpec};
@@ -41,11 +42,43 @@ enum Command {
     /// Show which canonical CloudTrail events a CloudWatch Logs filter pattern (or, with
     /// --event-pattern, an EventBridge event pattern) matches, and why.
     ExplainFilter(ExplainArgs),
+    /// Run the AWS Config custom-rule handler locally on a saved event.
+    #[command(subcommand)]
+    ConfigRule(ConfigRuleCommand),
+    /// Serve AWS Config invocations through the Lambda runtime API (what the function runs;
+    /// a binary named `bootstrap` started without arguments does this too).
+    Lambda,
     /// Print a JSON Schema (snapshot or requirements).
     Schema {
         /// Which schema.
         #[arg(value_enum)]
         which: SchemaKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigRuleCommand {
+    /// Handle a saved AWS Config rule event as the Lambda function would: collect the account,
+    /// evaluate, post the evaluations, and print what was done as JSON.
+    Invoke {
+        /// The event (JSON), e.g. from the function's CloudWatch logs or deploy/events/.
+        #[arg(long, value_name = "FILE")]
+        event: PathBuf,
+        /// Compute the evaluations but do not call PutEvaluations.
+        #[arg(long)]
+        dry_run: bool,
+        /// Call PutEvaluations with TestMode (Config validates, records nothing).
+        #[arg(long)]
+        test_mode: bool,
+        /// Named AWS profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Region of the Config rule (default: the credential chain's).
+        #[arg(long)]
+        region: Option<String>,
+        /// Endpoint URL for every AWS service (AWS-compatible endpoints, tests).
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
     },
 }
 
@@ -190,6 +223,7 @@ impl CollectArgs {
             concurrency: self.concurrency,
             call_timeout: std::time::Duration::from_secs(self.call_timeout.max(1)),
             progress: !self.quiet,
+            assume_role_arn: None,
         })
     }
 }
@@ -232,7 +266,8 @@ struct ReportArgs {
     requirements: Option<PathBuf>,
     #[command(flatten)]
     selection: RuleSelection,
-    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit. Default: text to stdout.
+    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit, config-evaluations.
+    /// Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<OutputSpec>,
     /// Exit 1 when a failing control is at or above this severity.
@@ -477,6 +512,40 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
+fn config_rule(cmd: ConfigRuleCommand) -> anyhow::Result<ExitCode> {
+    let ConfigRuleCommand::Invoke {
+        event,
+        dry_run,
+        test_mode,
+        profile,
+        region,
+        endpoint_url,
+    } = cmd;
+    let text =
+        std::fs::read_to_string(&event).with_context(|| format!("{}: cannot read the event", event.display()))?;
+    let invocation = config_rule::event::parse(&text, &event.display().to_string())?;
+    let opts = config_rule::handler::HandlerOptions {
+        endpoint_url,
+        region,
+        profile,
+        test_mode,
+        post: !dry_run,
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = runtime.block_on(config_rule::handler::handle(&invocation, &opts))?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lambda() -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime
+        .block_on(config_rule::run_lambda())
+        .map_err(|e| anyhow::anyhow!("lambda runtime: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 mod explain;
 mod rules_cmd;
 
@@ -485,7 +554,24 @@ mod rules_cmd;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // regorus raises and discards anyhow errors on its normal evaluation path; with
+    // RUST_BACKTRACE=1 (common on developer machines and CI) each one captures a backtrace, which
+    // made evaluation about 25% slower. RUST_LIB_BACKTRACE governs only those library captures,
+    // so panics still honour RUST_BACKTRACE. Set before any thread starts; a user's own
+    // RUST_LIB_BACKTRACE wins.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
+    // The provided.al2023 runtime starts the function's `bootstrap` without arguments.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as_bootstrap = args.len() == 1
+        && std::path::Path::new(&args[0])
+            .file_name()
+            .is_some_and(|n| n == "bootstrap");
+    if invoked_as_bootstrap {
+        args.push("lambda".into());
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -509,6 +595,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Rules(cmd) => rules(cmd),
+        Command::ConfigRule(cmd) => config_rule(cmd),
+        Command::Lambda => lambda(),
         Command::ExplainFilter(args) => explain::run(&args.pattern, args.event_pattern, args.json),
         Command::Schema { which } => {
             print!(

@@ -81,6 +81,9 @@ pub struct CollectOptions {
     pub call_timeout: Duration,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// A role to assume first: the credentials every call starts from (the AWS Config backend
+    /// reaches the evaluated account through the rule's execution role).
+    pub assume_role_arn: Option<String>,
 }
 
 impl Default for CollectOptions {
@@ -95,6 +98,7 @@ impl Default for CollectOptions {
             concurrency: 16,
             call_timeout: Duration::from_secs(60),
             progress: true,
+            assume_role_arn: None,
         }
     }
 }
@@ -123,7 +127,9 @@ pub enum CollectError {
     Usage(String),
 }
 
-async fn base_config(opts: &CollectOptions) -> SdkConfig {
+/// The SDK configuration every call of a run starts from: the credential chain (or
+/// `opts.assume_role_arn` assumed with it), retries, timeouts, region and endpoint.
+pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(6))
         .timeout_config(
@@ -142,9 +148,20 @@ async fn base_config(opts: &CollectOptions) -> SdkConfig {
     if let Some(e) = &opts.endpoint_url {
         loader = loader.endpoint_url(e);
     }
-    let conf = loader.load().await;
+    let mut conf = loader.load().await;
     if conf.region().is_none() {
-        return conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
+        conf = conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
+    }
+    if let Some(role) = &opts.assume_role_arn {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role.clone())
+            .session_name("rootwarden")
+            .configure(&conf)
+            .build()
+            .await;
+        conf = conf
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
     }
     conf
 }

@@ -26,6 +26,7 @@ const CACHE_LIMIT: usize = 4096;
 /// Registers every builtin on `engine`.
 pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
     let mut filters: HashMap<String, Result<FilterPattern, String>> = HashMap::new();
+    let mut filter_events = EventJson::default();
     engine.add_extension(
         "rootwarden.filter_matches".into(),
         2,
@@ -34,7 +35,7 @@ pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
             let matched = match cached(&mut filters, &pattern, filter_pattern::parse) {
                 Ok(p) => match &args[1] {
                     Value::String(line) => p.matches_line(line),
-                    event => p.matches_event(&to_json(event)?),
+                    event => p.matches_event(filter_events.get(event)?),
                 },
                 Err(_) => false,
             };
@@ -53,13 +54,14 @@ pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
         }),
     )?;
     let mut events: HashMap<String, Result<EventPattern, String>> = HashMap::new();
+    let mut event_json = EventJson::default();
     engine.add_extension(
         "rootwarden.event_pattern_matches".into(),
         2,
         Box::new(move |args: Vec<Value>| {
             let key = pattern_text(&args[0], "rootwarden.event_pattern_matches")?;
             let matched = match cached(&mut events, &key, event_pattern::parse) {
-                Ok(p) => p.matches(&to_json(&args[1])?),
+                Ok(p) => p.matches(event_json.get(&args[1])?),
                 Err(_) => false,
             };
             Ok(Value::from(matched))
@@ -113,6 +115,34 @@ fn type_name(v: &Value) -> &'static str {
 
 fn to_json(v: &Value) -> anyhow::Result<Json> {
     serde_json::to_value(v).map_err(|e| anyhow!("cannot read the event as JSON: {e}"))
+}
+
+/// Events as JSON, converted once per engine: rules run the same canonical events (one shared
+/// object in `data`) through every pattern of every account, and the conversion costs far more
+/// than the match. Keyed by the object's address; the entry holds a clone of the object, so the
+/// address cannot be reused by another value while it is cached.
+#[derive(Default, Clone)]
+struct EventJson {
+    by_address: HashMap<usize, (Value, Json)>,
+    scratch: Json,
+}
+
+impl EventJson {
+    fn get(&mut self, event: &Value) -> anyhow::Result<&Json> {
+        let Value::Object(obj) = event else {
+            self.scratch = to_json(event)?;
+            return Ok(&self.scratch);
+        };
+        let address = std::ptr::from_ref(obj.as_ref()) as usize;
+        if self.by_address.len() >= CACHE_LIMIT && !self.by_address.contains_key(&address) {
+            self.by_address.clear();
+        }
+        let cached = match self.by_address.entry(address) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert((event.clone(), to_json(event)?)),
+        };
+        Ok(&cached.1)
+    }
 }
 
 /// The parse result of `pattern`, parsed once per engine.

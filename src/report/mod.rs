@@ -21,6 +21,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML for CI test reports.
     Junit,
+    /// AWS Config evaluations (PutEvaluations' shape), one per rule and account plus a roll-up.
+    ConfigEvaluations,
 }
 
 impl Format {
@@ -30,6 +32,7 @@ impl Format {
             "json" => Some(Format::Json),
             "sarif" => Some(Format::Sarif),
             "junit" => Some(Format::Junit),
+            "config-evaluations" => Some(Format::ConfigEvaluations),
             _ => None,
         }
     }
@@ -53,8 +56,9 @@ impl std::str::FromStr for OutputSpec {
             Some((n, p)) => (n, Some(PathBuf::from(p))),
             None => (s, None),
         };
-        let format = Format::parse(name)
-            .ok_or_else(|| format!("unknown output format {name:?}; expected text, json, sarif or junit"))?;
+        let format = Format::parse(name).ok_or_else(|| {
+            format!("unknown output format {name:?}; expected text, json, sarif, junit or config-evaluations")
+        })?;
         Ok(OutputSpec { format, path })
     }
 }
@@ -108,6 +112,7 @@ pub fn render(format: Format, eval: &Evaluation, opts: &ReportOptions) -> String
         Format::Json => json::render(eval),
         Format::Sarif => sarif::render(eval, &opts.sarif),
         Format::Junit => junit::render(eval),
+        Format::ConfigEvaluations => crate::config_rule::evaluations::render(eval),
     }
 }
 

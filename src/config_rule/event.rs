@@ -1,0 +1,337 @@
+//! The event AWS Config sends a custom Lambda rule, and the rule parameters rootwarden reads
+//! from it.
+//!
+//! The event's `invokingEvent` and `ruleParameters` are JSON documents inside JSON strings; both
+//! are parsed here, so a malformed event is one error naming the field and what was expected.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::policy::Severity;
+
+/// An event that cannot be handled.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {place}: {message}")]
+pub struct EventError {
+    /// Where the event came from (a file name, or `<lambda event>`).
+    pub source_name: String,
+    /// The field at fault, e.g. `invokingEvent.messageType`.
+    pub place: String,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+/// The outer event, as AWS Config sends it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEvent {
+    invoking_event: String,
+    #[serde(default)]
+    rule_parameters: Option<String>,
+    result_token: String,
+    #[serde(default)]
+    event_left_scope: bool,
+    #[serde(default)]
+    execution_role_arn: Option<String>,
+    #[serde(default)]
+    config_rule_arn: Option<String>,
+    #[serde(default)]
+    config_rule_name: Option<String>,
+    #[serde(default)]
+    account_id: Option<String>,
+}
+
+/// `invokingEvent`, the fields rootwarden uses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InvokingEvent {
+    message_type: String,
+    #[serde(default)]
+    notification_creation_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    aws_account_id: Option<String>,
+    #[serde(default)]
+    configuration_item: Option<ItemTimes>,
+    #[serde(default)]
+    configuration_item_summary: Option<ItemTimes>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemTimes {
+    #[serde(default)]
+    configuration_item_capture_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    aws_account_id: Option<String>,
+}
+
+/// Why Config invoked the rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    /// A periodic trigger.
+    ScheduledNotification,
+    /// A recorded resource changed.
+    ConfigurationItemChangeNotification,
+    /// A recorded resource changed, and its configuration item was too large to include.
+    OversizedConfigurationItemChangeNotification,
+}
+
+impl MessageType {
+    fn parse(s: &str) -> Option<MessageType> {
+        match s {
+            "ScheduledNotification" => Some(MessageType::ScheduledNotification),
+            "ConfigurationItemChangeNotification" => Some(MessageType::ConfigurationItemChangeNotification),
+            "OversizedConfigurationItemChangeNotification" => {
+                Some(MessageType::OversizedConfigurationItemChangeNotification)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A parsed, checked invocation.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// Why Config invoked the rule.
+    pub message_type: MessageType,
+    /// The evaluations' OrderingTimestamp: when Config triggered a periodic evaluation, or
+    /// captured the configuration item of a change.
+    pub ordering_timestamp: DateTime<Utc>,
+    /// The account the evaluation is for, when the event says.
+    pub account_id: Option<String>,
+    /// Token PutEvaluations needs.
+    pub result_token: String,
+    /// The resource left the rule's scope: every evaluation is NOT_APPLICABLE.
+    pub event_left_scope: bool,
+    /// The role Config passes for reaching the evaluated account.
+    pub execution_role_arn: Option<String>,
+    /// The Config rule's ARN (for logs).
+    pub config_rule_arn: Option<String>,
+    /// The Config rule's name (for logs).
+    pub config_rule_name: Option<String>,
+    /// rootwarden's settings from `ruleParameters`.
+    pub parameters: RuleParameters,
+}
+
+/// Where the requirements document comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequirementsSource {
+    /// The built-in CIS-aligned default.
+    Default,
+    /// YAML or JSON text given in the rule parameters.
+    Inline(String),
+    /// An S3 object.
+    S3 {
+        /// Bucket name.
+        bucket: String,
+        /// Object key.
+        key: String,
+    },
+}
+
+/// rootwarden's settings in the Config rule's `ruleParameters` (every value a string, as the
+/// Config console and CloudFormation write them; lists are comma-separated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleParameters {
+    /// `only`: evaluate only these rule ids.
+    pub only: Vec<String>,
+    /// `skip`: do not evaluate these rule ids.
+    pub skip: Vec<String>,
+    /// `severityThreshold`: evaluate only rules of at least this severity.
+    pub severity_threshold: Option<Severity>,
+    /// `requirements` (inline) or `requirementsS3Uri` (`s3://bucket/key`).
+    pub requirements: RequirementsSource,
+    /// `regions`: regions to collect; default every enabled region.
+    pub regions: Option<Vec<String>>,
+    /// `assumeExecutionRole`: collect and post with the event's `executionRoleArn` (an
+    /// organization rule's function runs in another account than the one evaluated).
+    pub assume_execution_role: bool,
+}
+
+impl Default for RuleParameters {
+    fn default() -> Self {
+        RuleParameters {
+            only: Vec::new(),
+            skip: Vec::new(),
+            severity_threshold: None,
+            requirements: RequirementsSource::Default,
+            regions: None,
+            assume_execution_role: false,
+        }
+    }
+}
+
+/// The parameter names rootwarden reads; any other is a typo worth stopping for.
+pub const PARAMETER_NAMES: &[&str] = &[
+    "only",
+    "skip",
+    "severityThreshold",
+    "requirements",
+    "requirementsS3Uri",
+    "regions",
+    "assumeExecutionRole",
+];
+
+/// Parses a Config rule event (JSON text) read from `source_name`.
+pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
+    let err = |place: &str, message: String| EventError {
+        source_name: source_name.to_string(),
+        place: place.to_string(),
+        message,
+    };
+    let raw: RawEvent = {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let place = e.path().to_string();
+            err(
+                if place == "." { "event" } else { &place },
+                format!(
+                    "{} (expected an AWS Config custom rule event with invokingEvent and resultToken)",
+                    e.inner()
+                ),
+            )
+        })?
+    };
+    let invoking: InvokingEvent = {
+        let de = &mut serde_json::Deserializer::from_str(&raw.invoking_event);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            err(
+                &format!("invokingEvent.{}", e.path()),
+                format!("{} (invokingEvent must be a JSON document in a string)", e.inner()),
+            )
+        })?
+    };
+    let message_type = MessageType::parse(&invoking.message_type).ok_or_else(|| {
+        err(
+            "invokingEvent.messageType",
+            format!(
+                "unknown message type {:?}; expected ScheduledNotification, ConfigurationItemChangeNotification or OversizedConfigurationItemChangeNotification",
+                invoking.message_type
+            ),
+        )
+    })?;
+    let item = match message_type {
+        MessageType::ScheduledNotification => None,
+        MessageType::ConfigurationItemChangeNotification => invoking.configuration_item.as_ref(),
+        MessageType::OversizedConfigurationItemChangeNotification => invoking.configuration_item_summary.as_ref(),
+    };
+    // A deleted resource's change notification has no configuration item; the notification's
+    // own time orders it then.
+    let ordering_timestamp = item
+        .and_then(|i| i.configuration_item_capture_time)
+        .or(invoking.notification_creation_time)
+        .ok_or_else(|| {
+            err(
+                "invokingEvent",
+                "no time to order the evaluations by: expected notificationCreationTime, or configurationItemCaptureTime in the configuration item".into(),
+            )
+        })?;
+    if raw.result_token.is_empty() {
+        return Err(err("resultToken", "is empty; PutEvaluations needs it".into()));
+    }
+    let account_id = raw
+        .account_id
+        .clone()
+        .or(invoking.aws_account_id.clone())
+        .or_else(|| item.and_then(|i| i.aws_account_id.clone()));
+    let parameters = match raw.rule_parameters.as_deref().map(str::trim) {
+        None | Some("") => RuleParameters::default(),
+        Some(text) => parse_parameters(text).map_err(|(place, message)| err(&place, message))?,
+    };
+    if parameters.assume_execution_role && raw.execution_role_arn.is_none() {
+        return Err(err(
+            "executionRoleArn",
+            "is missing, but ruleParameters.assumeExecutionRole is true".into(),
+        ));
+    }
+    Ok(Invocation {
+        message_type,
+        ordering_timestamp,
+        account_id,
+        result_token: raw.result_token,
+        event_left_scope: raw.event_left_scope,
+        execution_role_arn: raw.execution_role_arn,
+        config_rule_arn: raw.config_rule_arn,
+        config_rule_name: raw.config_rule_name,
+        parameters,
+    })
+}
+
+/// Parses `ruleParameters` (a JSON object in a string). Errors are (place, message).
+pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> {
+    let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+        (
+            "ruleParameters".to_string(),
+            format!("{e} (expected a JSON object of strings)"),
+        )
+    })?;
+    let mut p = RuleParameters::default();
+    let place = |k: &str| format!("ruleParameters.{k}");
+    for (key, value) in &map {
+        let text = match value {
+            serde_json::Value::String(s) => s.trim().to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            other => {
+                return Err((place(key), format!("is {other}; every rule parameter is a string")));
+            }
+        };
+        let list = || -> Vec<String> {
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        match key.as_str() {
+            "only" => p.only = list(),
+            "skip" => p.skip = list(),
+            "severityThreshold" => {
+                p.severity_threshold = Some(
+                    text.to_ascii_lowercase()
+                        .parse::<Severity>()
+                        .map_err(|m| (place(key), m))?,
+                )
+            }
+            "requirements" => {
+                if text.is_empty() {
+                    return Err((place(key), "is empty; give a YAML or JSON requirements document".into()));
+                }
+                p.requirements = RequirementsSource::Inline(text.clone());
+            }
+            "requirementsS3Uri" => {
+                let (bucket, object) = text
+                    .strip_prefix("s3://")
+                    .and_then(|rest| rest.split_once('/'))
+                    .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+                    .ok_or_else(|| (place(key), format!("{text:?} is not an s3://BUCKET/KEY URI")))?;
+                p.requirements = RequirementsSource::S3 {
+                    bucket: bucket.to_string(),
+                    key: object.to_string(),
+                };
+            }
+            "regions" => p.regions = Some(list()).filter(|r| !r.is_empty()),
+            "assumeExecutionRole" => {
+                p.assume_execution_role = match text.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" | "" => false,
+                    _ => return Err((place(key), format!("is {text:?}; expected true or false"))),
+                }
+            }
+            _ => {
+                return Err((
+                    place(key),
+                    format!("unknown parameter; rootwarden reads {}", PARAMETER_NAMES.join(", ")),
+                ))
+            }
+        }
+    }
+    if map.contains_key("requirements") && map.contains_key("requirementsS3Uri") {
+        return Err((
+            "ruleParameters".into(),
+            "give requirements or requirementsS3Uri, not both".into(),
+        ));
+    }
+    Ok(p)
+}

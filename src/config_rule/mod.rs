@@ -1,0 +1,39 @@
+//! rootwarden as the backend of an AWS Config custom rule: Config invokes the function with an
+//! event per account (periodically, or on a recorded change), the function collects that account,
+//! evaluates the selected rules and posts one evaluation per rule with PutEvaluations.
+//!
+//! [`event`] parses the invocation, [`handler`] runs it, [`evaluations`] maps the outcome table to
+//! Config's compliance values and [`post`] sends them. [`run_lambda`] serves the Lambda runtime
+//! API (the `provided.al2023` runtime runs the binary as `bootstrap`).
+
+pub mod evaluations;
+pub mod event;
+pub mod handler;
+pub mod post;
+
+use lambda_runtime::{service_fn, LambdaEvent};
+
+/// Settings of the Lambda function read from its environment:
+/// `ROOTWARDEN_CONFIG_TEST_MODE=true` posts with TestMode (dry runs against Config, tests).
+fn lambda_options() -> handler::HandlerOptions {
+    let test_mode = std::env::var("ROOTWARDEN_CONFIG_TEST_MODE").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    handler::HandlerOptions {
+        test_mode,
+        ..handler::HandlerOptions::default()
+    }
+}
+
+/// Serves AWS Config invocations through the Lambda runtime API until the runtime stops.
+pub async fn run_lambda() -> Result<(), lambda_runtime::Error> {
+    let opts = lambda_options();
+    lambda_runtime::run(service_fn(move |ev: LambdaEvent<serde_json::Value>| {
+        let opts = opts.clone();
+        async move {
+            let text = ev.payload.to_string();
+            let invocation = event::parse(&text, "<lambda event>")?;
+            let report = handler::handle(&invocation, &opts).await?;
+            Ok::<_, lambda_runtime::Error>(report)
+        }
+    }))
+    .await
+}

@@ -1,0 +1,585 @@
+//! The AWS Config backend: event parsing, the evaluations, PutEvaluations' request shape and
+//! batching (recorded-response client), and the handler end to end against moto, through
+//! `config-rule invoke` and through the Lambda runtime API.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_types::body::SdkBody;
+use chrono::{TimeZone, Utc};
+use rootwarden::config_rule::evaluations::{self, ComplianceType, ConfigEvaluation};
+use rootwarden::config_rule::event::{self, MessageType, RequirementsSource};
+use rootwarden::config_rule::post::{self, PostError};
+use rootwarden::policy::Severity;
+use serde_json::{json, Value};
+use support::{root, Moto};
+
+fn event_file(name: &str) -> String {
+    std::fs::read_to_string(root().join("deploy/events").join(name)).unwrap()
+}
+
+fn rootwarden(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rootwarden"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// An event like `deploy/events/NAME` with its fields replaced by `changes`.
+fn event_with(name: &str, changes: Value) -> tempfile::NamedTempFile {
+    let mut ev: Value = serde_json::from_str(&event_file(name)).unwrap();
+    for (k, v) in changes.as_object().unwrap() {
+        ev[k] = v.clone();
+    }
+    let f = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(f.path(), ev.to_string()).unwrap();
+    f
+}
+
+#[test]
+fn each_message_type_orders_evaluations_by_its_own_time() {
+    let cases = [
+        (
+            "scheduled.json",
+            MessageType::ScheduledNotification,
+            "2026-11-23T06:00:00.373Z",
+        ),
+        (
+            "configuration-item-change.json",
+            MessageType::ConfigurationItemChangeNotification,
+            "2026-11-23T05:41:12.043Z",
+        ),
+        (
+            "oversized-configuration-item-change.json",
+            MessageType::OversizedConfigurationItemChangeNotification,
+            "2026-11-23T05:41:12.043Z",
+        ),
+    ];
+    for (file, kind, time) in cases {
+        let inv = event::parse(&event_file(file), file).unwrap();
+        assert_eq!(inv.message_type, kind, "{file}");
+        assert_eq!(
+            evaluations::timestamp_text(inv.ordering_timestamp),
+            time,
+            "{file}: the capture time orders change evaluations, the notification time periodic ones"
+        );
+        assert_eq!(inv.account_id.as_deref(), Some("123456789012"));
+        assert_eq!(inv.result_token, "example-result-token");
+        assert!(!inv.event_left_scope);
+    }
+    let change = event::parse(&event_file("configuration-item-change.json"), "change").unwrap();
+    assert_eq!(
+        change.parameters.only,
+        ["RW-MON-001", "RW-MON-002", "RW-MON-003", "RW-MON-004", "RW-MON-005"]
+    );
+    let scheduled = event::parse(&event_file("scheduled.json"), "scheduled").unwrap();
+    assert_eq!(scheduled.parameters.severity_threshold, Some(Severity::Low));
+    assert!(
+        event::parse(&event_file("left-scope.json"), "left")
+            .unwrap()
+            .event_left_scope
+    );
+}
+
+#[test]
+fn rule_parameters_are_read_strictly() {
+    let p = event::parse_parameters(
+        r#"{"only":"RW-ROOT-001, RW-ROOT-003","skip":"","severityThreshold":"HIGH","requirementsS3Uri":"s3://sec-config/rootwarden/requirements.yaml","regions":"us-east-1,eu-west-1","assumeExecutionRole":"true"}"#,
+    )
+    .unwrap();
+    assert_eq!(p.only, ["RW-ROOT-001", "RW-ROOT-003"]);
+    assert!(p.skip.is_empty());
+    assert_eq!(p.severity_threshold, Some(Severity::High));
+    assert_eq!(
+        p.requirements,
+        RequirementsSource::S3 {
+            bucket: "sec-config".into(),
+            key: "rootwarden/requirements.yaml".into()
+        }
+    );
+    assert_eq!(
+        p.regions.as_deref(),
+        Some(&["us-east-1".to_string(), "eu-west-1".to_string()][..])
+    );
+    assert!(p.assume_execution_role);
+
+    for (text, place, says) in [
+        (r#"{"onyl":"RW-ROOT-001"}"#, "ruleParameters.onyl", "unknown parameter"),
+        (
+            r#"{"severityThreshold":"urgent"}"#,
+            "ruleParameters.severityThreshold",
+            "urgent",
+        ),
+        (
+            r#"{"requirementsS3Uri":"https://x/y"}"#,
+            "ruleParameters.requirementsS3Uri",
+            "s3://BUCKET/KEY",
+        ),
+        (
+            r#"{"assumeExecutionRole":"yes"}"#,
+            "ruleParameters.assumeExecutionRole",
+            "true or false",
+        ),
+        (r#"{"only":["RW-ROOT-001"]}"#, "ruleParameters.only", "string"),
+        (
+            r#"{"requirements":"a: 1","requirementsS3Uri":"s3://b/k"}"#,
+            "ruleParameters",
+            "not both",
+        ),
+        (r#"["only"]"#, "ruleParameters", "JSON object"),
+    ] {
+        let (p, m) = event::parse_parameters(text).unwrap_err();
+        assert_eq!(p, place, "{text}");
+        assert!(m.contains(says), "{text}: {m}");
+    }
+}
+
+#[test]
+fn a_bad_event_is_exit_2_naming_the_file_and_field() {
+    let bad_type = event_with(
+        "scheduled.json",
+        json!({"invokingEvent": "{\"messageType\":\"Hourly\",\"notificationCreationTime\":\"2026-11-23T06:00:00Z\"}"}),
+    );
+    let no_token = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(
+        no_token.path(),
+        r#"{"invokingEvent": "{\"messageType\":\"ScheduledNotification\"}"}"#,
+    )
+    .unwrap();
+    let bad_inner = event_with("scheduled.json", json!({"invokingEvent": "{not json"}));
+    let no_time = event_with(
+        "scheduled.json",
+        json!({"invokingEvent": "{\"messageType\":\"ScheduledNotification\"}"}),
+    );
+    let typo = event_with(
+        "scheduled.json",
+        json!({"ruleParameters": "{\"skipp\":\"RW-MON-006\"}"}),
+    );
+    let unknown_rule = event_with("left-scope.json", json!({"ruleParameters": "{\"only\":\"RW-NOPE-1\"}"}));
+    let truncated = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(truncated.path(), &event_file("scheduled.json")[..200]).unwrap();
+    for (file, says) in [
+        (&bad_type, "invokingEvent.messageType: unknown message type \"Hourly\""),
+        (&no_token, "missing field `resultToken`"),
+        (&bad_inner, "invokingEvent"),
+        (&no_time, "no time to order the evaluations by"),
+        (&typo, "ruleParameters.skipp: unknown parameter"),
+        (&unknown_rule, "no loaded rule has id RW-NOPE-1"),
+        (&truncated, "EOF"),
+    ] {
+        let path = file.path().display().to_string();
+        let o = rootwarden(&["config-rule", "invoke", "--event", &path, "--dry-run"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{says}: {stderr}");
+        assert!(stderr.contains(says), "want {says:?} in: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if !says.starts_with("no loaded rule") {
+            assert!(stderr.contains(&path), "the error names the file: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn an_account_that_left_scope_is_not_applicable_without_any_aws_call() {
+    // --dry-run and no credentials at all: nothing is collected or posted.
+    let o = Command::new(env!("CARGO_BIN_EXE_rootwarden"))
+        .args([
+            "config-rule",
+            "invoke",
+            "--event",
+            "deploy/events/left-scope.json",
+            "--dry-run",
+        ])
+        .current_dir(root())
+        .env_clear()
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let evals = report["evaluations"].as_array().unwrap();
+    let rules = rootwarden(&["rules", "list"]);
+    let rule_count = String::from_utf8_lossy(&rules.stdout).lines().count();
+    assert_eq!(evals.len(), rule_count + 1, "one per rule and the roll-up");
+    for e in evals {
+        assert_eq!(e["ComplianceType"], "NOT_APPLICABLE", "{e}");
+        assert_eq!(e["ComplianceResourceType"], "AWS::::Account");
+        assert_eq!(e["OrderingTimestamp"], "2026-11-23T06:00:00.373Z");
+    }
+    assert_eq!(evals.last().unwrap()["ComplianceResourceId"], "123456789012");
+    assert_eq!(report["put_evaluations_calls"], 0);
+}
+
+/// `evaluate -o config-evaluations` on the fixture whose expected table is `fixtures/expected/NAME`.
+fn config_evaluations(name: &str) -> Vec<ConfigEvaluation> {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(format!("fixtures/expected/{name}.json"))).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("evals.json");
+    let mut args = vec![
+        "evaluate".to_string(),
+        expected["snapshot"].as_str().unwrap().to_string(),
+        "-o".into(),
+        format!("config-evaluations={}", out.display()),
+        "--fail-on".into(),
+        "none".into(),
+    ];
+    if let Some(r) = expected["requirements"].as_str() {
+        args.extend(["--requirements".to_string(), r.to_string()]);
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = rootwarden(&refs);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+fn by_id(evals: &[ConfigEvaluation]) -> std::collections::BTreeMap<String, &ConfigEvaluation> {
+    evals.iter().map(|e| (e.compliance_resource_id.clone(), e)).collect()
+}
+
+#[test]
+fn config_evaluations_follow_the_outcome_table() {
+    let evals = config_evaluations("neglected-account");
+    let m = by_id(&evals);
+    for rule in ["RW-ROOT-001", "RW-ROOT-003", "RW-ROOT-005", "RW-MON-001"] {
+        let e = m[&format!("444455556666/{rule}")];
+        assert_eq!(e.compliance_type, ComplianceType::NonCompliant, "{rule}");
+        assert!(e.annotation.starts_with(&format!("{rule}: ")), "{}", e.annotation);
+    }
+    let rollup = m["444455556666"];
+    assert_eq!(rollup.compliance_type, ComplianceType::NonCompliant);
+    assert!(rollup.annotation.contains("RW-ROOT-001"), "{}", rollup.annotation);
+    for e in &evals {
+        assert!(
+            e.annotation.chars().count() <= evaluations::ANNOTATION_LIMIT,
+            "{}",
+            e.annotation
+        );
+        assert_eq!(e.compliance_resource_type, "AWS::::Account");
+        // Ordered by the snapshot's collection time, never the clock.
+        assert_eq!(
+            evaluations::timestamp_text(e.ordering_timestamp),
+            "2026-11-20T08:00:00.000Z"
+        );
+    }
+
+    let compliant = config_evaluations("compliant-standalone");
+    for e in &compliant {
+        assert_ne!(e.compliance_type, ComplianceType::NonCompliant, "{e:?}");
+    }
+    assert_eq!(
+        by_id(&compliant)["555566667777"].compliance_type,
+        ComplianceType::Compliant
+    );
+}
+
+#[test]
+fn insufficient_data_is_posted_non_compliant_never_compliant() {
+    // Every fixture whose outcome table has insufficient_data cells.
+    let mut seen = 0;
+    for entry in std::fs::read_dir(root().join("fixtures/expected")).unwrap() {
+        let path = entry.unwrap().path();
+        let table: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let cells: Vec<(String, String)> = table_cells(&table["outcomes"])
+            .into_iter()
+            .filter(|(_, _, s)| s == "insufficient_data")
+            .map(|(a, r, _)| (a, r))
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        let evals = config_evaluations(&stem);
+        let m = by_id(&evals);
+        for (account, rule) in cells {
+            let e = m[&format!("{account}/{rule}")];
+            assert_eq!(
+                e.compliance_type,
+                ComplianceType::NonCompliant,
+                "{stem} {account} {rule}"
+            );
+            assert!(e.annotation.starts_with("Insufficient data: "), "{}", e.annotation);
+            assert_eq!(m[account.as_str()].compliance_type, ComplianceType::NonCompliant);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "only {seen} insufficient cells among the fixtures");
+}
+
+/// (account, rule, status) cells of an expected outcome table {"ACCOUNT": {"RULE": "status"}}.
+fn table_cells(v: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    if let Some(accounts) = v.as_object() {
+        for (account, rules) in accounts {
+            for (rule, status) in rules.as_object().into_iter().flatten() {
+                if let Some(s) = status.as_str() {
+                    out.push((account.clone(), rule.clone(), s.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn sample_evaluations(n: usize) -> Vec<ConfigEvaluation> {
+    (0..n)
+        .map(|i| ConfigEvaluation {
+            compliance_resource_type: "AWS::::Account".into(),
+            compliance_resource_id: format!("{:012}/RW-TEST-{i:03}", 100_000_000_000u64 + i as u64),
+            compliance_type: if i % 3 == 0 {
+                ComplianceType::NonCompliant
+            } else {
+                ComplianceType::Compliant
+            },
+            annotation: format!("RW-TEST-{i:03}: example"),
+            ordering_timestamp: Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap(),
+        })
+        .collect()
+}
+
+fn replay(responses: &[&str]) -> (StaticReplayClient, aws_sdk_config::Client) {
+    let events = responses
+        .iter()
+        .map(|body| {
+            ReplayEvent::new(
+                http::Request::builder()
+                    .uri("https://config.us-east-1.amazonaws.com/")
+                    .body(SdkBody::empty())
+                    .unwrap(),
+                http::Response::builder()
+                    .status(200)
+                    .header("content-type", "application/x-amz-json-1.1")
+                    .body(SdkBody::from(body.to_string()))
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let http = StaticReplayClient::new(events);
+    let conf = aws_sdk_config::Config::builder()
+        .behavior_version(aws_sdk_config::config::BehaviorVersion::latest())
+        .region(aws_sdk_config::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_config::config::Credentials::new(
+            "AKIAEXAMPLEEXAMPLE00",
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .http_client(http.clone())
+        .build();
+    (http, aws_sdk_config::Client::from_conf(conf))
+}
+
+#[tokio::test]
+async fn put_evaluations_sends_batches_of_100_in_the_api_shape() {
+    let ok = r#"{"FailedEvaluations":[]}"#;
+    let (http, client) = replay(&[ok, ok, ok]);
+    let evals = sample_evaluations(250);
+    let posted = post::put_evaluations(&client, "token-123", &evals, true).await.unwrap();
+    assert_eq!(posted.calls, 3);
+    assert_eq!(posted.evaluations, 250);
+    let requests: Vec<_> = http.actual_requests().collect();
+    assert_eq!(requests.len(), 3);
+    let mut sent = Vec::new();
+    for (i, r) in requests.iter().enumerate() {
+        assert_eq!(r.method(), "POST");
+        assert_eq!(
+            r.headers().get("x-amz-target"),
+            Some("StarlingDoveService.PutEvaluations")
+        );
+        let body: Value = serde_json::from_slice(r.body().bytes().unwrap()).unwrap();
+        assert_eq!(body["ResultToken"], "token-123");
+        assert_eq!(body["TestMode"], true);
+        let batch = body["Evaluations"].as_array().unwrap();
+        assert_eq!(batch.len(), [100, 100, 50][i]);
+        for e in batch {
+            assert_eq!(e["ComplianceResourceType"], "AWS::::Account");
+            assert!(["COMPLIANT", "NON_COMPLIANT"].contains(&e["ComplianceType"].as_str().unwrap()));
+            // awsJson timestamps are epoch seconds.
+            assert_eq!(e["OrderingTimestamp"].as_f64(), Some(1_795_413_600.0), "{e}");
+            sent.push(e["ComplianceResourceId"].as_str().unwrap().to_string());
+        }
+    }
+    let want: Vec<String> = evals.iter().map(|e| e.compliance_resource_id.clone()).collect();
+    assert_eq!(sent, want, "every evaluation once, in order");
+}
+
+#[tokio::test]
+async fn refused_evaluations_and_failed_calls_are_errors() {
+    let refused = r#"{"FailedEvaluations":[{"ComplianceResourceType":"AWS::::Account","ComplianceResourceId":"100000000000/RW-TEST-000","ComplianceType":"NON_COMPLIANT","OrderingTimestamp":1795413600}]}"#;
+    let (_, client) = replay(&[refused]);
+    let err = post::put_evaluations(&client, "t", &sample_evaluations(3), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PostError::Refused(ids) if ids[0].starts_with("100000000000/RW-TEST-000")),
+        "{err}"
+    );
+
+    // Not test mode: no TestMode member at all.
+    let (http, client) = replay(&[r#"{"FailedEvaluations":[]}"#]);
+    post::put_evaluations(&client, "t", &sample_evaluations(1), false)
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_slice(http.actual_requests().next().unwrap().body().bytes().unwrap()).unwrap();
+    assert!(body.get("TestMode").is_none(), "{body}");
+}
+
+/// Runs `config-rule invoke` against moto with an event for `account` built from `base`.
+fn invoke(moto: &Moto, base: &str, changes: Value) -> (std::process::Output, Option<Value>) {
+    let file = event_with(base, changes);
+    let path = file.path().display().to_string();
+    let o = moto.rootwarden(&["config-rule", "invoke", "--event", &path, "--test-mode"]);
+    let report = serde_json::from_slice(&o.stdout).ok();
+    (o, report)
+}
+
+fn compliance(report: &Value) -> std::collections::BTreeMap<String, (String, String)> {
+    report["evaluations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["ComplianceResourceId"].as_str().unwrap().to_string(),
+                (
+                    e["ComplianceType"].as_str().unwrap().to_string(),
+                    e["Annotation"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_handler_collects_evaluates_and_posts_to_moto() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    let (o, report) = invoke(&moto, "scheduled.json", json!({"ruleParameters": "{}"}));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let report = report.unwrap();
+    assert_eq!(report["account_id"], org.management.as_str());
+    assert_eq!(report["collection_errors"], 0);
+    assert_eq!(report["put_evaluations_calls"], 1);
+    let c = compliance(&report);
+    for (id, (ty, note)) in &c {
+        let want = if id.ends_with("RW-MON-006") {
+            "NOT_APPLICABLE"
+        } else {
+            "COMPLIANT"
+        };
+        assert_eq!(ty, want, "{id}: {note}");
+    }
+    let calls = moto.server_calls();
+    assert_eq!(calls[&org.management].get("config:PutEvaluations"), Some(&1));
+
+    // An organization rule: the function reaches the member through the execution role.
+    let member = &org.members[0];
+    let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");
+    let (o, report) = invoke(
+        &moto,
+        "configuration-item-change.json",
+        json!({"accountId": member, "executionRoleArn": role,
+               "ruleParameters": "{\"assumeExecutionRole\":\"true\",\"only\":\"RW-ROOT-001,RW-ROOT-003\"}"}),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = report.unwrap();
+    assert_eq!(report["account_id"], member.as_str());
+    let c = compliance(&report);
+    assert_eq!(
+        c.keys().cloned().collect::<Vec<_>>(),
+        [
+            member.to_string(),
+            format!("{member}/RW-ROOT-001"),
+            format!("{member}/RW-ROOT-003")
+        ]
+    );
+    assert!(c.values().all(|(t, _)| t == "COMPLIANT"), "{c:?}");
+    assert_eq!(moto.server_calls()[member].get("config:PutEvaluations"), Some(&1));
+
+    // Without the role the credentials reach the wrong account: refuse rather than post.
+    let (o, _) = invoke(&moto, "scheduled.json", json!({"accountId": member}));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("assumeExecutionRole"));
+}
+
+#[test]
+fn a_collection_error_is_non_compliant_insufficient_data_never_compliant() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&["logs-denied"]);
+    let (o, report) = invoke(&moto, "scheduled.json", json!({"ruleParameters": "{}"}));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = report.unwrap();
+    assert!(report["collection_errors"].as_u64().unwrap() >= 1);
+    let c = compliance(&report);
+    for rule in ["RW-MON-003", "RW-MON-004", "RW-MON-005"] {
+        let (ty, note) = &c[&format!("{}/{rule}", org.management)];
+        assert_eq!(ty, "NON_COMPLIANT", "{rule}: {note}");
+        assert!(note.starts_with("Insufficient data: "), "{rule}: {note}");
+    }
+    let (ty, note) = &c[&org.management];
+    assert_eq!(ty, "NON_COMPLIANT");
+    assert!(
+        note.contains("insufficient data: ") && note.contains("RW-MON-003"),
+        "{note}"
+    );
+}
+
+#[test]
+fn the_lambda_serves_config_events_through_the_runtime_api() {
+    let Some(moto) = Moto::start() else { return };
+    moto.scenario(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // The provided.al2023 runtime runs the function's `bootstrap` with no arguments.
+    let bootstrap = dir.path().join("bootstrap");
+    std::fs::copy(env!("CARGO_BIN_EXE_rootwarden"), &bootstrap).unwrap();
+    let mut api = Command::new(&moto.python)
+        .arg(root().join("tests/moto/lambda_runtime_api.py"))
+        .arg(root().join("deploy/events/scheduled.json"))
+        .arg(root().join("deploy/events/left-scope.json"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(api.stdout.take().unwrap()).lines();
+    let ready = lines.next().unwrap().unwrap();
+    let address = ready.strip_prefix("READY ").unwrap().to_string();
+    let mut function = Command::new(&bootstrap)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_LAMBDA_RUNTIME_API", &address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "rootwarden")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/rootwarden")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("ROOTWARDEN_CONFIG_TEST_MODE", "true")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let summary: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let _ = function.kill();
+    let out = function.wait_with_output().unwrap();
+    let _ = api.wait();
+    assert!(summary["init_error"].is_null(), "{summary}");
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{summary} {}", String::from_utf8_lossy(&out.stderr));
+    for r in results {
+        assert_eq!(r["status"], "response", "{r}");
+    }
+    let scheduled = compliance(&results[0]["body"]);
+    assert_eq!(scheduled["123456789012"].0, "COMPLIANT", "{scheduled:?}");
+    assert_eq!(results[0]["body"]["put_evaluations_calls"], 1);
+    let left = compliance(&results[1]["body"]);
+    assert!(left.values().all(|(t, _)| t == "NOT_APPLICABLE"), "{left:?}");
+}

@@ -106,6 +106,12 @@ fn rule_parameters_are_read_strictly() {
         Some(&["us-east-1".to_string(), "eu-west-1".to_string()][..])
     );
     assert!(p.assume_execution_role);
+    // CloudFormation passes unset parameters as empty strings.
+    assert_eq!(
+        event::parse_parameters(r#"{"only":"","severityThreshold":"","requirementsS3Uri":"","memberRoleName":""}"#)
+            .unwrap(),
+        event::RuleParameters::default()
+    );
 
     for (text, place, says) in [
         (r#"{"onyl":"RW-ROOT-001"}"#, "ruleParameters.onyl", "unknown parameter"),
@@ -503,6 +509,19 @@ fn the_handler_collects_evaluates_and_posts_to_moto() {
     assert!(c.values().all(|(t, _)| t == "COMPLIANT"), "{c:?}");
     assert_eq!(moto.server_calls()[member].get("config:PutEvaluations"), Some(&1));
 
+    // The same through a named member role (deploy/member-role.yaml), whatever role Config passes.
+    let other = &org.members[1];
+    let (o, report) = invoke(
+        &moto,
+        "oversized-configuration-item-change.json",
+        json!({"accountId": other,
+               "ruleParameters": "{\"memberRoleName\":\"OrganizationAccountAccessRole\",\"only\":\"RW-ROOT-002\"}"}),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = compliance(&report.unwrap());
+    assert_eq!(c[&format!("{other}/RW-ROOT-002")].0, "COMPLIANT", "{c:?}");
+    assert_eq!(moto.server_calls()[other].get("config:PutEvaluations"), Some(&1));
+
     // Without the role the credentials reach the wrong account: refuse rather than post.
     let (o, _) = invoke(&moto, "scheduled.json", json!({"accountId": member}));
     assert_eq!(o.status.code(), Some(2));
@@ -582,4 +601,43 @@ fn the_lambda_serves_config_events_through_the_runtime_api() {
     assert_eq!(results[0]["body"]["put_evaluations_calls"], 1);
     let left = compliance(&results[1]["body"]);
     assert!(left.values().all(|(t, _)| t == "NOT_APPLICABLE"), "{left:?}");
+}
+
+#[test]
+fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
+    let policy: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/iam-policy.json")).unwrap()).unwrap();
+    let read: Vec<String> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert!(read.len() >= 15);
+    for file in ["deploy/template.yaml", "deploy/member-role.yaml"] {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let listed: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("- "))
+            .filter(|a| a.contains(':') && !a.contains(' '))
+            .collect();
+        for action in &read {
+            assert!(listed.contains(&action.as_str()), "{file} lacks {action}");
+        }
+        assert!(text.contains("Action: config:PutEvaluations"), "{file}");
+    }
+    // Every rule parameter the templates pass is one the handler reads.
+    let template = std::fs::read_to_string(root().join("deploy/template.yaml")).unwrap();
+    let mut passed = 0;
+    for name in template
+        .split('"')
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric()) && template.contains(&format!("\"{w}\":\"${{")))
+    {
+        assert!(
+            event::PARAMETER_NAMES.contains(&name),
+            "template passes unknown parameter {name}"
+        );
+        passed += 1;
+    }
+    assert!(passed >= 6, "{passed}");
 }

@@ -111,6 +111,8 @@ pub struct Invocation {
     pub config_rule_arn: Option<String>,
     /// The Config rule's name (for logs).
     pub config_rule_name: Option<String>,
+    /// The partition, from the Config rule's ARN (`aws` when absent).
+    pub partition: String,
     /// rootwarden's settings from `ruleParameters`.
     pub parameters: RuleParameters,
 }
@@ -148,6 +150,9 @@ pub struct RuleParameters {
     /// `assumeExecutionRole`: collect and post with the event's `executionRoleArn` (an
     /// organization rule's function runs in another account than the one evaluated).
     pub assume_execution_role: bool,
+    /// `memberRoleName`: collect and post with this role in the event's account instead
+    /// (`deploy/member-role.yaml` creates it), for organization rules.
+    pub member_role_name: Option<String>,
 }
 
 impl Default for RuleParameters {
@@ -159,6 +164,7 @@ impl Default for RuleParameters {
             requirements: RequirementsSource::Default,
             regions: None,
             assume_execution_role: false,
+            member_role_name: None,
         }
     }
 }
@@ -172,6 +178,7 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "requirementsS3Uri",
     "regions",
     "assumeExecutionRole",
+    "memberRoleName",
 ];
 
 /// Parses a Config rule event (JSON text) read from `source_name`.
@@ -240,6 +247,12 @@ pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
         None | Some("") => RuleParameters::default(),
         Some(text) => parse_parameters(text).map_err(|(place, message)| err(&place, message))?,
     };
+    if parameters.member_role_name.is_some() && account_id.is_none() {
+        return Err(err(
+            "accountId",
+            "is missing, but ruleParameters.memberRoleName needs the evaluated account".into(),
+        ));
+    }
     if parameters.assume_execution_role && raw.execution_role_arn.is_none() {
         return Err(err(
             "executionRoleArn",
@@ -253,8 +266,15 @@ pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
         result_token: raw.result_token,
         event_left_scope: raw.event_left_scope,
         execution_role_arn: raw.execution_role_arn,
-        config_rule_arn: raw.config_rule_arn,
+        config_rule_arn: raw.config_rule_arn.clone(),
         config_rule_name: raw.config_rule_name,
+        partition: raw
+            .config_rule_arn
+            .as_deref()
+            .and_then(|a| a.split(':').nth(1))
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws")
+            .to_string(),
         parameters,
     })
 }
@@ -277,6 +297,10 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                 return Err((place(key), format!("is {other}; every rule parameter is a string")));
             }
         };
+        // CloudFormation templates pass every parameter, unset ones as "".
+        if text.is_empty() {
+            continue;
+        }
         let list = || -> Vec<String> {
             text.split(',')
                 .map(str::trim)
@@ -294,12 +318,7 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                         .map_err(|m| (place(key), m))?,
                 )
             }
-            "requirements" => {
-                if text.is_empty() {
-                    return Err((place(key), "is empty; give a YAML or JSON requirements document".into()));
-                }
-                p.requirements = RequirementsSource::Inline(text.clone());
-            }
+            "requirements" => p.requirements = RequirementsSource::Inline(text.clone()),
             "requirementsS3Uri" => {
                 let (bucket, object) = text
                     .strip_prefix("s3://")
@@ -312,10 +331,18 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                 };
             }
             "regions" => p.regions = Some(list()).filter(|r| !r.is_empty()),
+            "memberRoleName" => {
+                let valid =
+                    text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+                if !valid {
+                    return Err((place(key), format!("{text:?} is not an IAM role name")));
+                }
+                p.member_role_name = Some(text.clone());
+            }
             "assumeExecutionRole" => {
                 p.assume_execution_role = match text.to_ascii_lowercase().as_str() {
                     "true" => true,
-                    "false" | "" => false,
+                    "false" => false,
                     _ => return Err((place(key), format!("is {text:?}; expected true or false"))),
                 }
             }
@@ -327,7 +354,12 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
             }
         }
     }
-    if map.contains_key("requirements") && map.contains_key("requirementsS3Uri") {
+    let given = |k: &str| {
+        map.get(k)
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| !s.trim().is_empty())
+    };
+    if given("requirements") && given("requirementsS3Uri") {
         return Err((
             "ruleParameters".into(),
             "give requirements or requirementsS3Uri, not both".into(),

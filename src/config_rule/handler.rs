@@ -100,10 +100,13 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
     if let Some(min) = inv.parameters.severity_threshold {
         policy.retain_rules(|r| r.severity() >= min);
     }
-    let role = inv
-        .execution_role_arn
-        .clone()
-        .filter(|_| inv.parameters.assume_execution_role);
+    let role = match (&inv.parameters.member_role_name, &inv.account_id) {
+        (Some(name), Some(account)) => Some(format!("arn:{}:iam::{account}:role/{name}", inv.partition)),
+        _ => inv
+            .execution_role_arn
+            .clone()
+            .filter(|_| inv.parameters.assume_execution_role),
+    };
     let account_opts = collect_options(opts, role);
 
     let (account_id, evaluations, collection_errors) = if inv.event_left_scope {

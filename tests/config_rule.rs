@@ -522,6 +522,44 @@ fn the_handler_collects_evaluates_and_posts_to_moto() {
     assert_eq!(c[&format!("{other}/RW-ROOT-002")].0, "COMPLIANT", "{c:?}");
     assert_eq!(moto.server_calls()[other].get("config:PutEvaluations"), Some(&1));
 
+    // Requirements from S3: relaxing hardware MFA makes RW-ROOT-004 not applicable; a missing
+    // object fails the invocation instead of silently using the default.
+    let put = Command::new(&moto.python)
+        .args([
+            "-c",
+            "import sys, boto3; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing'); \
+             s3.create_bucket(Bucket='sec-config'); \
+             s3.put_object(Bucket='sec-config', Key='rootwarden/requirements.yaml', Body=b'require_hardware_mfa: false\\n')",
+        ])
+        .arg(&moto.url)
+        .output()
+        .unwrap();
+    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
+    let (o, report) = invoke(
+        &moto,
+        "scheduled.json",
+        json!({"ruleParameters": "{\"requirementsS3Uri\":\"s3://sec-config/rootwarden/requirements.yaml\",\"only\":\"RW-ROOT-004\"}"}),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = compliance(&report.unwrap());
+    assert_eq!(
+        c[&format!("{}/RW-ROOT-004", org.management)].0,
+        "NOT_APPLICABLE",
+        "{c:?}"
+    );
+    let (o, _) = invoke(
+        &moto,
+        "scheduled.json",
+        json!({"ruleParameters": "{\"requirementsS3Uri\":\"s3://sec-config/missing.yaml\"}"}),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("s3://sec-config/missing.yaml: cannot read"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
     // Without the role the credentials reach the wrong account: refuse rather than post.
     let (o, _) = invoke(&moto, "scheduled.json", json!({"accountId": member}));
     assert_eq!(o.status.code(), Some(2));

@@ -70,15 +70,8 @@ enum ConfigRuleCommand {
         /// Call PutEvaluations with TestMode (Config validates, records nothing).
         #[arg(long)]
         test_mode: bool,
-        /// Named AWS profile.
-        #[arg(long)]
-        profile: Option<String>,
-        /// Region of the Config rule (default: the credential chain's).
-        #[arg(long)]
-        region: Option<String>,
-        /// Endpoint URL for every AWS service (AWS-compatible endpoints, tests).
-        #[arg(long, value_name = "URL")]
-        endpoint_url: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
 }
 
@@ -159,8 +152,9 @@ fn load_policy(sel: &RuleSelection, requirements: &Requirements) -> anyhow::Resu
     Ok(policy)
 }
 
+/// How to reach AWS, shared by every command that calls it.
 #[derive(clap::Args)]
-struct CollectArgs {
+struct AwsArgs {
     /// Named AWS profile (shared config and credentials files).
     #[arg(long)]
     profile: Option<String>,
@@ -170,6 +164,12 @@ struct CollectArgs {
     /// Endpoint URL for every AWS service (AWS-compatible endpoints, tests).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct CollectArgs {
+    #[command(flatten)]
+    aws: AwsArgs,
     /// Collect every ACTIVE account of the organization (from the management account).
     #[arg(long, conflicts_with = "accounts")]
     org: bool,
@@ -204,9 +204,9 @@ impl CollectArgs {
             }
         }
         Ok(collect::CollectOptions {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-            endpoint_url: self.endpoint_url.clone(),
+            profile: self.aws.profile.clone(),
+            region: self.aws.region.clone(),
+            endpoint_url: self.aws.endpoint_url.clone(),
             scope: if self.org {
                 collect::AccountScope::Organization
             } else if self.accounts.is_empty() {
@@ -517,21 +517,19 @@ fn config_rule(cmd: ConfigRuleCommand) -> anyhow::Result<ExitCode> {
         event,
         dry_run,
         test_mode,
-        profile,
-        region,
-        endpoint_url,
+        aws,
     } = cmd;
     let text =
         std::fs::read_to_string(&event).with_context(|| format!("{}: cannot read the event", event.display()))?;
     let invocation = config_rule::event::parse(&text, &event.display().to_string())?;
-    let opts = config_rule::handler::HandlerOptions {
-        endpoint_url,
-        region,
-        profile,
+    let mut opts = config_rule::handler::HandlerOptions {
         test_mode,
         post: !dry_run,
         ..Default::default()
     };
+    opts.aws.profile = aws.profile;
+    opts.aws.region = aws.region;
+    opts.aws.endpoint_url = aws.endpoint_url;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = runtime.block_on(config_rule::handler::handle(&invocation, &opts))?;
     println!("{}", serde_json::to_string_pretty(&report)?);

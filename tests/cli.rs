@@ -1,19 +1,10 @@
 //! The `rootwarden` binary: exit codes, outputs and bad-input errors.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::process::Output;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rootwarden"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
+use support::{root, rootwarden as run};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -15,18 +15,10 @@ use rootwarden::config_rule::event::{self, MessageType, RequirementsSource};
 use rootwarden::config_rule::post::{self, PostError};
 use rootwarden::policy::Severity;
 use serde_json::{json, Value};
-use support::{root, Moto};
+use support::{root, rootwarden, Moto};
 
 fn event_file(name: &str) -> String {
     std::fs::read_to_string(root().join("deploy/events").join(name)).unwrap()
-}
-
-fn rootwarden(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rootwarden"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
 }
 
 /// An event like `deploy/events/NAME` with its fields replaced by `changes`.
@@ -515,12 +507,20 @@ fn the_handler_collects_evaluates_and_posts_to_moto() {
         &moto,
         "oversized-configuration-item-change.json",
         json!({"accountId": other,
-               "ruleParameters": "{\"memberRoleName\":\"OrganizationAccountAccessRole\",\"only\":\"RW-ROOT-002\"}"}),
+               "ruleParameters": "{\"memberRoleName\":\"OrganizationAccountAccessRole\",\"only\":\"RW-ROOT-002\",\"regions\":\"us-east-1\"}"}),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let c = compliance(&report.unwrap());
     assert_eq!(c[&format!("{other}/RW-ROOT-002")].0, "COMPLIANT", "{c:?}");
-    assert_eq!(moto.server_calls()[other].get("config:PutEvaluations"), Some(&1));
+    let calls = moto.server_calls();
+    assert_eq!(calls[other].get("config:PutEvaluations"), Some(&1));
+    // The `regions` parameter limits collection: one region of the scenario's two.
+    assert_eq!(
+        calls[other].get("cloudtrail:DescribeTrails"),
+        Some(&1),
+        "{:?}",
+        calls[other]
+    );
 
     // Requirements from S3: relaxing hardware MFA makes RW-ROOT-004 not applicable; a missing
     // object fails the invocation instead of silently using the default.

@@ -1,23 +1,12 @@
 //! docs/writing-rules.md stays true: every snapshot field is documented, and the worked
 //! example rule and its tests run as written.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{root, rootwarden};
 
 fn doc() -> String {
     std::fs::read_to_string(root().join("docs/writing-rules.md")).unwrap()
-}
-
-fn rootwarden(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rootwarden"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
 }
 
 /// The `<!-- file: NAME -->` fenced blocks of the doc.

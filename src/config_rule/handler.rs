@@ -13,32 +13,28 @@ use crate::input::{self, Syntax};
 use crate::policy::{loader, Policy};
 use crate::requirements::Requirements;
 
-/// How the handler reaches AWS (the Lambda uses the defaults; local runs and tests set them).
+/// How the handler runs (the Lambda uses the defaults; local runs and tests set them).
 #[derive(Debug, Clone)]
 pub struct HandlerOptions {
-    /// Endpoint for every service (AWS-compatible servers, tests). `AWS_ENDPOINT_URL` works too.
-    pub endpoint_url: Option<String>,
-    /// Region; default the credential chain's (the Lambda's own).
-    pub region: Option<String>,
-    /// Named profile (local runs).
-    pub profile: Option<String>,
+    /// How to reach AWS: profile, region, endpoint (`AWS_ENDPOINT_URL` works too), call time
+    /// limit. Each invocation adds its account's role and the `regions` parameter.
+    pub aws: CollectOptions,
     /// Post with TestMode: Config validates the evaluations without recording them.
     pub test_mode: bool,
     /// Post at all (`false`: only compute, for `config-rule invoke --dry-run`).
     pub post: bool,
-    /// Time limit of one API call, retries included.
-    pub call_timeout: Duration,
 }
 
 impl Default for HandlerOptions {
     fn default() -> Self {
         HandlerOptions {
-            endpoint_url: None,
-            region: None,
-            profile: None,
+            aws: CollectOptions {
+                progress: false,
+                call_timeout: Duration::from_secs(20),
+                ..CollectOptions::default()
+            },
             test_mode: false,
             post: true,
-            call_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -93,8 +89,7 @@ pub struct HandlerReport {
 
 /// Handles one invocation.
 pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerReport, HandlerError> {
-    let own = collect_options(opts, None);
-    let requirements = requirements(&inv.parameters.requirements, &own).await?;
+    let requirements = requirements(&inv.parameters.requirements, &opts.aws).await?;
     let mut policy = Policy::load(&loader::bundled(), &requirements)?;
     policy.select(&inv.parameters.only, &inv.parameters.skip)?;
     if let Some(min) = inv.parameters.severity_threshold {
@@ -107,7 +102,12 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
             .clone()
             .filter(|_| inv.parameters.assume_execution_role),
     };
-    let account_opts = collect_options(opts, role);
+    let account_opts = CollectOptions {
+        scope: AccountScope::Current,
+        regions: inv.parameters.regions.clone(),
+        assume_role_arn: role,
+        ..opts.aws.clone()
+    };
 
     let (account_id, evaluations, collection_errors) = if inv.event_left_scope {
         let account_id = match &inv.account_id {
@@ -160,20 +160,6 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
         collection_errors,
         test_mode: opts.test_mode,
     })
-}
-
-fn collect_options(opts: &HandlerOptions, assume_role_arn: Option<String>) -> CollectOptions {
-    CollectOptions {
-        profile: opts.profile.clone(),
-        region: opts.region.clone(),
-        endpoint_url: opts.endpoint_url.clone(),
-        scope: AccountScope::Current,
-        regions: None,
-        call_timeout: opts.call_timeout,
-        progress: false,
-        assume_role_arn,
-        ..CollectOptions::default()
-    }
 }
 
 /// The account the credentials reach.

@@ -12,6 +12,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the rootwarden binary from the repository root.
+pub fn rootwarden(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rootwarden"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
 pub fn moto_python() -> Option<String> {
     match std::env::var("ROOTWARDEN_MOTO_PYTHON") {
         Ok(p) if !p.is_empty() => Some(p),

@@ -4,6 +4,7 @@
 //! model ([`snapshot`]), the requirements ([`requirements`]), the Rego policy engine
 //! ([`policy`]) and the report formats ([`report`]).
 
+pub mod activity;
 pub mod canonical_events;
 pub mod collect;
 pub mod config_rule;

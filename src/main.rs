@@ -39,6 +39,9 @@ enum Command {
     /// List, show or test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Review root activity in CloudTrail (event history and/or log files): timeline, approved
+    /// or not, narratives and KPIs.
+    Activity(Box<ActivityArgs>),
     /// Show which canonical CloudTrail events a CloudWatch Logs filter pattern (or, with
     /// --event-pattern, an EventBridge event pattern) matches, and why.
     ExplainFilter(ExplainArgs),
@@ -85,6 +88,56 @@ struct ExplainArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+struct ActivityArgs {
+    /// CloudTrail log files or directories, walked recursively: `*.json.gz` / `*.json` as
+    /// delivered to S3, and JSON-lines exports (`*.jsonl`, CloudTrail Lake, Athena). Repeatable.
+    #[arg(long = "logs", value_name = "PATH")]
+    logs: Vec<PathBuf>,
+    /// Read CloudTrail event history (LookupEvents, at most 2 requests/s per account and region)
+    /// and root alarms' history of the collected accounts; collects a snapshot too.
+    #[arg(long, conflicts_with = "snapshot")]
+    lookup: bool,
+    /// A saved snapshot to review the logs against (accounts, root MFA, controls); its
+    /// collected_at ends the window unless --until is given.
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    /// The requirements document (approved root-use exceptions, lookback window).
+    #[arg(long, value_name = "FILE")]
+    requirements: Option<PathBuf>,
+    /// Days before the end of the window to review (default: the requirements' lookback_days;
+    /// at most 90 with --lookup, CloudTrail's event history).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    days: Option<u32>,
+    /// End of the window: YYYY-MM-DD (midnight UTC) or an RFC 3339 time. Default: the
+    /// snapshot's collected_at, else now.
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Threads reading log files (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
+    /// Output FORMAT[=PATH] (repeatable): text, json, html. Default: text to stdout.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
+    outputs: Vec<report::activity::ActivityOutput>,
+    /// Write the snapshot with each account's activity section (for `rootwarden evaluate`).
+    #[arg(long, value_name = "PATH")]
+    snapshot_out: Option<PathBuf>,
+    /// Exit 3 when some source could not be read (and no unapproved root event was found).
+    #[arg(long)]
+    fail_on_incomplete: bool,
+    #[command(flatten)]
+    collect: CollectArgs,
+}
+
+fn parse_until(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("{s:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -224,6 +277,27 @@ impl CollectArgs {
             call_timeout: std::time::Duration::from_secs(self.call_timeout.max(1)),
             progress: !self.quiet,
             assume_role_arn: None,
+            activity: None,
+        })
+    }
+}
+
+/// `--activity[=DAYS]` of collect and scan.
+#[derive(clap::Args)]
+struct ActivityFlag {
+    /// Also read root activity from CloudTrail event history (LookupEvents) and the root alarms'
+    /// history over the last DAYS days (default 90, the most event history keeps), so RW-ACT-001
+    /// can judge it. `rootwarden activity` reviews it in full.
+    #[arg(long = "activity", value_name = "DAYS", num_args = 0..=1, default_missing_value = "90",
+          value_parser = clap::value_parser!(u32).range(1..=90))]
+    days: Option<u32>,
+}
+
+impl ActivityFlag {
+    fn window(&self, end: chrono::DateTime<chrono::Utc>) -> Option<collect::ActivityWindow> {
+        self.days.map(|d| collect::ActivityWindow {
+            start: end - chrono::Duration::days(i64::from(d)),
+            end,
         })
     }
 }
@@ -232,6 +306,8 @@ impl CollectArgs {
 struct CollectCmd {
     #[command(flatten)]
     collect: CollectArgs,
+    #[command(flatten)]
+    activity: ActivityFlag,
     /// Where to write the snapshot (default: stdout).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
@@ -244,6 +320,8 @@ struct CollectCmd {
 struct ScanArgs {
     #[command(flatten)]
     collect: CollectArgs,
+    #[command(flatten)]
+    activity: ActivityFlag,
     #[command(flatten)]
     report: ReportArgs,
     /// Also write the collected snapshot here.
@@ -388,8 +466,9 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     evaluate_and_report(prepared, &args.report, &snapshot)
 }
 
-fn run_collection(args: &CollectArgs) -> anyhow::Result<collect::Collection> {
-    let opts = args.options()?;
+fn run_collection(args: &CollectArgs, activity: &ActivityFlag) -> anyhow::Result<collect::Collection> {
+    let mut opts = args.options()?;
+    opts.activity = activity.window(chrono::Utc::now());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let collection = runtime.block_on(collect::collect(&opts))?;
     if args.stats {
@@ -437,7 +516,7 @@ fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
             path: Some(p.clone()),
         }])?;
     }
-    let c = run_collection(&args.collect)?;
+    let c = run_collection(&args.collect, &args.activity)?;
     write_snapshot(&c.snapshot, args.output.as_ref())?;
     let errors = c.snapshot.collection_errors.len();
     if errors > 0 {
@@ -457,7 +536,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             path: Some(p.clone()),
         }])?;
     }
-    let c = run_collection(&args.collect)?;
+    let c = run_collection(&args.collect, &args.activity)?;
     if let Some(p) = &args.snapshot_out {
         write_snapshot(&c.snapshot, Some(p))?;
     }
@@ -544,6 +623,7 @@ fn lambda() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+mod activity_cmd;
 mod explain;
 mod rules_cmd;
 
@@ -595,6 +675,7 @@ fn main() -> ExitCode {
         Command::Rules(cmd) => rules(cmd),
         Command::ConfigRule(cmd) => config_rule(cmd),
         Command::Lambda => lambda(),
+        Command::Activity(args) => activity_cmd::run(*args),
         Command::ExplainFilter(args) => explain::run(&args.pattern, args.event_pattern, args.json),
         Command::Schema { which } => {
             print!(

@@ -111,6 +111,10 @@ pub struct Account {
     pub iam: Iam,
     /// Per-region facts, keyed by region name. Regions not enabled for the account are absent.
     pub regions: BTreeMap<String, Region>,
+    /// Root activity read from CloudTrail by `rootwarden activity`; absent when activity was
+    /// not reviewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Activity>,
 }
 
 fn default_partition() -> String {
@@ -613,6 +617,126 @@ pub struct CollectionError {
     pub error_code: String,
     /// Error message (never contains credentials).
     pub message: String,
+}
+
+/// Root activity of one account over a window, as read from CloudTrail. Facts only: whether an
+/// event was approved is decided against the requirements by the rules and the activity review.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    /// Start of the window (inclusive).
+    pub window_start: DateTime<Utc>,
+    /// End of the window (exclusive).
+    pub window_end: DateTime<Utc>,
+    /// Where the events came from: `lookup_events` (CloudTrail event history, per region) and/or
+    /// `logs` (CloudTrail log files).
+    pub sources: Vec<String>,
+    /// Regions whose event history was read (`lookup_events` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// What could not be read (a region's event history, a log file). Any entry makes the
+    /// activity incomplete: a rule must not read "no events" as "no root use" then.
+    #[serde(default)]
+    pub errors: Vec<ActivityError>,
+    /// Root events in the window, oldest first, AWS-service events excluded.
+    pub events: Vec<RootEvent>,
+    /// Events AWS services recorded on root's behalf (`invokedBy` set or `AwsServiceEvent`):
+    /// not root activity, counted by service.
+    #[serde(default)]
+    pub service_events: BTreeMap<String, u64>,
+    /// State changes to `ALARM` of the account's root-activity alarms in the window
+    /// (`DescribeAlarmHistory`); `null` when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_transitions: Option<Vec<AlarmTransition>>,
+}
+
+/// Something the activity review could not read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityError {
+    /// `lookup_events`, `alarm_history` or `logs`.
+    pub source: String,
+    /// The region, for API sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// AWS error code or a short reason.
+    pub error_code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// How root acted in one event.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum RootEventKind {
+    /// A console sign-in (`AwsConsoleSignIn`), successful or not.
+    ConsoleSignIn,
+    /// An action in a console session.
+    ConsoleAction,
+    /// An API call signed with a root access key.
+    Programmatic,
+    /// An action in a privileged session opened with `sts:AssumeRoot`.
+    AssumeRootSession,
+}
+
+impl RootEventKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RootEventKind::ConsoleSignIn => "console_sign_in",
+            RootEventKind::ConsoleAction => "console_action",
+            RootEventKind::Programmatic => "programmatic",
+            RootEventKind::AssumeRootSession => "assume_root_session",
+        }
+    }
+}
+
+/// One root event, classified.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootEvent {
+    /// `eventID`.
+    pub event_id: String,
+    /// `eventTime`.
+    pub event_time: DateTime<Utc>,
+    /// `awsRegion`.
+    pub region: String,
+    /// How root acted.
+    pub kind: RootEventKind,
+    /// `eventSource`, e.g. `iam.amazonaws.com`.
+    pub event_source: String,
+    /// `eventName`, e.g. `ConsoleLogin`.
+    pub event_name: String,
+    /// `sourceIPAddress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    /// `userAgent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// `errorCode`, when the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// Console sign-ins: `Success` or `Failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_result: Option<String>,
+    /// Whether MFA was used (sign-ins: `MFAUsed`; sessions: `mfaAuthenticated`), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_used: Option<bool>,
+    /// Last 4 characters of the access key id, for programmatic calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_last4: Option<String>,
+}
+
+/// One change of an alarm to the `ALARM` state.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmTransition {
+    /// The alarm.
+    pub alarm_name: String,
+    /// Region of the alarm.
+    pub region: String,
+    /// When the alarm went to `ALARM`.
+    pub timestamp: DateTime<Utc>,
 }
 
 impl Snapshot {

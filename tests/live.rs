@@ -72,6 +72,7 @@ fn scan(moto: &Moto, extra: &[&str]) -> Scan {
 /// the management account only).
 fn compliant_table(org: &Org) -> Table {
     let rules = [
+        "RW-ACT-001",
         "RW-MON-001",
         "RW-MON-002",
         "RW-MON-003",
@@ -90,7 +91,7 @@ fn compliant_table(org: &Org) -> Table {
     for a in org.accounts() {
         for r in rules {
             let status = match r {
-                "RW-MON-006" => "not_applicable",
+                "RW-MON-006" | "RW-ACT-001" => "not_applicable",
                 "RW-ORG-001" if a != org.management => "not_applicable",
                 _ => "pass",
             };
@@ -269,11 +270,12 @@ fn an_unassumable_account_is_insufficient_data_and_the_others_are_judged() {
     assert_eq!(errors[0]["operation"], "AssumeRole");
     let mut want = compliant_table(&org);
     for ((a, r), status) in want.iter_mut() {
-        if *a == lost && r != "RW-ORG-001" {
+        if *a == lost && r != "RW-ORG-001" && r != "RW-ACT-001" {
             *status = "insufficient_data".into();
         }
     }
-    // RW-ORG-001 is decided by the account's role in the organization, known without it.
+    // RW-ORG-001 is decided by the account's role in the organization, known without it;
+    // RW-ACT-001 is not applicable because activity was not asked for.
     assert!(s.table == want, "{}", diff(&s.table, &want));
 }
 

@@ -10,6 +10,7 @@ pub mod credential_report;
 pub mod iam;
 pub mod redact;
 pub mod regional;
+pub mod root_events;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -84,6 +85,17 @@ pub struct CollectOptions {
     /// A role to assume first: the credentials every call starts from (the AWS Config backend
     /// reaches the evaluated account through the rule's execution role).
     pub assume_role_arn: Option<String>,
+    /// Also read root activity (CloudTrail event history and alarm history) over this window.
+    pub activity: Option<ActivityWindow>,
+}
+
+/// The time window of an activity review, `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityWindow {
+    /// Start (inclusive).
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// End (exclusive).
+    pub end: chrono::DateTime<chrono::Utc>,
 }
 
 impl Default for CollectOptions {
@@ -99,6 +111,7 @@ impl Default for CollectOptions {
             call_timeout: Duration::from_secs(60),
             progress: true,
             assume_role_arn: None,
+            activity: None,
         }
     }
 }
@@ -240,6 +253,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
             role_name: opts.role_name.clone(),
             regions: opts.regions.clone(),
             organization: organization.clone(),
+            activity: opts.activity,
         };
         let bar = bar.clone();
         // Kept so that an account whose task dies still appears, with nothing collected:
@@ -378,6 +392,7 @@ struct AccountTask {
     role_name: String,
     regions: Option<Vec<String>>,
     organization: Option<Organization>,
+    activity: Option<ActivityWindow>,
 }
 
 impl AccountTask {
@@ -404,6 +419,7 @@ impl AccountTask {
                 root_login_profile: None,
             },
             regions: BTreeMap::new(),
+            activity: None,
         }
     }
 
@@ -484,7 +500,21 @@ impl AccountTask {
             let _permit = self.limit.acquire().await;
             match self.credentials(&scope).await {
                 Some(c) => c,
-                None => return account,
+                None => {
+                    // Asked-for activity that could not be read is incomplete, not absent.
+                    if let Some(w) = self.activity {
+                        let mut a = assemble_activity(w, &BTreeMap::new(), Vec::new());
+                        a.alarm_transitions = None;
+                        a.errors.push(crate::snapshot::ActivityError {
+                            source: "lookup_events".into(),
+                            region: None,
+                            error_code: "AssumeRoleFailed".into(),
+                            message: format!("cannot reach the account through role {}", self.role_name),
+                        });
+                        account.activity = Some(a);
+                    }
+                    return account;
+                }
             }
         };
         let regions = self.regions(&cfg, &scope).await;
@@ -496,21 +526,31 @@ impl AccountTask {
             })
         };
         let mut region_tasks = tokio::task::JoinSet::new();
+        let window = self.activity;
         for region in regions {
             let (cfg, scope, limit) = (cfg.clone(), scope.in_region(&region), self.limit.clone());
             region_tasks.spawn(async move {
                 let _permit = limit.acquire().await;
                 let facts = regional::collect(&cfg, &scope, &region).await;
-                (region, facts)
+                let activity = match window {
+                    Some(w) => Some(region_activity(&cfg, &scope, &region, &facts, w).await),
+                    None => None,
+                };
+                (region, facts, activity)
             });
         }
+        let mut activities = Vec::new();
         while let Some(done) = region_tasks.join_next().await {
             match done {
-                Ok((region, facts)) => {
-                    account.regions.insert(region, facts);
+                Ok((region, facts, activity)) => {
+                    account.regions.insert(region.clone(), facts);
+                    activities.extend(activity.map(|a| (region, a)));
                 }
                 Err(e) => self.errors.task_failed(Some(&self.account_id), &e),
             }
+        }
+        if let Some(w) = window {
+            account.activity = Some(assemble_activity(w, &account.regions, activities));
         }
         regional::fill_shadow_trails(&mut account.regions);
         match iam_task.await {
@@ -519,4 +559,68 @@ impl AccountTask {
         }
         account
     }
+}
+
+/// One region's root activity: event history, then the state changes of its root alarms.
+async fn region_activity(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    region: &str,
+    facts: &crate::snapshot::Region,
+    w: ActivityWindow,
+) -> root_events::RegionActivity {
+    let mut out = root_events::RegionActivity::default();
+    root_events::lookup_root_events(cfg, scope, region, w.start, w.end, &mut out).await;
+    let alarms = root_events::root_alarm_names(facts);
+    root_events::alarm_transitions(cfg, scope, region, &alarms, w.start, w.end, &mut out).await;
+    out
+}
+
+/// The account's activity section from its regions' activity. A region whose tasks died is
+/// missing from `regions`' activity and counts as an error.
+fn assemble_activity(
+    w: ActivityWindow,
+    regions: &BTreeMap<String, crate::snapshot::Region>,
+    per_region: Vec<(String, root_events::RegionActivity)>,
+) -> crate::snapshot::Activity {
+    let mut activity = crate::snapshot::Activity {
+        window_start: w.start,
+        window_end: w.end,
+        sources: vec!["lookup_events".into()],
+        regions: Vec::new(),
+        errors: Vec::new(),
+        events: Vec::new(),
+        service_events: BTreeMap::new(),
+        alarm_transitions: Some(Vec::new()),
+    };
+    for (region, mut a) in per_region {
+        activity.regions.push(region);
+        activity.events.append(&mut a.events);
+        for (svc, n) in a.service_events {
+            *activity.service_events.entry(svc).or_default() += n;
+        }
+        match (a.alarm_transitions, activity.alarm_transitions.as_mut()) {
+            (Some(mut t), Some(all)) => all.append(&mut t),
+            _ => activity.alarm_transitions = None,
+        }
+        activity.errors.append(&mut a.errors);
+    }
+    for region in regions.keys() {
+        if !activity.regions.contains(region) {
+            activity.errors.push(crate::snapshot::ActivityError {
+                source: "lookup_events".into(),
+                region: Some(region.clone()),
+                error_code: "TaskFailed".into(),
+                message: "the region's collection did not finish".into(),
+            });
+        }
+    }
+    activity.regions.sort();
+    activity
+        .events
+        .sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+    if let Some(t) = activity.alarm_transitions.as_mut() {
+        t.sort_by(|a, b| (a.timestamp, &a.alarm_name).cmp(&(b.timestamp, &b.alarm_name)));
+    }
+    activity
 }

@@ -1,5 +1,6 @@
 //! Report formats. Each turns the outcome table into one format; none decides verdicts.
 
+pub mod activity;
 pub mod json;
 pub mod junit;
 pub mod sarif;
@@ -119,26 +120,26 @@ pub fn render(format: Format, eval: &Evaluation, opts: &ReportOptions) -> String
 /// Writes every requested output.
 pub fn write_outputs(specs: &[OutputSpec], eval: &Evaluation, opts: &ReportOptions) -> Result<(), ReportError> {
     for spec in specs {
-        let body = render(spec.format, eval, opts);
-        match &spec.path {
-            None => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(body.as_bytes())
-                    .and_then(|_| out.flush())
-                    .map_err(|e| ReportError {
-                        path: "<stdout>".into(),
-                        message: e.to_string(),
-                    })?;
-            }
-            Some(p) => write_file(p, &body)?,
-        }
+        write_to(spec.path.as_deref(), &render(spec.format, eval, opts))?;
     }
     Ok(())
 }
 
-fn write_file(path: &Path, body: &str) -> Result<(), ReportError> {
-    std::fs::write(path, body).map_err(|e| ReportError {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+/// Writes `body` to `path`, or to stdout when there is none.
+pub fn write_to(path: Option<&Path>, body: &str) -> Result<(), ReportError> {
+    match path {
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(body.as_bytes())
+                .and_then(|_| out.flush())
+                .map_err(|e| ReportError {
+                    path: "<stdout>".into(),
+                    message: e.to_string(),
+                })
+        }
+        Some(p) => std::fs::write(p, body).map_err(|e| ReportError {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        }),
+    }
 }

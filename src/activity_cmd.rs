@@ -1,0 +1,192 @@
+//! `rootwarden activity`: gather root events (event history, log files), attach them to the
+//! snapshot, review and report. Exit 1 when root was used outside an approved exception.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use rootwarden::activity::{self, logs, review};
+use rootwarden::collect::ActivityWindow;
+use rootwarden::policy::{loader, Evaluation, Policy, Status};
+use rootwarden::report::activity::{render, ActivityFormat, ActivityOutput, ActivityReport};
+use rootwarden::report::{self, OutputSpec};
+use rootwarden::snapshot::Snapshot;
+
+use super::{load_requirements, write_snapshot, ActivityArgs};
+
+/// CloudTrail event history keeps 90 days.
+const EVENT_HISTORY_DAYS: u32 = 90;
+
+pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
+    if args.logs.is_empty() && !args.lookup {
+        bail!("nothing to review: give --logs PATH (CloudTrail log files) and/or --lookup (CloudTrail event history)");
+    }
+    let mut outputs = args.outputs.clone();
+    if outputs.is_empty() {
+        outputs.push(ActivityOutput {
+            format: ActivityFormat::Text,
+            path: None,
+        });
+    }
+    let mut paths: Vec<OutputSpec> = outputs
+        .iter()
+        .filter(|o| o.path.is_some())
+        .map(|o| OutputSpec {
+            format: report::Format::Json,
+            path: o.path.clone(),
+        })
+        .collect();
+    paths.extend(args.snapshot_out.iter().map(|p| OutputSpec {
+        format: report::Format::Json,
+        path: Some(p.clone()),
+    }));
+    report::prepare_outputs(&paths)?;
+    if args.snapshot_out.is_some() && args.snapshot.is_none() && !args.lookup {
+        bail!("--snapshot-out needs a snapshot to add activity to: give --snapshot FILE or --lookup");
+    }
+    let requirements = load_requirements(&args.requirements)?;
+    let days = args.days.unwrap_or(requirements.lookback_days);
+    if args.lookup && days > EVENT_HISTORY_DAYS {
+        bail!("--days {days}: CloudTrail event history (--lookup) keeps {EVENT_HISTORY_DAYS} days; review older activity from log files with --logs");
+    }
+    let mut snapshot: Option<Snapshot> = match &args.snapshot {
+        Some(p) => Some(rootwarden::input::load_snapshot(p)?),
+        None => None,
+    };
+    let end = args
+        .until
+        .or(snapshot.as_ref().map(|s| s.collected_at))
+        .unwrap_or_else(chrono::Utc::now);
+    let start = end - chrono::Duration::days(i64::from(days));
+    // Rules and requirements are checked before any long work.
+    let policy = Policy::load(&loader::bundled(), &requirements)?;
+
+    if args.lookup {
+        let mut opts = args.collect.options()?;
+        opts.activity = Some(ActivityWindow { start, end });
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let collection = runtime.block_on(rootwarden::collect::collect(&opts))?;
+        if args.collect.stats {
+            super::print_stats(&collection);
+        }
+        snapshot = Some(collection.snapshot);
+    }
+
+    let mut sources = Vec::new();
+    if args.lookup {
+        sources.push("lookup_events".to_string());
+    }
+    let mut stats = None;
+    let mut problems = Vec::new();
+    let mut left_out = Vec::new();
+    let mut evaluated = snapshot.is_some();
+    if !args.logs.is_empty() {
+        sources.push("logs".to_string());
+        let jobs = args
+            .jobs
+            .map(usize::from)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let scan = logs::scan(&args.logs, &logs::LogOptions { start, end, jobs })?;
+        let found = activity::from_logs(&scan, start, end);
+        match snapshot.as_mut() {
+            Some(s) => left_out = activity::attach_logs(s, found, start, end),
+            None => {
+                snapshot = Some(activity::logs_only_snapshot(found, end));
+                evaluated = false;
+            }
+        }
+        if scan.stats.files_unreadable + scan.stats.records_unreadable > 0 {
+            eprintln!(
+                "warning: {} of {} log files and {} of {} records could not be read (listed in the report); the review is incomplete",
+                scan.stats.files_unreadable, scan.stats.files, scan.stats.records_unreadable, scan.stats.records
+            );
+        }
+        if scan.stats.files == 0 {
+            eprintln!(
+                "warning: no log files (*.json, *.json.gz, *.jsonl) under {}",
+                display_paths(&args.logs)
+            );
+        }
+        stats = Some(scan.stats);
+        problems = scan.problems;
+    }
+    let Some(snapshot) = snapshot else {
+        bail!("nothing was reviewed");
+    };
+
+    // The compliance and MFA KPIs need verdicts: the snapshot's accounts through every rule.
+    let controls = if evaluated {
+        let mut policy = policy;
+        let eval = policy.evaluate(&snapshot)?;
+        Some(control_summary(&eval))
+    } else {
+        None
+    };
+    let review = review::review(&snapshot, &requirements, controls);
+    let unapproved = review.kpis.unapproved_events;
+    let incomplete = review.accounts.iter().any(|a| !a.complete);
+    let report = ActivityReport {
+        review,
+        sources,
+        stats,
+        problems,
+        accounts_not_in_snapshot: left_out,
+    };
+    for o in &outputs {
+        report::write_to(o.path.as_deref(), &render(o.format, &report))?;
+    }
+    if let Some(p) = &args.snapshot_out {
+        write_snapshot(&snapshot, Some(p))?;
+    }
+    if unapproved > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    if args.fail_on_incomplete && incomplete {
+        return Ok(ExitCode::from(3));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn display_paths(paths: &[std::path::PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rule that judges root MFA (not applicable where root has no credentials).
+const ROOT_MFA_RULE: &str = "RW-ROOT-003";
+
+fn control_summary(eval: &Evaluation) -> review::ControlSummary {
+    let of = |account: &str| -> Vec<Status> {
+        eval.outcomes
+            .iter()
+            .filter(|o| o.account_id == account)
+            .map(|o| o.status)
+            .collect()
+    };
+    let mfa = |account: &str| {
+        eval.outcomes
+            .iter()
+            .find(|o| o.account_id == account && o.rule_id == ROOT_MFA_RULE)
+            .map(|o| o.status)
+    };
+    review::ControlSummary {
+        accounts: eval.accounts.len(),
+        passing_all: eval
+            .accounts
+            .iter()
+            .filter(|a| {
+                of(a)
+                    .iter()
+                    .all(|s| !matches!(s, Status::Fail | Status::InsufficientData))
+            })
+            .count(),
+        root_mfa_pass: eval.accounts.iter().filter(|a| mfa(a) == Some(Status::Pass)).count(),
+        root_mfa_judged: eval
+            .accounts
+            .iter()
+            .filter(|a| matches!(mfa(a), Some(Status::Pass | Status::Fail)))
+            .count(),
+    }
+}

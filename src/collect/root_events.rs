@@ -1,0 +1,247 @@
+//! Root activity from CloudTrail event history (`LookupEvents`) and the root-activity alarms'
+//! state changes (`DescribeAlarmHistory`), for one account and region.
+//!
+//! LookupEvents allows 2 requests per second per account and region; the pages of one region are
+//! fetched one after another at most that fast, and throttling is retried by the SDK's adaptive
+//! retry. A region whose history cannot be read is an [`ActivityError`], never "no events".
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+use aws_sdk_cloudwatch::types::HistoryItemType;
+use chrono::{DateTime, Utc};
+
+use super::aws::{describe, AccountConfig, Scope};
+use crate::activity::record::{Classified, Record};
+use crate::canonical_events;
+use crate::filter_pattern;
+use crate::snapshot::{ActivityError, AlarmTransition, Region, RootEvent};
+
+/// Least time between two LookupEvents requests of one account and region (2 per second).
+pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What one region's event history held.
+#[derive(Debug, Default)]
+pub struct RegionActivity {
+    /// Root events, in the order CloudTrail returned them (newest first).
+    pub events: Vec<RootEvent>,
+    /// Service events on root's behalf, by service.
+    pub service_events: BTreeMap<String, u64>,
+    /// State changes to ALARM of the region's root-activity alarms; `None` when not read.
+    pub alarm_transitions: Option<Vec<AlarmTransition>>,
+    /// What could not be read.
+    pub errors: Vec<ActivityError>,
+    /// LookupEvents pages read.
+    pub pages: u32,
+}
+
+fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_secs(t.timestamp())
+}
+
+/// Reads root events of `region` in `[start, end)` from CloudTrail event history.
+pub async fn lookup_root_events(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    region: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    out: &mut RegionActivity,
+) {
+    let client = cfg.cloudtrail(region);
+    // Event history records root's user name as "root"; the attribute narrows the history to
+    // root before any page is transferred. The record's own userIdentity.type decides.
+    let attribute = LookupAttribute::builder()
+        .attribute_key(LookupAttributeKey::Username)
+        .attribute_value("root")
+        .build();
+    let attribute = match attribute {
+        Ok(a) => a,
+        Err(e) => {
+            out.errors.push(activity_error(
+                "lookup_events",
+                region,
+                "ConstructionFailure",
+                &e.to_string(),
+            ));
+            return;
+        }
+    };
+    let mut token: Option<String> = None;
+    let mut last_request: Option<tokio::time::Instant> = None;
+    loop {
+        if let Some(last) = last_request {
+            tokio::time::sleep_until(last + LOOKUP_INTERVAL).await;
+        }
+        last_request = Some(tokio::time::Instant::now());
+        let result = client
+            .lookup_events()
+            .lookup_attributes(attribute.clone())
+            .start_time(to_smithy(start))
+            .end_time(to_smithy(end))
+            .max_results(50)
+            .set_next_token(token.clone())
+            .send()
+            .await;
+        let page = match result {
+            Ok(p) => p,
+            Err(e) => {
+                let (code, message) = describe(&e);
+                out.errors
+                    .push(activity_error("lookup_events", region, &code, &message));
+                scope.fail::<(), _, _>("cloudtrail", "LookupEvents", e);
+                return;
+            }
+        };
+        out.pages += 1;
+        for event in page.events() {
+            let Some(text) = event.cloud_trail_event() else {
+                continue;
+            };
+            match Record::parse(text).and_then(Record::classify) {
+                Ok(Classified::Root { event, .. }) if event.event_time >= start && event.event_time < end => {
+                    out.events.push(*event);
+                }
+                Ok(Classified::Service { service, .. }) => *out.service_events.entry(service).or_default() += 1,
+                Ok(_) => {}
+                Err(e) => out.errors.push(activity_error(
+                    "lookup_events",
+                    region,
+                    "MalformedEvent",
+                    &format!("event {}: {e}", event.event_id().unwrap_or("?")),
+                )),
+            }
+        }
+        token = page.next_token().filter(|t| !t.is_empty()).map(str::to_string);
+        if token.is_none() {
+            return;
+        }
+    }
+}
+
+fn activity_error(source: &str, region: &str, code: &str, message: &str) -> ActivityError {
+    ActivityError {
+        source: source.to_string(),
+        region: Some(region.to_string()),
+        error_code: code.to_string(),
+        message: super::redact::access_key_ids(message),
+    }
+}
+
+/// The alarms of a region that watch a metric filter catching root activity: a filter whose
+/// pattern matches a canonical root event that must alert, and an alarm on its metric
+/// (namespace and name).
+pub fn root_alarm_names(region: &Region) -> Vec<String> {
+    let Some(logs) = &region.logs else { return Vec::new() };
+    let alerting: Vec<&canonical_events::CanonicalEvent> = canonical_events::all()
+        .iter()
+        .filter(|e| !e.alert_for.is_empty())
+        .collect();
+    let metrics: Vec<(&str, &str)> = logs
+        .metric_filters
+        .iter()
+        .filter(|f| {
+            filter_pattern::parse(&f.filter_pattern).is_ok_and(|p| alerting.iter().any(|e| p.matches_event(&e.record)))
+        })
+        .flat_map(|f| f.metric_transformations.iter())
+        .map(|t| (t.metric_namespace.as_str(), t.metric_name.as_str()))
+        .collect();
+    let mut names: Vec<String> = region
+        .cloudwatch
+        .iter()
+        .flat_map(|c| c.alarms.iter())
+        .filter(|a| {
+            metrics
+                .iter()
+                .any(|(ns, name)| a.namespace.as_deref() == Some(*ns) && a.metric_name.as_deref() == Some(*name))
+        })
+        .map(|a| a.alarm_name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Reads when each of `alarms` went to ALARM in `[start, end)`.
+pub async fn alarm_transitions(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    region: &str,
+    alarms: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    out: &mut RegionActivity,
+) {
+    let client = cfg.cloudwatch(region);
+    let mut transitions = Vec::new();
+    for alarm in alarms {
+        let mut pages = client
+            .describe_alarm_history()
+            .alarm_name(alarm)
+            .history_item_type(HistoryItemType::StateUpdate)
+            .start_date(to_smithy(start))
+            .end_date(to_smithy(end))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    let (code, message) = describe(&e);
+                    out.errors
+                        .push(activity_error("alarm_history", region, &code, &message));
+                    scope.fail::<(), _, _>("cloudwatch", "DescribeAlarmHistory", e);
+                    return;
+                }
+            };
+            for item in page.alarm_history_items() {
+                if !went_to_alarm(item.history_data(), item.history_summary()) {
+                    continue;
+                }
+                let Some(ts) = item
+                    .timestamp()
+                    .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                else {
+                    continue;
+                };
+                transitions.push(AlarmTransition {
+                    alarm_name: item.alarm_name().unwrap_or(alarm).to_string(),
+                    region: region.to_string(),
+                    timestamp: ts,
+                });
+            }
+        }
+    }
+    transitions.sort_by(|a, b| (a.timestamp, &a.alarm_name).cmp(&(b.timestamp, &b.alarm_name)));
+    out.alarm_transitions = Some(transitions);
+}
+
+/// Whether a StateUpdate history item is a change to ALARM: `HistoryData`'s
+/// `newState.stateValue`, else the summary ("Alarm updated from OK to ALARM").
+fn went_to_alarm(data: Option<&str>, summary: Option<&str>) -> bool {
+    if let Some(v) = data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+        if let Some(state) = v.pointer("/newState/stateValue").and_then(|s| s.as_str()) {
+            return state == "ALARM";
+        }
+    }
+    summary.is_some_and(|s| s.trim_end().ends_with("to ALARM"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_updates_to_alarm() {
+        let data = r#"{"version":"1.0","oldState":{"stateValue":"OK"},"newState":{"stateValue":"ALARM"}}"#;
+        assert!(went_to_alarm(Some(data), None));
+        let back = r#"{"version":"1.0","oldState":{"stateValue":"ALARM"},"newState":{"stateValue":"OK"}}"#;
+        assert!(!went_to_alarm(Some(back), Some("Alarm updated from OK to ALARM")));
+        assert!(went_to_alarm(
+            None,
+            Some("Alarm updated from INSUFFICIENT_DATA to ALARM")
+        ));
+        assert!(!went_to_alarm(None, Some("Alarm updated from ALARM to OK")));
+    }
+}

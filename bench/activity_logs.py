@@ -1201,8 +1201,8 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3, help="runs per rootwarden configuration (median taken); default 3")
     p.add_argument("--jobs", type=int, nargs="+", help="--jobs values to time; default 1 and os.cpu_count()")
     p.add_argument("--extra-args", default="", help="extra arguments for `rootwarden activity` (one shell-quoted string)")
-    p.add_argument("--ok-exit", type=int, nargs="+", default=[0],
-                   help="exit codes of rootwarden counted as success; default 0")
+    p.add_argument("--ok-exit", type=int, nargs="+", default=[0, 1],
+                   help="exit codes of rootwarden counted as success; default 0 and 1 (1: unapproved root use found)")
     p.add_argument("--no-jq", action="store_true", help="skip the jq and zcat baselines")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of a Markdown table")
     p.add_argument("--strict", action="store_true", help="exit 2 when a check fails (counts or bytes differ)")

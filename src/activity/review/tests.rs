@@ -1,1 +1,295 @@
+use chrono::{NaiveDate, TimeZone};
 
+use super::*;
+use crate::requirements::AccountId;
+use crate::snapshot::{Account, AccountRole, AlarmTransition, Iam, Organization};
+
+fn t(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap()
+}
+
+fn event(id: &str, at: DateTime<Utc>, kind: RootEventKind, name: &str) -> RootEvent {
+    RootEvent {
+        event_id: id.into(),
+        event_time: at,
+        region: "us-east-1".into(),
+        kind,
+        event_source: if name == "ConsoleLogin" {
+            "signin.amazonaws.com".into()
+        } else {
+            "iam.amazonaws.com".into()
+        },
+        event_name: name.into(),
+        source_ip: Some("192.0.2.1".into()),
+        user_agent: None,
+        error_code: None,
+        sign_in_result: (kind == RootEventKind::ConsoleSignIn).then(|| "Success".into()),
+        mfa_used: Some(true),
+        access_key_last4: None,
+    }
+}
+
+fn activity(events: Vec<RootEvent>) -> Activity {
+    Activity {
+        window_start: t(20, 0, 0) - Duration::days(90),
+        window_end: t(20, 0, 0),
+        sources: vec!["logs".into()],
+        regions: Vec::new(),
+        errors: Vec::new(),
+        events,
+        service_events: BTreeMap::new(),
+        alarm_transitions: None,
+    }
+}
+
+fn account(id: &str, role: AccountRole, activity: Activity) -> Account {
+    Account {
+        account_id: id.into(),
+        name: None,
+        partition: "aws".into(),
+        role,
+        iam: Iam {
+            credential_report: None,
+            account_summary: None,
+            root_mfa_devices: None,
+            root_login_profile: None,
+        },
+        regions: BTreeMap::new(),
+        activity: Some(activity),
+    }
+}
+
+fn snapshot(accounts: Vec<Account>) -> Snapshot {
+    Snapshot {
+        schema_version: crate::snapshot::SCHEMA_VERSION.into(),
+        collected_at: t(20, 0, 0),
+        collector: None,
+        organization: Some(Organization {
+            id: "o-example".into(),
+            management_account_id: "111111111111".into(),
+            feature_set: None,
+            root_access: None,
+        }),
+        accounts,
+        collection_errors: Vec::new(),
+    }
+}
+
+fn exception(account: &str, names: &[&str], starts: Option<(u32, u32)>, expires: (u32, u32)) -> RootUseException {
+    RootUseException {
+        account_id: AccountId::try_from(account.to_string()).unwrap(),
+        scenario: "Break-glass".into(),
+        allowed_event_names: names.iter().map(|s| s.to_string()).collect(),
+        approver: "ciso@example.com".into(),
+        starts: starts.map(|(m, d)| NaiveDate::from_ymd_opt(2026, m, d).unwrap()),
+        expires: NaiveDate::from_ymd_opt(2026, expires.0, expires.1).unwrap(),
+    }
+}
+
+fn reqs(list: Vec<RootUseException>) -> Requirements {
+    Requirements {
+        root_use_exceptions: list,
+        ..Requirements::default()
+    }
+}
+
+#[test]
+fn exceptions_match_account_day_range_and_event_name() {
+    let sign_in = event("e1", t(10, 23, 59), RootEventKind::ConsoleSignIn, "ConsoleLogin");
+    let r = reqs(vec![exception(
+        "222222222222",
+        &["ConsoleLogin"],
+        Some((11, 10)),
+        (11, 10),
+    )]);
+    assert!(
+        approving_exception(&r, "222222222222", &sign_in).is_some(),
+        "the expiry day is inclusive"
+    );
+    assert!(
+        approving_exception(&r, "333333333333", &sign_in).is_none(),
+        "another account"
+    );
+    let next_day = event("e2", t(11, 0, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin");
+    assert!(approving_exception(&r, "222222222222", &next_day).is_none(), "expired");
+    let day_before = event("e3", t(9, 23, 59), RootEventKind::ConsoleSignIn, "ConsoleLogin");
+    assert!(
+        approving_exception(&r, "222222222222", &day_before).is_none(),
+        "not started"
+    );
+    let other_name = event("e4", t(10, 12, 0), RootEventKind::ConsoleAction, "CreateUser");
+    assert!(
+        approving_exception(&r, "222222222222", &other_name).is_none(),
+        "not an allowed event"
+    );
+    let any = reqs(vec![exception("222222222222", &[], None, (11, 30))]);
+    assert!(
+        approving_exception(&any, "222222222222", &other_name).is_some(),
+        "empty list allows any, no start is unbounded"
+    );
+}
+
+#[test]
+fn narratives_follow_the_assessment() {
+    let r = reqs(vec![exception(
+        "222222222222",
+        &["ConsoleLogin", "CreateUser"],
+        Some((11, 3)),
+        (11, 3),
+    )]);
+    let frequent: Vec<RootEvent> = (0..12)
+        .map(|i| {
+            event(
+                &format!("f{i}"),
+                t(1 + i, 9, 0),
+                RootEventKind::Programmatic,
+                "ListUsers",
+            )
+        })
+        .collect();
+    let mut quiet = activity(Vec::new());
+    quiet.service_events.insert("support.amazonaws.com".into(), 4);
+    let s = snapshot(vec![
+        account("111111111111", AccountRole::Management, quiet),
+        account(
+            "222222222222",
+            AccountRole::Member,
+            activity(vec![
+                event("a", t(3, 9, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
+                event("b", t(3, 9, 5), RootEventKind::ConsoleAction, "CreateUser"),
+            ]),
+        ),
+        account(
+            "333333333333",
+            AccountRole::Member,
+            activity(vec![event(
+                "c",
+                t(7, 2, 0),
+                RootEventKind::Programmatic,
+                "CreateAccessKey",
+            )]),
+        ),
+        account("444444444444", AccountRole::Member, activity(frequent)),
+    ]);
+    let review = review(&s, &r, None);
+    let n: Vec<&str> = review.accounts.iter().map(|a| a.narrative.as_str()).collect();
+    assert_eq!(
+        n[0],
+        "No root activity in 90 days. 4 AWS-service events on root's behalf ignored."
+    );
+    assert_eq!(
+        n[1],
+        "Only approved break-glass use on 2026-11-03 (Break-glass, approved by ciso@example.com)."
+    );
+    assert_eq!(
+        n[2],
+        "Unapproved root use: 1 event on 2026-11-07 (programmatic) from 192.0.2.1."
+    );
+    assert_eq!(
+        n[3],
+        "Frequent operational use: 12 events over 12 days, mostly iam (12 unapproved)."
+    );
+    assert_eq!(review.kpis.unapproved_events, 13);
+    assert_eq!(review.kpis.accounts_with_root_use, 3);
+    assert_eq!(review.kpis.root_sign_ins, 1);
+    assert_eq!(review.kpis.root_mfa_adoption, None, "not evaluated");
+    assert_eq!(review.timeline.len(), 15);
+    assert!(review
+        .timeline
+        .windows(2)
+        .all(|w| w[0].event.event_time <= w[1].event.event_time));
+}
+
+#[test]
+fn an_incomplete_review_says_so() {
+    let mut a = activity(Vec::new());
+    a.errors.push(ActivityError {
+        source: "lookup_events".into(),
+        region: Some("eu-west-1".into()),
+        error_code: "AccessDenied".into(),
+        message: "no".into(),
+    });
+    let review = review(
+        &snapshot(vec![account("111111111111", AccountRole::Standalone, a)]),
+        &reqs(vec![]),
+        None,
+    );
+    assert!(!review.accounts[0].complete);
+    assert!(
+        review.accounts[0]
+            .narrative
+            .contains("Incomplete: 1 source could not be read"),
+        "{}",
+        review.accounts[0].narrative
+    );
+}
+
+#[test]
+fn time_to_detect_uses_the_first_alarm_after_each_event_and_the_management_account_for_members() {
+    let mut mgmt = activity(vec![event(
+        "m1",
+        t(5, 10, 0),
+        RootEventKind::ConsoleSignIn,
+        "ConsoleLogin",
+    )]);
+    mgmt.alarm_transitions = Some(vec![
+        AlarmTransition {
+            alarm_name: "root-usage".into(),
+            region: "us-east-1".into(),
+            timestamp: t(5, 9, 0),
+        },
+        AlarmTransition {
+            alarm_name: "root-usage".into(),
+            region: "us-east-1".into(),
+            timestamp: t(5, 10, 4),
+        },
+        AlarmTransition {
+            alarm_name: "root-usage".into(),
+            region: "us-east-1".into(),
+            timestamp: t(8, 3, 0),
+        },
+    ]);
+    // The member has no alarm of its own: the organization trail's alarm watches it.
+    let mut member = activity(vec![
+        event("p1", t(8, 2, 58), RootEventKind::Programmatic, "ListBuckets"),
+        event("p2", t(12, 0, 0), RootEventKind::Programmatic, "ListBuckets"),
+    ]);
+    member.alarm_transitions = Some(Vec::new());
+    let s = snapshot(vec![
+        account("111111111111", AccountRole::Management, mgmt),
+        account("222222222222", AccountRole::Member, member),
+    ]);
+    let review = review(&s, &reqs(vec![]), None);
+    let after: Vec<Option<i64>> = review.timeline.iter().map(|e| e.detected_after_seconds).collect();
+    assert_eq!(after, vec![Some(240), Some(120), None], "p2 had no alarm within a day");
+    let ttd = review.kpis.time_to_detect.unwrap();
+    assert_eq!(ttd.events, 3);
+    assert_eq!(ttd.detected, 2);
+    assert_eq!(ttd.median_seconds, Some(240));
+    assert_eq!(ttd.max_seconds, Some(240));
+}
+
+#[test]
+fn without_alarm_history_time_to_detect_is_unknown_and_ratios_need_verdicts() {
+    let s = snapshot(vec![account(
+        "111111111111",
+        AccountRole::Standalone,
+        activity(vec![event(
+            "x",
+            t(5, 1, 0),
+            RootEventKind::ConsoleSignIn,
+            "ConsoleLogin",
+        )]),
+    )]);
+    let controls = ControlSummary {
+        accounts: 3,
+        passing_all: 2,
+        root_mfa_pass: 1,
+        root_mfa_judged: 2,
+    };
+    let review = review(&s, &reqs(vec![]), Some(controls));
+    assert_eq!(review.kpis.time_to_detect, None);
+    let c = review.kpis.policy_compliance.unwrap();
+    assert_eq!((c.count, c.of, c.percent), (2, 3, 66.7));
+    assert_eq!(review.kpis.root_mfa_adoption.unwrap().percent, 50.0);
+}

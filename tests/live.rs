@@ -447,3 +447,34 @@ fn no_secret_reaches_the_snapshot_or_the_output() {
         assert!(!text.contains(needle), "{needle} leaked");
     }
 }
+
+#[test]
+fn activity_that_cannot_be_read_is_insufficient_data_never_a_pass() {
+    // moto has no CloudTrail event history (LookupEvents): every region's history is an error,
+    // exactly what an access-denied or disabled region looks like to the collector.
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    let s = scan(&moto, &["--activity", "30", "--regions", "us-east-1"]);
+    assert_eq!(s.out.status.code(), Some(0), "{}", String::from_utf8_lossy(&s.out.stderr));
+    for a in org.accounts() {
+        let cell = &s.table[&(a.clone(), "RW-ACT-001".to_string())];
+        assert_eq!(cell, "insufficient_data", "{a}");
+        let account = s.snapshot["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["account_id"] == a.as_str())
+            .unwrap();
+        let activity = &account["activity"];
+        assert_eq!(activity["sources"], serde_json::json!(["lookup_events"]));
+        assert_eq!(activity["regions"], serde_json::json!(["us-east-1"]));
+        assert_eq!(activity["events"], serde_json::json!([]));
+        let errors = activity["errors"].as_array().unwrap();
+        assert!(
+            errors.iter().any(|e| e["source"] == "lookup_events" && e["region"] == "us-east-1"),
+            "{errors:?}"
+        );
+    }
+    let errors = s.snapshot["collection_errors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e["operation"] == "LookupEvents"), "{errors:?}");
+}

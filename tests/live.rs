@@ -455,7 +455,12 @@ fn activity_that_cannot_be_read_is_insufficient_data_never_a_pass() {
     let Some(moto) = Moto::start() else { return };
     let org = moto.scenario(&[]);
     let s = scan(&moto, &["--activity", "30", "--regions", "us-east-1"]);
-    assert_eq!(s.out.status.code(), Some(0), "{}", String::from_utf8_lossy(&s.out.stderr));
+    assert_eq!(
+        s.out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&s.out.stderr)
+    );
     for a in org.accounts() {
         let cell = &s.table[&(a.clone(), "RW-ACT-001".to_string())];
         assert_eq!(cell, "insufficient_data", "{a}");
@@ -471,7 +476,9 @@ fn activity_that_cannot_be_read_is_insufficient_data_never_a_pass() {
         assert_eq!(activity["events"], serde_json::json!([]));
         let errors = activity["errors"].as_array().unwrap();
         assert!(
-            errors.iter().any(|e| e["source"] == "lookup_events" && e["region"] == "us-east-1"),
+            errors
+                .iter()
+                .any(|e| e["source"] == "lookup_events" && e["region"] == "us-east-1"),
             "{errors:?}"
         );
     }

@@ -42,6 +42,9 @@ enum Command {
     /// Review root activity in CloudTrail (event history and/or log files): timeline, approved
     /// or not, narratives and KPIs.
     Activity(Box<ActivityArgs>),
+    /// Fix what the rules found: plan the changes (default), apply them with --yes, or export
+    /// the monitoring chain as CloudFormation or Terraform.
+    Remediate(Box<remediate_cmd::RemediateArgs>),
     /// Show which canonical CloudTrail events a CloudWatch Logs filter pattern (or, with
     /// --event-pattern, an EventBridge event pattern) matches, and why.
     ExplainFilter(ExplainArgs),
@@ -625,6 +628,7 @@ fn lambda() -> anyhow::Result<ExitCode> {
 
 mod activity_cmd;
 mod explain;
+mod remediate_cmd;
 mod rules_cmd;
 
 // regorus allocates and frees small values constantly; mimalloc cut evaluation CPU by ~15%.
@@ -666,7 +670,12 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROOTWARDEN_LOG").unwrap_or_else(|_| level.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROOTWARDEN_LOG").unwrap_or_else(|_| {
+                // Every change remediate makes is logged, whatever the verbosity.
+                format!("{level},rootwarden::remediate::change=info").into()
+            }),
+        )
         .init();
     let result = match cli.command {
         Command::Collect(args) => collect_cmd(args),
@@ -676,6 +685,7 @@ fn main() -> ExitCode {
         Command::ConfigRule(cmd) => config_rule(cmd),
         Command::Lambda => lambda(),
         Command::Activity(args) => activity_cmd::run(*args),
+        Command::Remediate(args) => remediate_cmd::run(*args),
         Command::ExplainFilter(args) => explain::run(&args.pattern, args.event_pattern, args.json),
         Command::Schema { which } => {
             print!(

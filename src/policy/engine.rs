@@ -524,6 +524,45 @@ pub(crate) fn engine_with(files: &[RuleFile], requirements: &Requirements) -> Re
     Ok(engine)
 }
 
+/// The bundled Rego libraries (`rules/lib/`, tests left out) plus modules of the caller's, for
+/// questions other than the rules' verdicts: `rootwarden remediate` asks the monitoring library
+/// which links of a chain hold, so a plan fixes exactly what the rules find broken.
+pub struct LibraryQuery {
+    engine: regorus::Engine,
+}
+
+impl LibraryQuery {
+    /// Compiles the bundled libraries, `modules` (path, source) and the requirements.
+    pub fn new(modules: &[(&str, &str)], requirements: &Requirements) -> Result<LibraryQuery, PolicyError> {
+        let mut files: Vec<RuleFile> = super::loader::bundled()
+            .into_iter()
+            .filter(|f| f.path.starts_with("rules/lib/") && !f.path.ends_with("_test.rego"))
+            .collect();
+        files.extend(modules.iter().map(|(path, text)| RuleFile {
+            path: (*path).to_string(),
+            text: (*text).to_string(),
+            origin: super::outcome::RuleOrigin::Bundled,
+        }));
+        Ok(LibraryQuery {
+            engine: engine_with(&files, requirements)?,
+        })
+    }
+
+    /// Evaluates the rule at `path` (e.g. `data.pkg.name`) with `account` of `snapshot` as input,
+    /// exactly as the rules see it; undefined comes back as null.
+    pub fn eval(&mut self, snapshot: &Snapshot, account: &Account, path: &str) -> Result<Json, PolicyError> {
+        self.engine
+            .set_input(regorus::Value::from(account_input(snapshot, account)));
+        let v = self.engine.eval_rule(path.to_string()).map_err(|e| PolicyError::Eval {
+            file: path.to_string(),
+            rule_id: path.to_string(),
+            account_id: account.account_id.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(v_json(v))
+    }
+}
+
 /// `data.requirements`, with every default filled in, and `data.canonical_events`, the
 /// CloudTrail events detections are measured with.
 fn requirements_data(requirements: &Requirements) -> regorus::Value {

@@ -142,6 +142,19 @@ def filter_missing(w: World) -> None:
     w.client("logs").delete_metric_filter(logGroupName=LOG_GROUP, filterName="root-usage")
 
 
+def alarm_missing(w: World) -> None:
+    """The root-activity alarm was deleted."""
+    w.client("cloudwatch").delete_alarms(AlarmNames=[ALARM])
+
+
+def topic_missing(w: World) -> None:
+    """The alert topic was deleted, with its subscriptions."""
+    sns = w.client("sns")
+    for sub in sns.list_subscriptions_by_topic(TopicArn=w.topic_arn)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+    sns.delete_topic(TopicArn=w.topic_arn)
+
+
 def alarm_without_action(w: World) -> None:
     """The alarm notifies nobody."""
     put_alarm(w, [])
@@ -178,6 +191,8 @@ FAULTS: dict[str, Callable[[World], None]] = {
     "member-no-mfa": member_no_mfa,
     "trail-stopped": trail_stopped,
     "filter-missing": filter_missing,
+    "alarm-missing": alarm_missing,
+    "topic-missing": topic_missing,
     "alarm-without-action": alarm_without_action,
     "subscription-pending": subscription_pending,
     "logs-denied": logs_denied,

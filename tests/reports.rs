@@ -5,12 +5,12 @@
 //! with junitparser). When run without them outside CI these checks say so and are skipped; in CI
 //! (`CI` set) a missing tool is a failure.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{root, tool};
 
 fn snapshots() -> Vec<PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(root().join("fixtures/snapshots"))
@@ -20,20 +20,6 @@ fn snapshots() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn tool(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{var} is not set; .ci/run installs it"
-            );
-            eprintln!("SKIPPED: {var} not set (run `bash .ci/run` to install the validators)");
-            None
-        }
-    }
 }
 
 struct Outputs {

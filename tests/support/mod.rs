@@ -23,6 +23,22 @@ pub fn rootwarden(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A validator tool `.ci/run` installs and names in `var`; skipped with a note outside CI, a
+/// failure under CI.
+pub fn tool(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{var} is not set; .ci/run installs it"
+            );
+            eprintln!("SKIPPED: {var} not set (run `bash .ci/run` to install the validators)");
+            None
+        }
+    }
+}
+
 pub fn moto_python() -> Option<String> {
     match std::env::var("ROOTWARDEN_MOTO_PYTHON") {
         Ok(p) if !p.is_empty() => Some(p),

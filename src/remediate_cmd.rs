@@ -1,6 +1,7 @@
 //! `rootwarden remediate [plan] | apply --yes | export`: the command line of the remediation
 //! stage (see `rootwarden::remediate`).
 
+use rootwarden::report::split_output;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -128,12 +129,7 @@ struct Output {
 impl std::str::FromStr for Output {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (name, path) = match s.split_once('=') {
-            Some((n, "")) => return Err(format!("`{n}=` needs a path after '='")),
-            Some((n, "-")) => (n, None),
-            Some((n, p)) => (n, Some(PathBuf::from(p))),
-            None => (s, None),
-        };
+        let (name, path) = split_output(s)?;
         let json = match name {
             "text" => false,
             "json" => true,

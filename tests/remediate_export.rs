@@ -131,7 +131,7 @@ print(json.dumps(out, default=str))
 }
 
 #[test]
-fn export_refuses_bad_input_with_exit_2() {
+fn remediate_refuses_bad_input_with_exit_2() {
     let o = rootwarden(&[
         "remediate",
         "export",
@@ -156,6 +156,38 @@ fn export_refuses_bad_input_with_exit_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("RW-MON-001"));
+    let o = rootwarden(&[
+        "remediate",
+        "--snapshot",
+        "fixtures/snapshots/compliant-org.json",
+        "--accounts",
+        "1234",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("12-digit"));
+    // apply refuses a saved snapshot (it plans from a fresh collection) and anything without --yes,
+    // before any AWS call.
+    let o = rootwarden(&[
+        "remediate",
+        "apply",
+        "--yes",
+        "--snapshot",
+        "fixtures/snapshots/compliant-org.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--snapshot"));
+    let o = rootwarden(&["remediate", "apply"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--yes"));
+    let o = rootwarden(&[
+        "remediate",
+        "plan",
+        "--snapshot",
+        "fixtures/snapshots/compliant-org.json",
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
     let o = rootwarden(&["remediate", "plan", "--snapshot", "no/such/file.json"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/file.json"));

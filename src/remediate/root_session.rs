@@ -127,85 +127,50 @@ pub async fn remove_root_credentials(
     report.keys_before = keys.iter().map(|(_, k)| k.clone()).collect();
     for (id, key) in &keys {
         let keep = removal.keep_key_last4.contains(&key.last4) || removal.keep_key_slots.contains(&key.slot);
-        let resource = format!("root access key …{} (slot {})", key.last4, key.slot);
-        let deactivated = if key.status == "Active" {
-            let r = iam
-                .update_access_key()
-                .access_key_id(id)
-                .status(StatusType::Inactive)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| describe(&e));
-            let ok = r.is_ok();
-            record("iam:UpdateAccessKey", &resource, r);
-            ok
-        } else {
-            true
+        let credential = Credential {
+            resource: format!("root access key …{} (slot {})", key.last4, key.slot),
+            active: key.status == "Active",
+            keep,
+            apis: ("iam:UpdateAccessKey", "iam:DeleteAccessKey"),
         };
-        if keep {
-            continue;
-        }
-        if !deactivated {
-            record(
-                "iam:DeleteAccessKey",
-                &resource,
-                Err((
-                    "NotAttempted".into(),
-                    "deactivation failed, so the key was not deleted".into(),
-                )),
-            );
-            continue;
-        }
-        let r = iam
-            .delete_access_key()
+        let deactivate = iam
+            .update_access_key()
             .access_key_id(id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| describe(&e));
-        record("iam:DeleteAccessKey", &resource, r);
+            .status(StatusType::Inactive)
+            .send();
+        let delete = || iam.delete_access_key().access_key_id(id).send();
+        credential
+            .remove(
+                &mut record,
+                async { deactivate.await.map(|_| ()).map_err(|e| describe(&e)) },
+                || async { delete().await.map(|_| ()).map_err(|e| describe(&e)) },
+            )
+            .await;
     }
 
     match iam.list_signing_certificates().send().await {
         Ok(out) => {
             for cert in out.certificates() {
                 let id = cert.certificate_id();
-                let resource = format!("root signing certificate …{}", last4(id));
-                let deactivated = if cert.status().as_str() == "Active" {
-                    let r = iam
-                        .update_signing_certificate()
-                        .certificate_id(id)
-                        .status(StatusType::Inactive)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| describe(&e));
-                    let ok = r.is_ok();
-                    record("iam:UpdateSigningCertificate", &resource, r);
-                    ok
-                } else {
-                    true
+                let credential = Credential {
+                    resource: format!("root signing certificate …{}", last4(id)),
+                    active: cert.status().as_str() == "Active",
+                    keep: false,
+                    apis: ("iam:UpdateSigningCertificate", "iam:DeleteSigningCertificate"),
                 };
-                if !deactivated {
-                    record(
-                        "iam:DeleteSigningCertificate",
-                        &resource,
-                        Err((
-                            "NotAttempted".into(),
-                            "deactivation failed, so the certificate was not deleted".into(),
-                        )),
-                    );
-                    continue;
-                }
-                let r = iam
-                    .delete_signing_certificate()
+                let deactivate = iam
+                    .update_signing_certificate()
                     .certificate_id(id)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| describe(&e));
-                record("iam:DeleteSigningCertificate", &resource, r);
+                    .status(StatusType::Inactive)
+                    .send();
+                let delete = || iam.delete_signing_certificate().certificate_id(id).send();
+                credential
+                    .remove(
+                        &mut record,
+                        async { deactivate.await.map(|_| ()).map_err(|e| describe(&e)) },
+                        || async { delete().await.map(|_| ()).map_err(|e| describe(&e)) },
+                    )
+                    .await;
             }
         }
         Err(e) => record("iam:ListSigningCertificates", "root", Err(describe(&e))),
@@ -219,6 +184,54 @@ pub async fn remove_root_credentials(
         report.no_active_key_remains = Some(report.keys_after.iter().all(|k| k.status != "Active"));
     }
     report
+}
+
+/// A call's result: `Err((code, message))`.
+type Outcome = Result<(), (String, String)>;
+
+/// A root access key or signing certificate to deactivate and then (unless kept) delete.
+struct Credential {
+    resource: String,
+    active: bool,
+    keep: bool,
+    /// The deactivate and delete calls, as `service:Operation`.
+    apis: (&'static str, &'static str),
+}
+
+impl Credential {
+    /// Deactivates (when active), then deletes only if that succeeded and the credential is not
+    /// kept; every call and every skipped delete is recorded.
+    async fn remove<F: std::future::Future<Output = Outcome>>(
+        &self,
+        record: &mut impl FnMut(&str, &str, Outcome),
+        deactivate: impl std::future::Future<Output = Outcome>,
+        delete: impl FnOnce() -> F,
+    ) {
+        let deactivated = if self.active {
+            let r = deactivate.await;
+            let ok = r.is_ok();
+            record(self.apis.0, &self.resource, r);
+            ok
+        } else {
+            true
+        };
+        if self.keep {
+            return;
+        }
+        if !deactivated {
+            record(
+                self.apis.1,
+                &self.resource,
+                Err((
+                    "NotAttempted".into(),
+                    "deactivation failed, so it was not deleted".into(),
+                )),
+            );
+            return;
+        }
+        let r = delete().await;
+        record(self.apis.1, &self.resource, r);
+    }
 }
 
 /// Root's access keys (full id kept in memory only, for the calls), oldest first.

@@ -1,5 +1,6 @@
 //! The activity review for people (text, a self-contained HTML page) and machines (JSON).
 
+use super::split_output;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -32,12 +33,7 @@ pub struct ActivityOutput {
 impl std::str::FromStr for ActivityOutput {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (name, path) = match s.split_once('=') {
-            Some((n, "")) => return Err(format!("`{n}=` needs a path after '='")),
-            Some((n, "-")) => (n, None),
-            Some((n, p)) => (n, Some(PathBuf::from(p))),
-            None => (s, None),
-        };
+        let (name, path) = split_output(s)?;
         let format = match name {
             "text" => ActivityFormat::Text,
             "json" => ActivityFormat::Json,

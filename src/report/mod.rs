@@ -39,6 +39,16 @@ impl Format {
     }
 }
 
+/// Splits `-o FORMAT[=PATH]` into the format name and the path (`None`, or `-`, for stdout).
+pub fn split_output(s: &str) -> Result<(&str, Option<PathBuf>), String> {
+    match s.split_once('=') {
+        Some((n, "")) => Err(format!("`{n}=` needs a path after '='")),
+        Some((n, "-")) => Ok((n, None)),
+        Some((n, p)) => Ok((n, Some(PathBuf::from(p)))),
+        None => Ok((s, None)),
+    }
+}
+
 /// One `-o FORMAT[=PATH]` request; no path means stdout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSpec {
@@ -51,12 +61,7 @@ pub struct OutputSpec {
 impl std::str::FromStr for OutputSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (name, path) = match s.split_once('=') {
-            Some((n, "")) => return Err(format!("`{n}=` needs a path after '='")),
-            Some((n, "-")) => (n, None),
-            Some((n, p)) => (n, Some(PathBuf::from(p))),
-            None => (s, None),
-        };
+        let (name, path) = split_output(s)?;
         let format = Format::parse(name).ok_or_else(|| {
             format!("unknown output format {name:?}; expected text, json, sarif, junit or config-evaluations")
         })?;

@@ -38,6 +38,17 @@ fn bench(c: &mut Criterion) {
     g.bench_function("all_bundled_rules_1000_accounts", |b| {
         b.iter(|| policy.evaluate(&snap).unwrap())
     });
+    // The share of the above spent building each account's input document (snapshot types ->
+    // JSON -> regorus values), single-threaded.
+    g.bench_function("account_inputs_only_1000_accounts", |b| {
+        b.iter(|| {
+            for a in &snap.accounts {
+                std::hint::black_box(regorus::Value::from(rootwarden::policy::engine::account_input(
+                    &snap, a,
+                )));
+            }
+        })
+    });
     g.finish();
 }
 

@@ -257,3 +257,44 @@ fn accounts_flag_keeps_changes_inside_the_listed_accounts() {
     let d = diff(&after.table, &want);
     assert!(d.is_empty(), "{d}");
 }
+
+#[test]
+fn a_failed_change_stops_only_what_depends_on_it_and_exits_1() {
+    let Some(moto) = Moto::start() else { return };
+    let org = broken_chain(&moto);
+    moto.post_json(
+        "/_rootwarden/deny",
+        // SNS's own code for a denied call.
+        &json!({ "account_id": org.management, "action": "sns:CreateTopic", "code": "AuthorizationError", "status": 403 }),
+    );
+    let (code, report, stderr) = remediate(&moto, &["apply", "--yes", "--org", "--notify", "security@example.com"]);
+    assert_eq!(code, 1, "{stderr}\n{report:#}");
+    let result = |api: &str| {
+        let c = report["applied"]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["api_call"] == api)
+            .unwrap_or_else(|| panic!("no {api}: {report:#}"));
+        (
+            c["result"].as_str().unwrap().to_string(),
+            c["error_code"].as_str().map(str::to_string),
+        )
+    };
+    assert_eq!(
+        result("sns:CreateTopic"),
+        ("error".into(), Some("AuthorizationError".into()))
+    );
+    // The subscription and the alarm need the topic; the filter does not.
+    assert_eq!(result("sns:Subscribe"), ("error".into(), Some("NotAttempted".into())));
+    assert_eq!(
+        result("cloudwatch:PutMetricAlarm"),
+        ("error".into(), Some("NotAttempted".into()))
+    );
+    assert_eq!(result("logs:PutMetricFilter"), ("ok".into(), None));
+    assert!(stderr.contains("change failed"), "{stderr}");
+    let calls = mutating_calls(&moto);
+    assert_eq!(calls.get("sns:Subscribe"), None);
+    assert_eq!(calls.get("cloudwatch:PutMetricAlarm"), None);
+    assert_eq!(calls.get("logs:PutMetricFilter"), Some(&1));
+}

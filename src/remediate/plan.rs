@@ -1,6 +1,6 @@
 //! Computing a [`Plan`] from a snapshot, the requirements and its outcome table.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde_json::Value as Json;
@@ -11,7 +11,7 @@ use super::{
 };
 use crate::event_pattern::wildcard_match;
 use crate::policy::engine::LibraryQuery;
-use crate::policy::{Evaluation, PolicyError, Status};
+use crate::policy::{Evaluation, Outcome, PolicyError, Status};
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, AccountRole, Reported, RootCredentials, Snapshot, Topic};
 
@@ -71,19 +71,19 @@ pub fn plan(
     let mut steps = Steps::default();
     let mut accounts = Vec::new();
     let today = snapshot.collected_at.date_naive();
+    // Each account's outcomes, found once instead of by a scan of the whole table per question.
+    let mut by_account: HashMap<&str, Vec<&Outcome>> = HashMap::new();
+    for o in &eval.outcomes {
+        by_account.entry(o.account_id.as_str()).or_default().push(o);
+    }
     for account in &snapshot.accounts {
         if !opts.accounts.is_empty() && !opts.accounts.contains(&account.account_id) {
             continue;
         }
-        if !eval.accounts.contains(&account.account_id) {
-            continue;
-        }
-        let status = |rule: &str| {
-            eval.outcomes
-                .iter()
-                .find(|o| o.account_id == account.account_id && o.rule_id == rule)
-                .map(|o| o.status)
+        let Some(outcomes) = by_account.get(account.account_id.as_str()) else {
+            continue; // not evaluated (out of the requirements' scope)
         };
+        let status = |rule: &str| outcomes.iter().find(|o| o.rule_id == rule).map(|o| o.status);
         let mut ap = AccountPlan {
             account_id: account.account_id.clone(),
             role: role_name(account.role).into(),
@@ -108,7 +108,7 @@ pub fn plan(
             let chain = query.eval(snapshot, account, CHAIN_RULE)?;
             ctx.monitoring(&chain, requirements);
         }
-        for o in eval.outcomes.iter().filter(|o| o.account_id == account.account_id) {
+        for o in outcomes {
             let rule = eval.rule_of(o);
             match o.status {
                 Status::Fail | Status::InsufficientData => {
@@ -136,15 +136,14 @@ pub fn plan(
         }
         accounts.push(ap);
     }
-    let (steps, ids) = steps.finish();
+    let steps = steps.finish();
     for ap in &mut accounts {
-        ap.steps = ids
+        ap.steps = steps
             .iter()
-            .filter(|(_, s)| s.for_accounts.contains(&ap.account_id))
-            .map(|(id, _)| id.clone())
+            .filter(|s| s.for_accounts.contains(&ap.account_id))
+            .map(|s| s.id.clone())
             .collect();
     }
-    let _ = ids;
     Ok(Plan {
         collected_at: snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         accounts,
@@ -251,7 +250,7 @@ impl Steps {
 
     /// Steps in the order apply runs them (topics before subscriptions before filters before
     /// alarms, root credentials last), numbered.
-    fn finish(mut self) -> (Vec<Step>, Vec<(String, Step)>) {
+    fn finish(mut self) -> Vec<Step> {
         let order = |a: &Action| match a {
             Action::CreateTopic { .. } => 0,
             Action::Subscribe { .. } => 1,
@@ -267,8 +266,7 @@ impl Steps {
             s.fixes.sort();
             s.for_accounts.sort();
         }
-        let ids = self.list.iter().map(|s| (s.id.clone(), s.clone())).collect();
-        (self.list, ids)
+        self.list
     }
 }
 
@@ -743,15 +741,6 @@ fn slots(s: &[u8]) -> String {
 
 fn arn_name(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
-}
-
-/// Steps grouped by account, for renderers.
-pub fn steps_by_account(plan: &Plan) -> BTreeMap<&str, Vec<&super::Step>> {
-    let mut m: BTreeMap<&str, Vec<&super::Step>> = BTreeMap::new();
-    for s in &plan.steps {
-        m.entry(s.account_id.as_str()).or_default().push(s);
-    }
-    m
 }
 
 /// The log groups qualifying trails deliver to, for the accounts in scope (all when empty):

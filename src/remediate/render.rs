@@ -1,11 +1,13 @@
 //! Plans and apply reports for people (text) and programs (JSON).
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
 use super::apply::{Applied, Change};
 use super::root_session::RootSessionReport;
 use super::{AccountPlan, CredentialState, Plan, RetainedKey};
-use crate::policy::Evaluation;
+use crate::policy::{Evaluation, Outcome};
 
 /// A control whose outcome apply changed (or did not).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -55,33 +57,34 @@ pub struct ApplyReport {
 impl ApplyReport {
     /// Builds the report from the plan, what apply did and the outcome tables before and after.
     pub fn new(plan: Plan, applied: Applied, before: &Evaluation, after: &Evaluation) -> ApplyReport {
-        let mut controls = Vec::new();
-        for ap in &plan.accounts {
-            for o in before.outcomes.iter().filter(|o| o.account_id == ap.account_id) {
-                let after_status = after
-                    .outcomes
-                    .iter()
-                    .find(|a| a.account_id == o.account_id && a.rule_id == o.rule_id)
-                    .map(|a| a.status.as_str())
-                    .unwrap_or("not_collected");
-                let b = o.status.as_str();
-                let quiet = |s: &str| s == "pass" || s == "not_applicable";
-                if quiet(b) && quiet(after_status) {
-                    continue;
-                }
-                controls.push(ControlChange {
-                    account_id: o.account_id.clone(),
-                    rule_id: o.rule_id.clone(),
-                    before: b.into(),
-                    after: after_status.into(),
-                });
-            }
-        }
-        let accounts = plan
-            .accounts
+        let after: AfterTable = after
+            .outcomes
             .iter()
-            .map(|ap| summary(ap, &plan, &applied, after))
+            .map(|a| ((a.account_id.as_str(), a.rule_id.as_str()), a))
             .collect();
+        let planned: HashSet<&str> = plan.accounts.iter().map(|a| a.account_id.as_str()).collect();
+        let mut controls = Vec::new();
+        for o in before
+            .outcomes
+            .iter()
+            .filter(|o| planned.contains(o.account_id.as_str()))
+        {
+            let after_status = after
+                .get(&(o.account_id.as_str(), o.rule_id.as_str()))
+                .map_or("not_collected", |a| a.status.as_str());
+            let b = o.status.as_str();
+            let quiet = |s: &str| s == "pass" || s == "not_applicable";
+            if quiet(b) && quiet(after_status) {
+                continue;
+            }
+            controls.push(ControlChange {
+                account_id: o.account_id.clone(),
+                rule_id: o.rule_id.clone(),
+                before: b.into(),
+                after: after_status.into(),
+            });
+        }
+        let accounts = plan.accounts.iter().map(|ap| summary(ap, &applied, &after)).collect();
         ApplyReport {
             plan,
             applied,
@@ -96,7 +99,10 @@ impl ApplyReport {
     }
 }
 
-fn summary(ap: &AccountPlan, plan: &Plan, applied: &Applied, after: &Evaluation) -> AccountSummary {
+/// The re-evaluated outcomes by (account, rule).
+type AfterTable<'a> = HashMap<(&'a str, &'a str), &'a Outcome>;
+
+fn summary(ap: &AccountPlan, applied: &Applied, after: &AfterTable) -> AccountSummary {
     let changes = applied
         .changes
         .iter()
@@ -105,10 +111,7 @@ fn summary(ap: &AccountPlan, plan: &Plan, applied: &Applied, after: &Evaluation)
         .collect();
     let session: Option<&RootSessionReport> = applied.root_sessions.iter().find(|r| r.account_id == ap.account_id);
     let from_report = || {
-        let key_rule = after
-            .outcomes
-            .iter()
-            .find(|o| o.account_id == ap.account_id && o.rule_id == "RW-ROOT-001")?;
+        let key_rule = after.get(&(ap.account_id.as_str(), "RW-ROOT-001"))?;
         match key_rule.status.as_str() {
             "pass" | "not_applicable" => Some(true),
             "insufficient_data" => None,
@@ -120,7 +123,6 @@ fn summary(ap: &AccountPlan, plan: &Plan, applied: &Applied, after: &Evaluation)
             ),
         }
     };
-    let _ = plan;
     AccountSummary {
         account_id: ap.account_id.clone(),
         initial_credentials: ap.root_credentials.clone(),

@@ -1,7 +1,7 @@
 //! `rootwarden remediate [plan] | apply --yes | export`: the command line of the remediation
 //! stage (see `rootwarden::remediate`).
 
-use rootwarden::report::split_output;
+use rootwarden::report::{self, split_output, OutputSpec};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -213,16 +213,7 @@ fn write(outputs: &[Output], text: impl Fn() -> String, json: impl Fn() -> Strin
     let outputs = if outputs.is_empty() { &default[..] } else { outputs };
     for o in outputs {
         let body = if o.json { json() } else { text() };
-        match &o.path {
-            Some(p) => {
-                if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("{}: cannot create directory", parent.display()))?;
-                }
-                std::fs::write(p, body).with_context(|| format!("{}: cannot write", p.display()))?
-            }
-            None => print!("{body}"),
-        }
+        report::write_to(o.path.as_deref(), &body)?;
     }
     Ok(())
 }
@@ -234,11 +225,29 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Snapshot (given or collected), its outcome table and the plan.
-fn prepare(
-    args: &PlanArgs,
-    runtime: &tokio::runtime::Runtime,
-) -> anyhow::Result<(Snapshot, Requirements, Evaluation, Plan)> {
+/// Everything a plan was computed from, and the compiled rules to evaluate again with.
+struct Prepared {
+    snapshot: Snapshot,
+    policy: Policy,
+    eval: Evaluation,
+    plan: Plan,
+}
+
+fn prepare(args: &PlanArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Prepared> {
     check_accounts(&args.source.accounts)?;
+    // Output paths are checked (and their directories made) before a collection or a change,
+    // so an unwritable report cannot fail a run after apply has changed accounts.
+    let paths: Vec<OutputSpec> = args
+        .outputs
+        .iter()
+        .filter_map(|o| o.path.clone())
+        .chain(args.snapshot_out.clone())
+        .map(|p| OutputSpec {
+            format: report::Format::Json,
+            path: Some(p),
+        })
+        .collect();
+    report::prepare_outputs(&paths)?;
     let requirements = load_requirements(&args.source.requirements)?;
     let mut policy = bundled_policy(&requirements)?;
     let opts = PlanOptions {
@@ -256,7 +265,12 @@ fn prepare(
     }
     let eval = policy.evaluate(&snapshot)?;
     let plan = plan::plan(&snapshot, &requirements, &eval, &opts)?;
-    Ok((snapshot, requirements, eval, plan))
+    Ok(Prepared {
+        snapshot,
+        policy,
+        eval,
+        plan,
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -265,7 +279,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn plan_cmd(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
-    let (_, _, _, plan) = prepare(&args, &rt)?;
+    let plan = prepare(&args, &rt)?.plan;
     write(&args.outputs, || render::plan_text(&plan), || to_json(&plan))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -278,9 +292,15 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("remediate apply plans from a fresh collection, not a saved snapshot; drop --snapshot");
     }
     let rt = runtime()?;
-    let (before_snapshot, requirements, before, plan) = prepare(&args.plan, &rt)?;
-    let after = if plan.steps.is_empty() {
-        before.clone()
+    let Prepared {
+        snapshot: before_snapshot,
+        mut policy,
+        eval: before,
+        plan,
+    } = prepare(&args.plan, &rt)?;
+    // Nothing to change: no call, and the outcome table stands as collected.
+    let (applied, after) = if plan.steps.is_empty() {
+        (apply::Applied::default(), None)
     } else {
         let opts = args.plan.source.options();
         let base = rt.block_on(collect::base_config(&opts));
@@ -302,19 +322,15 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         };
         let applied = rt.block_on(apply::apply(&plan, &reach));
         let after_snapshot = rt.block_on(collect_live(&args.plan.source))?;
-        let mut policy = bundled_policy(&requirements)?;
-        let after = policy.evaluate(&after_snapshot)?;
-        let report = render::ApplyReport::new(plan, applied, &before, &after);
-        write(&args.plan.outputs, || render::apply_text(&report), || to_json(&report))?;
-        return Ok(if report.all_ok() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        });
+        (applied, Some(policy.evaluate(&after_snapshot)?))
     };
-    let report = render::ApplyReport::new(plan, apply::Applied::default(), &before, &after);
+    let report = render::ApplyReport::new(plan, applied, &before, after.as_ref().unwrap_or(&before));
     write(&args.plan.outputs, || render::apply_text(&report), || to_json(&report))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {

@@ -166,17 +166,22 @@ pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
         conf = conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
     }
     if let Some(role) = &opts.assume_role_arn {
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role.clone())
-            .session_name("rootwarden")
-            .configure(&conf)
-            .build()
-            .await;
-        conf = conf
-            .into_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
+        conf = assumed(&conf, role, "rootwarden").await;
     }
     conf
+}
+
+/// `base` with the credentials of `role_arn`, assumed (and refreshed when they expire) with
+/// `base`'s own.
+pub async fn assumed(base: &SdkConfig, role_arn: &str, session_name: &str) -> SdkConfig {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name(session_name)
+        .configure(base)
+        .build()
+        .await;
+    base.to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
 }
 
 /// Collects a snapshot.
@@ -435,16 +440,7 @@ impl AccountTask {
             "arn:{}:iam::{}:role/{}",
             self.partition, self.account_id, self.role_name
         );
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name("rootwarden")
-            .configure(&self.base)
-            .build()
-            .await;
-        let sdk = self
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
+        let sdk = assumed(&self.base, &role_arn, "rootwarden").await;
         let cfg = AccountConfig { sdk, counter };
         // Prove the role works before fanning out, so an unreachable account is one clear error.
         match cfg.sts(&self.home).get_caller_identity().send().await {

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::SharedCredentialsProvider;
 use serde::Serialize;
 
 use super::root_session::{self, Removal, RootSessionReport};
@@ -149,17 +148,8 @@ pub async fn account_config(reach: &Reach, account: &str) -> AccountConfig {
         };
     }
     let role_arn = format!("arn:{}:iam::{}:role/{}", reach.partition, account, reach.role_name);
-    let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-        .session_name("rootwarden-remediate")
-        .configure(&reach.base)
-        .build()
-        .await;
     AccountConfig {
-        sdk: reach
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build(),
+        sdk: crate::collect::assumed(&reach.base, &role_arn, "rootwarden-remediate").await,
         counter,
     }
 }

@@ -115,12 +115,22 @@ fn summary(ap: &AccountPlan, applied: &Applied, after: &AfterTable) -> AccountSu
         match key_rule.status.as_str() {
             "pass" | "not_applicable" => Some(true),
             "insufficient_data" => None,
-            _ => Some(
-                !key_rule
+            _ => {
+                // A finding that does not say whether its key is active (the account summary
+                // reporting a key the stale credential report lacks) leaves it unknown.
+                let active: Vec<Option<bool>> = key_rule
                     .findings
                     .iter()
-                    .any(|f| f.evidence.get("active").and_then(|v| v.as_bool()) == Some(true)),
-            ),
+                    .map(|f| f.evidence.get("active").and_then(|v| v.as_bool()))
+                    .collect();
+                if active.contains(&Some(true)) {
+                    Some(false)
+                } else if active.contains(&None) {
+                    None
+                } else {
+                    Some(true)
+                }
+            }
         }
     };
     AccountSummary {

@@ -353,3 +353,56 @@ fn every_change_apply_makes_is_in_the_remediation_policy() {
     assert_eq!(allowed.len(), actions.len());
     assert!(policy.to_string().contains(DELETE_ROOT_CREDENTIALS_POLICY));
 }
+
+mod summaries {
+    use super::super::render::ApplyReport;
+    use super::super::{apply::Applied, AccountPlan, Plan};
+    use crate::policy::{loader, Policy};
+    use crate::requirements::Requirements;
+    use crate::snapshot::Snapshot;
+
+    fn no_active_key_after(after: &Snapshot) -> Option<bool> {
+        let mut policy = Policy::load(&loader::bundled(), &Requirements::default()).unwrap();
+        let eval = policy.evaluate(after).unwrap();
+        let account = &after.accounts[0].account_id;
+        let plan = Plan {
+            collected_at: String::new(),
+            accounts: vec![AccountPlan {
+                account_id: account.clone(),
+                role: "standalone".into(),
+                root_credentials: vec![],
+                steps: vec![],
+                manual: vec![],
+                retained: vec![],
+                open_controls: vec![],
+            }],
+            steps: vec![],
+        };
+        ApplyReport::new(plan, Applied::default(), &eval, &eval).accounts[0].no_active_root_key
+    }
+
+    fn fixture(name: &str) -> Snapshot {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/snapshots")
+            .join(name);
+        crate::input::load_snapshot(&path).unwrap()
+    }
+
+    #[test]
+    fn an_active_key_in_the_report_is_a_remaining_key() {
+        assert_eq!(no_active_key_after(&fixture("neglected-account.json")), Some(false));
+        assert_eq!(no_active_key_after(&fixture("compliant-standalone.json")), Some(true));
+    }
+
+    #[test]
+    fn a_key_the_summary_reports_but_the_stale_report_lacks_is_unknown_not_none() {
+        let mut s = fixture("compliant-standalone.json");
+        s.accounts[0]
+            .iam
+            .account_summary
+            .as_mut()
+            .unwrap()
+            .account_access_keys_present = true;
+        assert_eq!(no_active_key_after(&s), None);
+    }
+}

@@ -363,7 +363,7 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .map(|(account, region, name)| ExportTarget {
                     log_group_name: name,
-                    location: Some(format!("account {account}, region {region}")),
+                    location: Some((account, region)),
                     endpoints: args.notify.clone(),
                 })
                 .collect()
@@ -376,24 +376,17 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
             targets.len()
         ),
         (Some(p), 1) if !p.is_dir() => {
-            if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("{}: cannot create directory", parent.display()))?;
-            }
-            std::fs::write(p, export::render(format, &targets[0]))
-                .with_context(|| format!("{}: cannot write", p.display()))?;
+            report::prepare_outputs(&[OutputSpec {
+                format: report::Format::Text,
+                path: Some(p.clone()),
+            }])?;
+            report::write_to(Some(p), &export::render(format, &targets[0]))?;
         }
         (Some(dir), _) => {
             std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
             for t in &targets {
-                let place = t
-                    .location
-                    .as_deref()
-                    .map(|l| l.replace("account ", "").replace(", region ", "-"))
-                    .unwrap_or_else(|| "chain".into());
-                let path = dir.join(format!("rootwarden-root-monitoring-{place}.{}", format.extension()));
-                std::fs::write(&path, export::render(format, t))
-                    .with_context(|| format!("{}: cannot write", path.display()))?;
+                let path = dir.join(export::file_name(format, t));
+                report::write_to(Some(&path), &export::render(format, t))?;
                 eprintln!("wrote {}", path.display());
             }
         }

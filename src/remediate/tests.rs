@@ -266,7 +266,7 @@ mod iac {
     fn target() -> ExportTarget {
         ExportTarget {
             log_group_name: "aws-cloudtrail-logs-${org}".into(),
-            location: Some("account 111111111111, region us-east-1".into()),
+            location: Some(("111111111111".into(), "us-east-1".into())),
             endpoints: vec!["security@example.com".into(), "https://hooks.example.com/x".into()],
         }
     }

@@ -244,9 +244,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         region: None,
         errors: errors.clone(),
     };
-    let (organization, org_accounts) =
+    let (mut organization, org_accounts) =
         organization(&my_cfg, &org_scope, &home, opts.scope == AccountScope::Organization).await;
-    let auditor = root_auditor(opts, &base, organization.as_ref(), &errors).await;
+    let auditor = root_auditor(
+        opts,
+        &base,
+        organization.as_mut(),
+        &org_scope,
+        CallCounter::new(&me, counts.clone()),
+        &home,
+    )
+    .await;
     let targets: Vec<(String, Option<String>)> = match &opts.scope {
         AccountScope::Current => vec![(me.clone(), None)],
         AccountScope::List(ids) => ids.iter().map(|i| (i.clone(), None)).collect(),
@@ -331,20 +339,35 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
 
 /// The credentials `--audit-root` opens root sessions with: the chain's own (an AWS Config
 /// function's role in the management or delegated administrator account) when the run reaches
-/// accounts through `assume_role_arn`, else the run's. `None` when not asked, or when the
+/// accounts through `assume_role_arn`, else the run's. They also read the organization's
+/// centralized root access features when the run's own credentials could not (a delegated
+/// administrator, or a Config function reaching a member). `None` when not asked, or when the
 /// organization is known to have privileged root sessions disabled (recorded once).
 async fn root_auditor(
     opts: &CollectOptions,
     base: &SdkConfig,
-    organization: Option<&Organization>,
-    errors: &Errors,
+    organization: Option<&mut Organization>,
+    scope: &Scope,
+    counter: CallCounter,
+    home: &str,
 ) -> Option<SdkConfig> {
     if !opts.audit_root {
         return None;
     }
-    if let Some(access) = organization.and_then(|o| o.root_access.as_ref()) {
-        if !access.root_sessions {
-            errors.push(
+    let auditor = match opts.assume_role_arn {
+        Some(_) => chain_config(opts).await,
+        None => base.clone(),
+    };
+    if let Some(org) = organization {
+        if org.root_access.is_none() {
+            let cfg = AccountConfig {
+                sdk: auditor.clone(),
+                counter,
+            };
+            org.root_access = root_access(&cfg, scope, home).await;
+        }
+        if org.root_access.as_ref().is_some_and(|a| !a.root_sessions) {
+            scope.errors.push(
                 None,
                 None,
                 "sts",
@@ -355,10 +378,22 @@ async fn root_auditor(
             return None;
         }
     }
-    Some(match opts.assume_role_arn {
-        Some(_) => chain_config(opts).await,
-        None => base.clone(),
-    })
+    Some(auditor)
+}
+
+/// The organization's centralized root access features (`iam:ListOrganizationsFeatures`,
+/// readable from the management account or IAM's delegated administrator).
+async fn root_access(cfg: &AccountConfig, scope: &Scope, home: &str) -> Option<OrgRootAccess> {
+    match cfg.iam(home).list_organizations_features().send().await {
+        Ok(f) => {
+            let on = |feat: &str| f.enabled_features().iter().any(|x| x.as_str() == feat);
+            Some(OrgRootAccess {
+                root_credentials_management: on("RootCredentialsManagement"),
+                root_sessions: on("RootSessions"),
+            })
+        }
+        Err(e) => scope.fail("iam", "ListOrganizationsFeatures", e),
+    }
 }
 
 fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
@@ -396,16 +431,7 @@ async fn organization(
     let management = org.master_account_id().unwrap_or_default().to_string();
     // Centralized root access is readable from the management account (or a delegated admin).
     let root_access = if management == scope.account {
-        match cfg.iam(home).list_organizations_features().send().await {
-            Ok(f) => {
-                let on = |feat: &str| f.enabled_features().iter().any(|x| x.as_str() == feat);
-                Some(OrgRootAccess {
-                    root_credentials_management: on("RootCredentialsManagement"),
-                    root_sessions: on("RootSessions"),
-                })
-            }
-            Err(e) => scope.fail("iam", "ListOrganizationsFeatures", e),
-        }
+        root_access(cfg, scope, home).await
     } else {
         None
     };

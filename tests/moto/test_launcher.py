@@ -690,6 +690,12 @@ def assume_root(w: World) -> None:
     check("from a member account (not management, not delegated admin) -> AccessDenied", code == "AccessDenied", code)
     by_arn = sts.assume_root(TargetPrincipal=f"arn:aws:iam::{w.m2}:root", TaskPolicyArn={"arn": AUDIT})
     check("TargetPrincipal as the member's root ARN", by_arn["Credentials"]["AccessKeyId"].startswith("ASIA"))
+    expired = sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}, DurationSeconds=0)["Credentials"]
+    code, status, _ = error_of(l.client("iam", expired).list_access_keys)
+    check("a session past its expiration -> ExpiredToken 403", (code, status) == ("ExpiredToken", 403), (code, status))
+    forged = dict(creds, SessionToken="not-the-session-token")
+    code, _, _ = error_of(l.client("iam", forged).list_access_keys)
+    check("a session key with another token -> InvalidClientTokenId", code == "InvalidClientTokenId", code)
 
     # The delete task policy removes what the audit saw.
     creds = sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": DELETE})["Credentials"]

@@ -108,6 +108,13 @@ test_null_answer_is_not_an_answer if {
 	contains(message(r.filter), "AWS's answer for its pattern was not recorded")
 }
 
+test_a_tested_answer_without_events_is_not_an_answer if {
+	inp := filtered(fx.cis_pattern, {"status": "tested", "events": null})
+	r := results with input as inp with data.requirements as fx.requirements
+	outcome(r.filter) == "insufficient_data"
+	contains(message(r.filter), "AWS's answer for its pattern was not recorded")
+}
+
 test_disagreement_on_noise_only_leaves_the_detection_judged if {
 	answers := object.union(agreeing(fx.cis_pattern), {"root-aws-service-event": true})
 	inp := filtered(fx.cis_pattern, tested(answers))

@@ -678,7 +678,7 @@ fn an_opa_bundle_is_accepted_wherever_rules_are() {
 
 #[test]
 fn a_bundle_from_bytes_is_the_same_library_call_for_any_source() {
-    // What the AWS Config backend will call with an S3 object's bytes.
+    // What the AWS Config backend calls with an S3 object's bytes (rulesS3Uri).
     let bytes = tar_gz(&bundle_files(r#"["rootwarden/rules/acme", "acme"]"#));
     let set = rootwarden::policy::bundle::from_bytes(&bytes, "s3://bucket/rules.tar.gz").unwrap();
     assert_eq!(set.files.len(), 2);

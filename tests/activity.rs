@@ -331,6 +331,86 @@ fn an_account_without_logs_is_incomplete_not_clean() {
     );
 }
 
+/// Clean logs for every account of the compliant snapshot, plus `extra` under 111111111111.
+fn clean_logs_with(dir: &std::path::Path, extra: &[(&str, &[u8])]) -> String {
+    for account in ["111111111111", "222222222222", "333333333333"] {
+        write(
+            &dir.join(format!("AWSLogs/{account}/CloudTrail/us-east-1/2026/11/01")),
+            "clean.json.gz",
+            &gz(br#"{"Records": []}"#),
+        );
+    }
+    for (name, bytes) in extra {
+        write(
+            &dir.join("AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02"),
+            name,
+            bytes,
+        );
+    }
+    dir.display().to_string()
+}
+
+/// RW-ACT-001's status per account, from `evaluate` on a snapshot `activity --snapshot-out` wrote.
+fn rw_act_001(snapshot: &str) -> Vec<(String, String)> {
+    let eval = run(&["evaluate", snapshot, "--only", "RW-ACT-001", "-o", "json"]);
+    let v: Value = serde_json::from_slice(&eval.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&eval)));
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["account_id"].as_str().unwrap().into(),
+                o["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_empty_log_file_is_unreadable_and_rw_act_001_has_insufficient_data() {
+    let d = tempfile::tempdir().unwrap();
+    let clean = clean_logs_with(&d.path().join("clean"), &[]);
+    let logs = clean_logs_with(&d.path().join("empty"), &[("zero.json.gz", b""), ("zero.json", b"")]);
+    let snap = d.path().join("snap.json").display().to_string();
+    let review = |logs: &str| {
+        json_report(&[
+            "--logs",
+            logs,
+            "--snapshot",
+            SNAPSHOT,
+            "--snapshot-out",
+            &snap,
+            "--fail-on-incomplete",
+        ])
+    };
+
+    // The control: clean logs of every account pass.
+    let (out, r) = review(&clean);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(r["stats"]["files_unreadable"], 0);
+    assert!(
+        rw_act_001(&snap).iter().all(|(_, s)| s == "pass"),
+        "{:?}",
+        rw_act_001(&snap)
+    );
+
+    let (out, r) = review(&logs);
+    assert_eq!(out.status.code(), Some(3), "incomplete: {}", stderr(&out));
+    assert!(stderr(&out).contains("2 of 5 log files"), "{}", stderr(&out));
+    assert_eq!(r["stats"]["files_unreadable"], 2);
+    let listed: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["file"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(listed, ["zero.json", "zero.json.gz"]);
+    for (account, status) in rw_act_001(&snap) {
+        assert_eq!(status, "insufficient_data", "{account}");
+    }
+}
+
 fn assert_usage_error(args: &[&str], needle: &str) {
     let out = run(args);
     let err = stderr(&out);

@@ -39,7 +39,7 @@ pub struct LogOptions {
 pub struct LogStats {
     /// Log files found.
     pub files: u64,
-    /// Files that could not be read (missing, truncated gzip, not CloudTrail, broken JSON).
+    /// Files that could not be read (missing, empty, truncated gzip, not CloudTrail, broken JSON).
     pub files_unreadable: u64,
     /// Files skipped by name (CloudTrail digest files).
     pub files_skipped: u64,
@@ -313,6 +313,10 @@ impl<'o> Reader<'o> {
             return self.file_problem(&name, format!("cannot read: {e}"));
         }
         self.stats.bytes_on_disk += raw.len() as u64;
+        if raw.is_empty() {
+            self.raw = raw;
+            return self.file_problem(&name, "empty file (0 bytes): no CloudTrail records".into());
+        }
         if raw.starts_with(&[0x1f, 0x8b]) {
             let mut inflated = std::mem::take(&mut self.inflated);
             inflated.clear();
@@ -330,11 +334,17 @@ impl<'o> Reader<'o> {
     /// Reads one file's (decompressed) bytes.
     fn contents(&mut self, name: &str, bytes: &[u8]) {
         self.stats.bytes_uncompressed += bytes.len() as u64;
+        let nothing = bytes.is_empty();
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         match detect(bytes) {
             Layout::Records => self.records_document(name, bytes),
             Layout::Lines => self.lines(name, bytes),
-            Layout::Empty => {}
+            // A log that holds nothing proves nothing: CloudTrail never delivers one, so it is a
+            // failed download or a tampered file, and the review cannot call it clean.
+            Layout::Empty if nothing => {
+                self.file_problem(name, "no CloudTrail records: the file decompresses to nothing".into())
+            }
+            Layout::Empty => self.file_problem(name, "no CloudTrail records: the file holds only whitespace".into()),
             Layout::Unknown => self.file_problem(
                 name,
                 "not a CloudTrail log: expected a {\"Records\": [...]} document or JSON lines of CloudTrail records"

@@ -114,8 +114,45 @@ fn a_non_cloudtrail_json_file_is_an_unreadable_file() {
         assert_eq!(scan.problems[0].file, name);
         assert_eq!(scan.problems[0].record, None);
     }
-    let empty = scan_bytes("empty.json", b"  \n", &opts());
-    assert_eq!(empty.stats.files_unreadable, 0);
+}
+
+#[test]
+fn a_file_without_any_cloudtrail_content_is_unreadable_not_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01");
+    std::fs::create_dir_all(&day).unwrap();
+    let files: [(&str, Vec<u8>); 7] = [
+        ("zero.json.gz", Vec::new()),
+        ("zero.json", Vec::new()),
+        ("blank.json", b"  \n\t\r\n".to_vec()),
+        ("bom.json", b"\xef\xbb\xbf".to_vec()),
+        ("empty-inside.json.gz", gz(b"")),
+        ("blank-inside.json.gz", gz(b"\n\n  \n")),
+        ("blank-lines.jsonl", b"\n\n\n".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(day.join(name), bytes).unwrap();
+    }
+    let scan = scan(&[dir.path().to_path_buf()], &opts()).unwrap();
+    assert_eq!(scan.stats.files, files.len() as u64);
+    assert_eq!(scan.stats.files_unreadable, files.len() as u64, "{:?}", scan.problems);
+    for (name, _) in &files {
+        let p = scan
+            .problems
+            .iter()
+            .find(|p| p.file.ends_with(&format!("/{name}")))
+            .unwrap_or_else(|| panic!("{name} not listed: {:?}", scan.problems));
+        assert!(p.message.contains("no CloudTrail records"), "{p}");
+    }
+    let zero = scan
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with("/zero.json.gz"))
+        .unwrap();
+    assert!(zero.message.contains("empty file (0 bytes)"), "{zero}");
+    // A delivered log with an empty Records array is well-formed CloudTrail: it is read.
+    let records = scan_bytes("records.json", br#"{"Records": []}"#, &opts());
+    assert_eq!(records.stats.files_unreadable, 0, "{:?}", records.problems);
 }
 
 #[test]

@@ -85,7 +85,16 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .map(usize::from)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let scan = logs::scan(&args.logs, &logs::LogOptions { start, end, jobs })?;
+        let scan = logs::scan(
+            &args.logs,
+            &logs::LogOptions {
+                start,
+                end,
+                jobs,
+                max_file_bytes: args.max_log_size,
+                max_kept: logs::MAX_KEPT,
+            },
+        )?;
         let found = activity::from_logs(&scan, start, end);
         match snapshot.as_mut() {
             Some(s) => left_out = activity::attach_logs(s, found, start, end),

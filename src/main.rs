@@ -121,6 +121,10 @@ struct ActivityArgs {
     /// Threads reading log files (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
+    /// Largest uncompressed size of one log file (bytes, or with a K, M, G or T suffix, powers
+    /// of 1024); a larger file, such as a decompression bomb, is listed as unreadable.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_log_size: u64,
     /// Output FORMAT[=PATH] (repeatable): text, json, html. Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<report::activity::ActivityOutput>,
@@ -141,6 +145,23 @@ fn parse_until(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|_| format!("{s:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
+}
+
+/// `1048576`, `512K`, `64M`, `1G`, `2T` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, shift) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 30),
+        Some((i, 'T' | 't')) => (&s[..i], 40),
+        _ => (s, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{s:?} is not a size: a positive number of bytes, or with K, M, G or T"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -251,11 +251,14 @@ fn unreadable_files_and_records_are_named_counted_and_skipped() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "the sign-in is unapproved: {err}");
     assert!(
-        err.contains("2 of 3 log files and 1 of 2 records could not be read"),
+        err.contains("2 of 3 log files and 2 of 4 records could not be read"),
         "{err}"
     );
     assert_eq!(r["stats"]["files_unreadable"], 2);
-    assert_eq!(r["stats"]["records_unreadable"], 1);
+    assert_eq!(
+        r["stats"]["records_unreadable"], 2,
+        "the truncated file's record before the cut too"
+    );
     let problems: Vec<String> = r["problems"]
         .as_array()
         .unwrap()
@@ -290,7 +293,10 @@ fn unreadable_files_and_records_are_named_counted_and_skipped() {
     assert_eq!(r["accounts"][0]["complete"], false);
 
     // Without unapproved use, an incomplete review exits 3 under --fail-on-incomplete.
+    // (The records before a cut are read, so the truncated file must not hold the sign-in.)
     std::fs::remove_file(dir.join("good.json.gz")).unwrap();
+    let no_root = gz(br#"{"Records": [{"eventName": "NoIdentity"}]}"#);
+    write(&dir, "truncated.json.gz", &no_root[..no_root.len() - 10]);
     let (out, r) = json_report(&["--logs", &logs, "--until", "2026-11-20", "--fail-on-incomplete"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
@@ -409,6 +415,63 @@ fn an_empty_log_file_is_unreadable_and_rw_act_001_has_insufficient_data() {
     for (account, status) in rw_act_001(&snap) {
         assert_eq!(status, "insufficient_data", "{account}");
     }
+}
+
+#[test]
+fn a_decompression_bomb_and_a_dangling_link_are_unreadable_and_the_run_goes_on() {
+    let d = tempfile::tempdir().unwrap();
+    // 32 MiB of whitespace in a Records array, some 100 KB on disk.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(br#"{"Records": ["#).unwrap();
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..32 {
+        e.write_all(&spaces).unwrap();
+    }
+    e.write_all(b"]}").unwrap();
+    let bomb = e.finish().unwrap();
+    let logs = clean_logs_with(d.path(), &[("bomb.json.gz", &bomb)]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        "/nonexistent/gone.json.gz",
+        d.path().join("AWSLogs/222222222222/CloudTrail/us-east-1/gone.json.gz"),
+    )
+    .unwrap();
+    let (out, r) = json_report(&[
+        "--logs",
+        &logs,
+        "--snapshot",
+        SNAPSHOT,
+        "--max-log-size",
+        "4M",
+        "--fail-on-incomplete",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "incomplete, not aborted: {}", stderr(&out));
+    let problems: Vec<String> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}: {}", p["file"].as_str().unwrap(), p["message"].as_str().unwrap()))
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("bomb.json.gz: more than 4 MiB uncompressed")),
+        "{problems:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("gone.json.gz: cannot read: dangling symbolic link")),
+        "{problems:?}"
+    );
+    assert!(
+        r["stats"]["bytes_uncompressed"].as_u64().unwrap() < 8 << 20,
+        "{}",
+        r["stats"]
+    );
+    assert_usage_error(&["activity", "--logs", LOGS, "--max-log-size", "lots"], "not a size");
+    assert_usage_error(&["activity", "--logs", LOGS, "--max-log-size", "0"], "not a size");
 }
 
 fn assert_usage_error(args: &[&str], needle: &str) {

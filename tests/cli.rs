@@ -781,3 +781,71 @@ fn an_expired_or_non_matching_waiver_suppresses_nothing_and_is_reported() {
         &["noreason.yaml", "reason"],
     );
 }
+
+/// Runs rootwarden, killing it after `secs` seconds (a hang is a failure, not a stuck test).
+fn run_with_timeout(args: &[&str], secs: u64) -> Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rootwarden"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(secs) {
+            child.kill().unwrap();
+            panic!("rootwarden {args:?} did not return within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_in_a_rules_directory_are_an_error_naming_the_path() {
+    let rule = std::fs::read_to_string(root().join("rules/root_mfa.rego")).unwrap();
+    let rule = rule
+        .replace("RW-ROOT-003", "USER-001")
+        .replace("package rootwarden.rules.root_mfa", "package rootwarden.rules.user_mfa");
+    // Two links to `.`: the walk was exponential and never returned.
+    let two = tempfile::tempdir().unwrap();
+    std::fs::write(two.path().join("user_mfa.rego"), &rule).unwrap();
+    std::os::unix::fs::symlink(".", two.path().join("a")).unwrap();
+    std::os::unix::fs::symlink(".", two.path().join("b")).unwrap();
+    // One link to a parent: the walk was cut short silently.
+    let one = tempfile::tempdir().unwrap();
+    let sub = one.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("user_mfa.rego"), &rule).unwrap();
+    std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+    for (dir, link) in [(&two, "a"), (&one, "sub/up")] {
+        let d = dir.path().display().to_string();
+        for args in [
+            vec!["rules", "list", "--no-builtin-rules", "--rules", &d],
+            vec!["rules", "test", "--no-builtin-rules", &d],
+            vec!["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &d],
+        ] {
+            let o = run_with_timeout(&args, 60);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(&format!("{d}/{link}")), "{args:?}: {err}");
+            assert!(err.contains("symbolic link loop"), "{args:?}: {err}");
+        }
+    }
+    // A link to a directory outside the tree is followed.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("user_mfa.rego"), &rule).unwrap();
+    let linked = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), linked.path().join("shared")).unwrap();
+    let o = run(&[
+        "rules",
+        "list",
+        "--no-builtin-rules",
+        "--rules",
+        &linked.path().display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("USER-001"));
+}

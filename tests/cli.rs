@@ -316,7 +316,7 @@ fn unknown_flag_or_format_and_unwritable_output() {
     let target = format!("json={blocker}/sub/out.json");
     assert_bad_input(
         &["evaluate", "fixtures/snapshots/compliant-org.json", "-o", &target],
-        &["cannot"],
+        &["-o json", "is not a directory"],
     );
 }
 

@@ -256,7 +256,7 @@ fn add_stats(into: &mut LogStats, s: &LogStats) {
 }
 
 /// Whether a file name is one of the log formats read.
-fn is_log_name(name: &str) -> bool {
+pub fn is_log_name(name: &str) -> bool {
     [".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"]
         .iter()
         .any(|ext| name.ends_with(ext))

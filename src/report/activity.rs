@@ -21,6 +21,17 @@ pub enum ActivityFormat {
     Html,
 }
 
+impl ActivityFormat {
+    /// The name `-o` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityFormat::Text => "text",
+            ActivityFormat::Json => "json",
+            ActivityFormat::Html => "html",
+        }
+    }
+}
+
 /// One `-o FORMAT[=PATH]` of `rootwarden activity`; no path means stdout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityOutput {

@@ -474,6 +474,116 @@ fn a_decompression_bomb_and_a_dangling_link_are_unreadable_and_the_run_goes_on()
     assert_usage_error(&["activity", "--logs", LOGS, "--max-log-size", "0"], "not a size");
 }
 
+const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDxPNZtKg7ekNqB5Yb0sEkD1Zc3Vx7nXl3lrYCdVrX0TwIgSJ9pxJv2YhW8mVw5g8nB2Rv0bqgQ0c3MAb7Cq2HCrJ8q6wIIQxAAGgwxMTExMjIyMjMzMzMiDE6wzxPmGCX2X9qYvyrIAjx7SkWu3Y5zGJQ9cc5EXAMPLE==";
+
+#[test]
+fn credentials_in_cloudtrail_free_text_reach_no_output() {
+    let d = tempfile::tempdir().unwrap();
+    let record = |id: &str| -> Value {
+        rootwarden::canonical_events::all()
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .record
+            .clone()
+    };
+    let mut call = record("root-api-call-access-key");
+    call["eventTime"] = "2026-11-01T10:00:00Z".into();
+    call["recipientAccountId"] = "111111111111".into();
+    call["userAgent"] = format!("aws-cli/2.15 key={KEY_ID} secret={SECRET}").into();
+    call["errorCode"] = format!("InvalidClientTokenId {KEY_ID}").into();
+    call["sourceIPAddress"] = format!("{KEY_ID}.example").into();
+    call["eventName"] = format!("GetObject?X-Amz-Security-Token={}", TOKEN.replace('/', "%2F")).into();
+    let mut service = record("root-call-invoked-by-service");
+    service["eventTime"] = "2026-11-01T11:00:00Z".into();
+    service["recipientAccountId"] = "111111111111".into();
+    service["userIdentity"]["invokedBy"] = format!("svc {TOKEN}").into();
+    let mut bad_time = record("root-console-sign-in-success");
+    bad_time["recipientAccountId"] = "111111111111".into();
+    bad_time["eventTime"] = format!("at {KEY_ID} with {SECRET}").into();
+    let doc = serde_json::to_vec(&serde_json::json!({"Records": [call, service, bad_time]})).unwrap();
+    let logs = clean_logs_with(&d.path().join("logs"), &[("leaky.json.gz", &gz(&doc))]);
+    let out = |n: &str| d.path().join(n).display().to_string();
+    let (json, html, text, snap) = (out("a.json"), out("a.html"), out("a.txt"), out("snap.json"));
+    let r = run(&[
+        "activity",
+        "--logs",
+        &logs,
+        "--snapshot",
+        SNAPSHOT,
+        "--snapshot-out",
+        &snap,
+        "-o",
+        &format!("json={json}"),
+        "-o",
+        &format!("html={html}"),
+        "-o",
+        &format!("text={text}"),
+    ]);
+    assert_eq!(r.status.code(), Some(1), "unapproved key use: {}", stderr(&r));
+    let evaluated = run(&["evaluate", &snap, "--only", "RW-ACT-001", "-o", "json"]);
+    let mut all = String::from_utf8_lossy(&r.stdout).into_owned() + &stderr(&r);
+    for p in [&json, &html, &text, &snap] {
+        all.push_str(&std::fs::read_to_string(p).unwrap());
+    }
+    all.push_str(&String::from_utf8_lossy(&evaluated.stdout));
+    for secret in [KEY_ID, SECRET, &TOKEN[..60], &TOKEN.replace('/', "%2F")[..60]] {
+        assert!(!all.contains(secret), "{secret} leaked");
+    }
+    assert!(
+        all.contains("key=…MPLE secret=[redacted secret]"),
+        "the user agent is kept, redacted"
+    );
+    assert!(all.contains("[redacted token]"));
+}
+
+#[test]
+fn credentials_in_a_given_snapshot_reach_no_report() {
+    let d = tempfile::tempdir().unwrap();
+    let mut snap: Value = serde_json::from_str(&std::fs::read_to_string(root().join(SNAPSHOT)).unwrap()).unwrap();
+    snap["accounts"][0]["activity"] = serde_json::json!({
+        "window_start": "2026-08-22T08:00:00Z",
+        "window_end": "2026-11-20T08:00:00Z",
+        "sources": ["lookup_events"],
+        "regions": ["us-east-1"],
+        "errors": [{"source": "lookup_events", "region": "eu-west-1", "error_code": "Throttling",
+                    "message": format!("signature of {KEY_ID} with token {TOKEN}")}],
+        "events": [{"event_id": "e1", "event_time": "2026-11-01T10:00:00Z", "region": "us-east-1",
+                    "kind": "programmatic", "event_source": "s3.amazonaws.com", "event_name": "ListBuckets",
+                    "user_agent": format!("aws-cli key={KEY_ID} secret={SECRET}")}],
+        "service_events": {},
+        "alarm_transitions": null
+    });
+    let path = d.path().join("hand-made.json");
+    std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let path = path.display().to_string();
+    // Without the event, RW-ACT-001 has insufficient data and quotes the error.
+    snap["accounts"][0]["activity"]["events"] = serde_json::json!([]);
+    let errors_only = d.path().join("errors-only.json");
+    std::fs::write(&errors_only, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let evaluated = run(&[
+        "evaluate",
+        &errors_only.display().to_string(),
+        "--only",
+        "RW-ACT-001",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(evaluated.status.code(), Some(0), "{}", stderr(&evaluated));
+    let logs = clean_logs_with(&d.path().join("logs"), &[]);
+    let reviewed = run(&["activity", "--logs", &logs, "--snapshot", &path, "-o", "json"]);
+    assert_eq!(reviewed.status.code(), Some(1), "{}", stderr(&reviewed));
+    for o in [&evaluated, &reviewed] {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("…MPLE"), "{text}");
+        for secret in [KEY_ID, SECRET, &TOKEN[..60]] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
+}
+
 fn assert_usage_error(args: &[&str], needle: &str) {
     let out = run(args);
     let err = stderr(&out);

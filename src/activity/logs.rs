@@ -406,7 +406,8 @@ impl<'o> Reader<'o> {
             self.problems.push(LogProblem {
                 file: file.to_string(),
                 record: None,
-                message,
+                // A JSON error may quote the text it stopped at.
+                message: crate::redact::secrets(&message).into_owned(),
             });
         }
     }

@@ -3,6 +3,7 @@
 
 use rootwarden::report::output::OutputPlan;
 use rootwarden::report::split_output;
+use rootwarden::report::terminal::escape;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -296,7 +297,7 @@ fn plan_cmd(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     let p = prepare(&args, &rt)?;
     p.outputs.commit(|o| match o {
-        Out::Text => render::plan_text(&p.plan),
+        Out::Text => escape(&render::plan_text(&p.plan)).into_owned(),
         Out::Json => to_json(&p.plan),
         Out::Snapshot => snapshot_json(&p.snapshot),
     })?;
@@ -346,7 +347,7 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     };
     let report = render::ApplyReport::new(plan, applied, &before, after.as_ref().unwrap_or(&before));
     outputs.commit(|o| match o {
-        Out::Text => render::apply_text(&report),
+        Out::Text => escape(&render::apply_text(&report)).into_owned(),
         Out::Json => to_json(&report),
         Out::Snapshot => snapshot_json(&before_snapshot),
     })?;

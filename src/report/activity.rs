@@ -77,7 +77,7 @@ pub struct ActivityReport {
 /// Renders the report in `format`.
 pub fn render(format: ActivityFormat, report: &ActivityReport) -> String {
     match format {
-        ActivityFormat::Text => text(report),
+        ActivityFormat::Text => super::terminal::escape(&text(report)).into_owned(),
         ActivityFormat::Json => json(report),
         ActivityFormat::Html => html(report),
     }

@@ -5,6 +5,7 @@ pub mod json;
 pub mod junit;
 pub mod output;
 pub mod sarif;
+pub mod terminal;
 pub mod text;
 
 use std::path::PathBuf;
@@ -90,7 +91,7 @@ pub struct ReportOptions {
 /// Renders `eval` in `format`.
 pub fn render(format: Format, eval: &Evaluation, opts: &ReportOptions) -> String {
     match format {
-        Format::Text => text::render(eval),
+        Format::Text => terminal::escape(&text::render(eval)).into_owned(),
         Format::Json => json::render(eval),
         Format::Sarif => sarif::render(eval, &opts.sarif),
         Format::Junit => junit::render(eval),

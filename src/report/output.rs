@@ -598,15 +598,19 @@ pub fn stdout(text: &str) {
     }
 }
 
-/// Formats and writes to standard output (see [`stdout`]). Used by [`out!`](crate::out) and
-/// [`outln!`](crate::outln).
+/// Formats and writes to standard output (see [`stdout`]), with control characters escaped
+/// for the terminal. Used by [`out!`](crate::out) and [`outln!`](crate::outln).
 pub fn stdout_fmt(args: fmt::Arguments<'_>) {
-    stdout(&args.to_string());
+    stdout(&super::terminal::escape(&args.to_string()));
 }
 
-/// Writes to standard error, ignoring a reader that has gone (`2>&1 | head`).
+/// Writes to standard error, control characters escaped, ignoring a reader that has gone
+/// (`2>&1 | head`).
 pub fn stderr_fmt(args: fmt::Arguments<'_>) {
-    let _ = std::io::stderr().lock().write_fmt(args);
+    let text = args.to_string();
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(super::terminal::escape(&text).as_bytes());
 }
 
 /// Why writing to standard output failed, other than the reader going away.
@@ -614,13 +618,13 @@ pub fn stdout_error() -> Option<String> {
     STDOUT_ERROR.lock().ok().and_then(|s| s.clone())
 }
 
-/// `print!` that stops quietly when the reader has gone.
+/// `print!` for text meant for people: control characters escaped, a closed pipe quiet.
 #[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => { $crate::report::output::stdout_fmt(format_args!($($arg)*)) };
 }
 
-/// `println!` that stops quietly when the reader has gone.
+/// `println!` for text meant for people: control characters escaped, a closed pipe quiet.
 #[macro_export]
 macro_rules! outln {
     () => { $crate::report::output::stdout("\n") };
@@ -630,7 +634,7 @@ macro_rules! outln {
     }};
 }
 
-/// `eprintln!` that does not panic when standard error is closed.
+/// `eprintln!` that neither passes control characters nor panics when standard error is closed.
 #[macro_export]
 macro_rules! errln {
     ($($arg:tt)*) => {{

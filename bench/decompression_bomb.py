@@ -12,7 +12,7 @@ DIR/KIND/AWSLogs/111122223333/CloudTrail/us-east-1/, each inflating to --gib GiB
     records       {"Records": [ the same IAM-user record, again and again ]}
     root-records  {"Records": [ the same root access-key call, again and again ]}, every one a
                   root event in the window: the worst case for memory, as each is kept for the
-                  report (up to --max-log-size of them, and at most 1,000,000 per review)
+                  report (at most 100,000 per review)
     long-value    {"Records": [{"userAgent": "AAAA... (one string of --gib GiB)
 
 and beside it a normal log file with one root sign-in, which must still be found. Then runs,

@@ -17,7 +17,8 @@ use rootwarden::snapshot::Snapshot;
 #[derive(Parser)]
 #[command(
     name = "rootwarden",
-    version,
+    version = rootwarden::build_info::SHORT_VERSION,
+    long_version = rootwarden::build_info::LONG_VERSION,
     about = "Prove the AWS root user is locked away, unused and watched"
 )]
 struct Cli {

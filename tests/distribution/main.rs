@@ -11,7 +11,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod action;
 mod container;
+mod examples;
+mod install;
+mod lint;
 mod package;
 mod version;
 

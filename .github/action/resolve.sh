@@ -10,11 +10,12 @@ repo="${ACTION_REPOSITORY:-}"
 version="${VERSION:-latest}"
 
 if [ "$version" = latest ]; then
-  auth=()
+  auth=()  # bash 3.2 (macOS) calls an empty "${auth[@]}" unbound: hence ${auth[@]+…} below
   [ -z "${GH_TOKEN:-}" ] || auth=(-H "Authorization: Bearer $GH_TOKEN")
   api="${GITHUB_API_URL:-https://api.github.com}"
-  tag="$(curl -fsSL --retry 3 "${auth[@]}" -H "Accept: application/vnd.github+json" \
-    "$api/repos/$repo/releases/latest" | sed -n 's/^ *"tag_name": *"\([^"]*\)".*/\1/p' | head -n 1)"
+  # A failed request (no release, rate limit) leaves the tag empty and is reported below.
+  tag="$(curl -fsSL --retry 3 ${auth[@]+"${auth[@]}"} -H "Accept: application/vnd.github+json" \
+    "$api/repos/$repo/releases/latest" | sed -n 's/^ *"tag_name": *"\([^"]*\)".*/\1/p' | head -n 1)" || tag=""
   if [ -z "$tag" ]; then
     echo "::error::rootwarden: cannot find the latest release of $repo; set the version input"
     exit 1

@@ -61,9 +61,18 @@ fn the_action_metadata_hangs_together() {
     }
     let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
     assert!(uses.iter().any(|u| u.starts_with("actions/cache@")), "{uses:?}");
-    assert!(uses.iter().any(|u| u.starts_with("github/codeql-action/upload-sarif@")), "{uses:?}");
-    let install = steps.iter().find(|s| s["run"].as_str().is_some_and(|r| r.contains("install.sh"))).unwrap();
-    assert_eq!(install["if"], "steps.cache.outputs.cache-hit != 'true'", "the cache is not used");
+    assert!(
+        uses.iter().any(|u| u.starts_with("github/codeql-action/upload-sarif@")),
+        "{uses:?}"
+    );
+    let install = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("install.sh")))
+        .unwrap();
+    assert_eq!(
+        install["if"], "steps.cache.outputs.cache-hit != 'true'",
+        "the cache is not used"
+    );
 
     let outputs = action["outputs"].as_object().unwrap();
     for wanted in ["exit-code", "failed", "insufficient-data", "passed", "sarif-file"] {
@@ -91,7 +100,10 @@ impl Workspace {
         let dir = tempfile::tempdir().unwrap();
         for (from, to) in [
             ("fixtures/snapshots/neglected-account.json", "neglected-account.json"),
-            ("fixtures/snapshots/insufficient-cloudwatch.json", "insufficient-cloudwatch.json"),
+            (
+                "fixtures/snapshots/insufficient-cloudwatch.json",
+                "insufficient-cloudwatch.json",
+            ),
             ("fixtures/snapshots/compliant-org.json", "compliant-org.json"),
             ("fixtures/requirements/example.yaml", "rootwarden.yaml"),
         ] {
@@ -174,7 +186,13 @@ fn the_run_step_outputs_the_exit_code_and_counts_and_points_sarif_at_the_reposit
     );
     let (code, counts) = direct(
         ws.dir.path(),
-        &["evaluate", "neglected-account.json", "--fail-on-incomplete", "--requirements", "rootwarden.yaml"],
+        &[
+            "evaluate",
+            "neglected-account.json",
+            "--fail-on-incomplete",
+            "--requirements",
+            "rootwarden.yaml",
+        ],
     );
     assert_eq!(out["exit-code"], code.to_string());
     assert_eq!(code, 1);
@@ -184,7 +202,10 @@ fn the_run_step_outputs_the_exit_code_and_counts_and_points_sarif_at_the_reposit
     assert_eq!(out["not-applicable"], counts["not_applicable"].to_string());
     assert_eq!(out["waived"], counts["waived"].to_string());
     for name in &declared {
-        assert!(out.contains_key(name), "action.yml declares {name}, run.sh does not set it: {out:?}");
+        assert!(
+            out.contains_key(name),
+            "action.yml declares {name}, run.sh does not set it: {out:?}"
+        );
     }
     assert_eq!(out["sarif-file"], "reports/rootwarden.sarif");
     let sarif = ws.json("reports/rootwarden.sarif");
@@ -196,7 +217,9 @@ fn the_run_step_outputs_the_exit_code_and_counts_and_points_sarif_at_the_reposit
     }
     // The category upload-sarif is given, so the two agree.
     assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "rootwarden-org");
-    assert!(std::fs::read_to_string(ws.dir.path().join("summary.md")).unwrap().contains("| failed |"));
+    assert!(std::fs::read_to_string(ws.dir.path().join("summary.md"))
+        .unwrap()
+        .contains("| failed |"));
     assert!(ws.dir.path().join("reports/junit.xml").is_file());
 
     // No requirements file: results point at the workflow that ran the scan.
@@ -204,11 +227,17 @@ fn the_run_step_outputs_the_exit_code_and_counts_and_points_sarif_at_the_reposit
         &[
             ("ARGS", "evaluate insufficient-cloudwatch.json --fail-on-incomplete"),
             ("GITHUB_REPOSITORY", "octo/infra"),
-            ("GITHUB_WORKFLOW_REF", "octo/infra/.github/workflows/rootwarden.yml@refs/heads/main"),
+            (
+                "GITHUB_WORKFLOW_REF",
+                "octo/infra/.github/workflows/rootwarden.yml@refs/heads/main",
+            ),
         ],
         "/usr/bin:/bin",
     );
-    assert_eq!(out["exit-code"], "3", "insufficient data with --fail-on-incomplete: {out:?}");
+    assert_eq!(
+        out["exit-code"], "3",
+        "insufficient data with --fail-on-incomplete: {out:?}"
+    );
     assert_eq!(out["insufficient-data"], "2");
     let sarif = ws.json("reports/rootwarden.sarif");
     let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
@@ -242,4 +271,68 @@ fn which(tool: &str) -> Option<std::path::PathBuf> {
     let out = run_ok(Command::new("sh").arg("-c").arg(format!("command -v {tool} || true")));
     let p = out.trim();
     (!p.is_empty()).then(|| std::path::PathBuf::from(p))
+}
+
+/// Runs the action's resolve step with the GitHub API served from `api`.
+fn resolve(api: &str, version: &str, action_repository: &str) -> (bool, BTreeMap<String, String>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("github-output");
+    let out = Command::new("bash")
+        .arg(root().join(".github/action/resolve.sh"))
+        .env("GITHUB_OUTPUT", &out_file)
+        .env("GITHUB_API_URL", api)
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("RUNNER_TOOL_CACHE", "/opt/hostedtoolcache")
+        .env("RUNNER_ARCH", "X64")
+        .env("VERSION", version)
+        .env("GH_TOKEN", "not-a-secret")
+        .env("ACTION_REPOSITORY", action_repository)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        outputs(&out_file),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_resolve_step_names_a_version_for_the_cache_key_and_where_to_download() {
+    // GitHub's "latest release" answer, for this repository only.
+    let srv = tempfile::tempdir().unwrap();
+    let api = srv.path().join("repos").join(crate::repository()).join("releases");
+    std::fs::create_dir_all(&api).unwrap();
+    std::fs::write(
+        api.join("latest"),
+        "{\n  \"url\": \"…\",\n  \"tag_name\": \"v9.8.7\",\n  \"name\": \"rootwarden v9.8.7\"\n}\n",
+    )
+    .unwrap();
+    let server = crate::Server::start(srv.path(), srv.path().join("log"));
+
+    // `uses: ./` and some runners leave github.action_repository empty: this repository.
+    let (ok, out, _) = resolve(&server.url, "latest", "");
+    assert!(ok);
+    assert_eq!(out["tag"], "v9.8.7");
+    assert_eq!(out["dir"], "/opt/hostedtoolcache/rootwarden/v9.8.7/X64");
+    assert_eq!(
+        out["releases-url"],
+        format!("https://github.example/{}/releases", crate::repository())
+    );
+
+    // A pinned version needs no API call; with or without its v it is the same tag.
+    for v in ["0.3.1", "v0.3.1"] {
+        let (ok, out, _) = resolve("http://127.0.0.1:9", v, "someone/fork");
+        assert!(ok);
+        assert_eq!(out["tag"], "v0.3.1");
+        assert_eq!(out["releases-url"], "https://github.example/someone/fork/releases");
+    }
+
+    // A repository without releases: a clear error, no guessed version.
+    let (ok, out, said) = resolve(&server.url, "latest", "someone/fork");
+    assert!(!ok);
+    assert!(!out.contains_key("tag"));
+    assert!(
+        said.contains("cannot find the latest release of someone/fork"),
+        "{said}"
+    );
 }

@@ -60,7 +60,10 @@ fn target_platform() -> &'static str {
 fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
     let Some(program) = program("podman") else { return };
     if !is_root() {
-        assert!(std::env::var_os("CI").is_none(), "the image test needs root (chroot); CI runs as root");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the image test needs root (chroot); CI runs as root"
+        );
         eprintln!("SKIPPED: the image test needs root (chroot)");
         return;
     }
@@ -69,15 +72,31 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
     for d in ["tmp", "libpod"] {
         std::fs::create_dir_all(t.join(d)).unwrap();
     }
-    let podman = Podman { program, dir: t.to_path_buf() };
+    let podman = Podman {
+        program,
+        dir: t.to_path_buf(),
+    };
     let bin = stripped_binary(t);
 
     // The runtime base: this machine's C library, nothing else.
     let base = t.join("base");
     std::fs::create_dir_all(base.join("tmp")).unwrap();
     let libs = copy_libraries(&bin, &base);
-    run_ok(Command::new("tar").arg("-C").arg(&base).args(["-cf"]).arg(t.join("base.tar")).arg("."));
-    run_ok(podman.cmd().arg("import").arg(t.join("base.tar")).arg("localhost/rootwarden-test-base:1"));
+    run_ok(
+        Command::new("tar")
+            .arg("-C")
+            .arg(&base)
+            .args(["-cf"])
+            .arg(t.join("base.tar"))
+            .arg("."),
+    );
+    run_ok(
+        podman
+            .cmd()
+            .arg("import")
+            .arg(t.join("base.tar"))
+            .arg("localhost/rootwarden-test-base:1"),
+    );
 
     // The test binary where the release puts its static binaries: PLATFORM/rootwarden.
     let prebuilt = t.join("prebuilt");
@@ -112,7 +131,12 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
     let (uid, gid) = user.split_once(':').unwrap();
     assert_ne!(uid, "0", "the image runs as root");
     assert!(uid.parse::<u32>().is_ok_and(|u| u >= 1000), "{user}");
-    let entrypoint: Vec<&str> = config["Entrypoint"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let entrypoint: Vec<&str> = config["Entrypoint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert_eq!(entrypoint, ["/usr/local/bin/rootwarden"]);
     let workdir = config["WorkingDir"].as_str().unwrap();
     let env: Vec<(String, String)> = config["Env"]
@@ -124,9 +148,7 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
         .collect();
     let size = image["Size"].as_u64().unwrap();
     let binary_size = std::fs::metadata(&bin).unwrap().len();
-    eprintln!(
-        "image: {size} bytes ({binary_size} of them the stripped debug binary; a release binary is smaller)"
-    );
+    eprintln!("image: {size} bytes ({binary_size} of them the stripped debug binary; a release binary is smaller)");
 
     // The image's filesystem: the base, the binary and its docs, nothing of the build.
     let container = run_ok(podman.cmd().args(["create", "localhost/rootwarden-test:1"]));
@@ -139,7 +161,13 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
             .arg(t.join("rootfs.tar"))
             .arg(container.trim()),
     );
-    run_ok(Command::new("tar").arg("-C").arg(&rootfs).arg("-xf").arg(t.join("rootfs.tar")));
+    run_ok(
+        Command::new("tar")
+            .arg("-C")
+            .arg(&rootfs)
+            .arg("-xf")
+            .arg(t.join("rootfs.tar")),
+    );
     let files: BTreeSet<String> = walkdir::WalkDir::new(&rootfs)
         .into_iter()
         .map(|e| e.unwrap())
@@ -147,7 +175,11 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
         .map(|e| e.path().strip_prefix(&rootfs).unwrap().to_string_lossy().into_owned())
         .collect();
     let mut expected: BTreeSet<String> = libs.into_iter().collect();
-    for f in ["usr/local/bin/rootwarden", "usr/share/doc/rootwarden/LICENSE", "usr/share/doc/rootwarden/README.md"] {
+    for f in [
+        "usr/local/bin/rootwarden",
+        "usr/share/doc/rootwarden/LICENSE",
+        "usr/share/doc/rootwarden/README.md",
+    ] {
         expected.insert(f.to_string());
     }
     assert_eq!(files, expected);
@@ -156,7 +188,11 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
     // directory; the entrypoint runs there, as the image's user.
     let work = rootfs.join(workdir.trim_start_matches('/'));
     std::fs::create_dir_all(&work).unwrap();
-    std::fs::copy(root().join("fixtures/snapshots/neglected-account.json"), work.join("snapshot.json")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/snapshots/neglected-account.json"),
+        work.join("snapshot.json"),
+    )
+    .unwrap();
     run_ok(Command::new("chown").arg(user).arg(&work));
     let chroot = |args: &[&str]| {
         Command::new("unshare")
@@ -176,8 +212,20 @@ fn the_image_runs_rootwarden_as_a_non_root_user_on_a_fixture() {
         String::from_utf8_lossy(&version.stdout).starts_with(&format!("rootwarden {}", env!("CARGO_PKG_VERSION"))),
         "{version:?}"
     );
-    let report = chroot(&["evaluate", "snapshot.json", "-o", "text", "-o", "json=out/findings.json"]);
-    assert_eq!(report.status.code(), Some(1), "{}", String::from_utf8_lossy(&report.stderr));
+    let report = chroot(&[
+        "evaluate",
+        "snapshot.json",
+        "-o",
+        "text",
+        "-o",
+        "json=out/findings.json",
+    ]);
+    assert_eq!(
+        report.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
     assert!(String::from_utf8_lossy(&report.stdout).contains("Account 444455556666"));
 
     // Written by the image's user, and the same findings as the binary run directly.

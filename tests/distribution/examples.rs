@@ -16,20 +16,33 @@ fn the_github_example_uses_the_action_with_inputs_it_has() {
     let inputs: BTreeSet<&String> = action["inputs"].as_object().unwrap().keys().collect();
     let steps = example["jobs"]["scan"]["steps"].as_array().unwrap();
     let text = std::fs::read_to_string(root().join("examples/github-actions.yml")).unwrap();
-    assert!(!text.contains("cargo install"), "the example builds rootwarden instead of installing it");
+    assert!(
+        !text.contains("cargo install"),
+        "the example builds rootwarden instead of installing it"
+    );
 
     let step = steps
         .iter()
-        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(&format!("{}@", repository()))))
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&format!("{}@", repository())))
+        })
         .unwrap_or_else(|| panic!("no step uses {}", repository()));
     let with = step["with"].as_object().unwrap();
     for key in with.keys() {
-        assert!(inputs.contains(key), "the example passes {key}, which action.yml does not have");
+        assert!(
+            inputs.contains(key),
+            "the example passes {key}, which action.yml does not have"
+        );
     }
     let args = with["args"].as_str().unwrap();
     assert!(args.contains("--fail-on-incomplete"), "{args}");
     // SARIF results must point at a file of the user's repository: the requirements file.
-    assert!(with.contains_key("requirements") || args.contains("--sarif-artifact"), "{with:?}");
+    assert!(
+        with.contains_key("requirements") || args.contains("--sarif-artifact"),
+        "{with:?}"
+    );
     // The Action pins a release; the example pins the same one.
     let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
     assert_eq!(step["uses"], format!("{}@{tag}", repository()));
@@ -37,14 +50,21 @@ fn the_github_example_uses_the_action_with_inputs_it_has() {
 
     assert_eq!(example["permissions"]["security-events"], "write");
     assert_eq!(example["permissions"]["id-token"], "write");
-    let checkout = steps.iter().position(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")));
+    let checkout = steps
+        .iter()
+        .position(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")));
     let scan = steps.iter().position(|s| s == step);
     assert!(checkout < scan, "the requirements file is read before checkout");
 }
 
 /// The job's `script:` lines.
 fn script(job: &Value) -> Vec<String> {
-    job["script"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect()
+    job["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -71,7 +91,9 @@ fn the_gitlab_example_uses_the_image_oidc_and_publishes_the_junit_its_command_wr
         .map(|f| f.split_whitespace().next().unwrap().to_string())
         .expect("AWS_WEB_IDENTITY_TOKEN_FILE is set");
     assert!(
-        lines.iter().any(|l| l.contains(&format!("\"${token_var}\"")) && l.ends_with(&format!("> {file}"))),
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("\"${token_var}\"")) && l.ends_with(&format!("> {file}"))),
         "the token {token_var} is not written to {file}: {lines:?}"
     );
     assert!(lines.iter().any(|l| l.contains("AWS_ROLE_ARN=")));
@@ -81,7 +103,10 @@ fn the_gitlab_example_uses_the_image_oidc_and_publishes_the_junit_its_command_wr
     let command = lines.iter().find(|l| l.starts_with("rootwarden ")).unwrap();
     assert!(command.contains("--fail-on-incomplete"), "{command}");
     let junit = job["artifacts"]["reports"]["junit"].as_str().unwrap();
-    assert_eq!(job["artifacts"]["when"], "always", "a failing job must still publish its report");
+    assert_eq!(
+        job["artifacts"]["when"], "always",
+        "a failing job must still publish its report"
+    );
     let args: Vec<String> = command
         .split_whitespace()
         .skip(1)
@@ -89,7 +114,11 @@ fn the_gitlab_example_uses_the_image_oidc_and_publishes_the_junit_its_command_wr
         .collect::<Vec<_>>();
     assert_eq!(args[0], "scan");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("fixtures/requirements/example.yaml"), dir.path().join("rootwarden.yaml")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/requirements/example.yaml"),
+        dir.path().join("rootwarden.yaml"),
+    )
+    .unwrap();
     let snapshot = root().join("fixtures/snapshots/neglected-account.json");
     let out = Command::new(binary())
         .arg("evaluate")
@@ -99,7 +128,8 @@ fn the_gitlab_example_uses_the_image_oidc_and_publishes_the_junit_its_command_wr
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let report = std::fs::read_to_string(dir.path().join(junit)).expect("the JUnit report is where the job publishes it");
+    let report =
+        std::fs::read_to_string(dir.path().join(junit)).expect("the JUnit report is where the job publishes it");
     assert!(report.contains("<testsuite"), "{report}");
 }
 
@@ -108,9 +138,15 @@ fn every_install_path_names_the_published_repository() {
     let repo = repository();
     let releases = format!("https://github.com/{repo}/releases");
     let install = std::fs::read_to_string(root().join("install.sh")).unwrap();
-    assert!(install.contains(&format!("ROOTWARDEN_RELEASES_URL:-{releases}")), "install.sh downloads elsewhere");
+    assert!(
+        install.contains(&format!("ROOTWARDEN_RELEASES_URL:-{releases}")),
+        "install.sh downloads elsewhere"
+    );
     let resolve = std::fs::read_to_string(root().join(".github/action/resolve.sh")).unwrap();
-    assert!(resolve.contains(&format!("repo={repo}")), "the Action downloads elsewhere");
+    assert!(
+        resolve.contains(&format!("repo={repo}")),
+        "the Action downloads elsewhere"
+    );
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains(&format!("curl -sSfL {releases}/latest/download/install.sh | sh")));
     assert!(readme.contains(&format!("ghcr.io/{repo}")));

@@ -2,61 +2,16 @@
 //! `.ci/package-release.sh` from the test binary, laid out as GitHub serves a release
 //! (`download/TAG/NAME`, `latest/download/NAME`).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Instant;
 
-use crate::{root, run, run_ok, stripped_binary};
+use crate::{root, run, run_ok, stripped_binary, Server};
 
 const TAG: &str = concat!("v", env!("CARGO_PKG_VERSION"));
 const LINUX: &str = "x86_64-unknown-linux-musl";
-
-/// `python3 -m http.server` on 127.0.0.1, logging requests to a file; stopped on drop.
-struct Server {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(dir: &Path, log: PathBuf) -> Server {
-        let mut child = Command::new("python3")
-            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
-            .arg(dir)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start python3 -m http.server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
-        let port = line
-            .split("port ")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("http.server said: {line}"));
-        Server { child, url: format!("http://127.0.0.1:{port}"), log }
-    }
-
-    /// The paths requested so far.
-    fn requests(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.log)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split("\"GET ").nth(1))
-            .map(|r| r.split_whitespace().next().unwrap().to_string())
-            .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// What to get wrong in the served release.
 #[derive(Clone, Copy, PartialEq)]
@@ -108,7 +63,12 @@ impl Release {
             );
         }
         std::fs::copy(root().join("install.sh"), assets.join("install.sh")).unwrap();
-        run_ok(Command::new("sh").arg(root().join(".ci/package-release.sh")).arg("checksums").arg(&assets));
+        run_ok(
+            Command::new("sh")
+                .arg(root().join(".ci/package-release.sh"))
+                .arg("checksums")
+                .arg(&assets),
+        );
         let sums = assets.join("SHA256SUMS");
         let archive = assets.join(format!("rootwarden-{}.tar.gz", targets[0]));
         match fault {
@@ -135,7 +95,11 @@ impl Release {
             }
             Fault::Unlisted => {
                 let text = std::fs::read_to_string(&sums).unwrap();
-                let kept: String = text.lines().filter(|l| !l.contains(".tar.gz")).map(|l| format!("{l}\n")).collect();
+                let kept: String = text
+                    .lines()
+                    .filter(|l| !l.contains(".tar.gz"))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
                 std::fs::write(&sums, kept).unwrap();
             }
         }
@@ -156,9 +120,7 @@ impl Release {
 fn fake_uname(dir: &Path, os: &str, arch: &str) -> PathBuf {
     let bin = dir.join("fake-bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let script = format!(
-        "#!/bin/sh\ncase \"$1\" in -s) echo '{os}' ;; -m) echo '{arch}' ;; *) echo '{os}' ;; esac\n"
-    );
+    let script = format!("#!/bin/sh\ncase \"$1\" in -s) echo '{os}' ;; -m) echo '{arch}' ;; *) echo '{os}' ;; esac\n");
     std::fs::write(bin.join("uname"), script).unwrap();
     std::fs::set_permissions(bin.join("uname"), std::fs::Permissions::from_mode(0o755)).unwrap();
     bin
@@ -219,25 +181,47 @@ fn the_one_liner_installs_a_verified_release_and_the_first_report_follows() {
     // A pinned version, with or without its v, reads that release and replaces the binary.
     for version in [TAG, env!("CARGO_PKG_VERSION")] {
         let dir = release.dir.path().join("pinned");
-        let out = install(&release, &home, "/usr/bin:/bin", &["--version", version, "--dir", dir.to_str().unwrap()]);
+        let out = install(
+            &release,
+            &home,
+            "/usr/bin:/bin",
+            &["--version", version, "--dir", dir.to_str().unwrap()],
+        );
         assert!(out.status.success(), "{}", stderr(&out));
         let v = run_ok(Command::new(dir.join("rootwarden")).arg("--version"));
-        assert!(v.starts_with(&format!("rootwarden {}", env!("CARGO_PKG_VERSION"))), "{v}");
+        assert!(
+            v.starts_with(&format!("rootwarden {}", env!("CARGO_PKG_VERSION"))),
+            "{v}"
+        );
     }
-    assert!(release.server.requests().contains(&format!("/download/{TAG}/rootwarden-{LINUX}.tar.gz")));
+    assert!(release
+        .server
+        .requests()
+        .contains(&format!("/download/{TAG}/rootwarden-{LINUX}.tar.gz")));
 }
 
 #[test]
 fn a_wrong_or_missing_checksum_installs_nothing() {
     for (fault, says) in [
-        (Fault::WrongChecksum, "checksum mismatch for rootwarden-x86_64-unknown-linux-musl.tar.gz: SHA256SUMS says 0000"),
-        (Fault::TamperedArchive, "checksum mismatch for rootwarden-x86_64-unknown-linux-musl.tar.gz"),
+        (
+            Fault::WrongChecksum,
+            "checksum mismatch for rootwarden-x86_64-unknown-linux-musl.tar.gz: SHA256SUMS says 0000",
+        ),
+        (
+            Fault::TamperedArchive,
+            "checksum mismatch for rootwarden-x86_64-unknown-linux-musl.tar.gz",
+        ),
         (Fault::Unlisted, "SHA256SUMS of v"),
     ] {
         let release = Release::serve(&[LINUX], Binary::Stub, fault, false);
         let home = release.dir.path().join("home");
         let dir = release.dir.path().join("bin");
-        let out = install(&release, &home, "/usr/bin:/bin", &["--version", TAG, "--dir", dir.to_str().unwrap()]);
+        let out = install(
+            &release,
+            &home,
+            "/usr/bin:/bin",
+            &["--version", TAG, "--dir", dir.to_str().unwrap()],
+        );
         let log = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{log}");
         assert!(log.contains(says), "expected '{says}' in:\n{log}");
@@ -253,30 +237,57 @@ fn without_a_checksum_tool_nothing_is_installed() {
     let bin = release.dir.path().join("bare-bin");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in [
-        "sh", "uname", "mktemp", "curl", "awk", "tr", "cut", "mkdir", "tar", "gzip", "cp", "chmod", "mv", "rm",
-        "head", "cat",
+        "sh", "uname", "mktemp", "curl", "awk", "tr", "cut", "mkdir", "tar", "gzip", "cp", "chmod", "mv", "rm", "head",
+        "cat",
     ] {
-        let found = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(tool)).find(|p| p.exists());
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(tool))
+            .find(|p| p.exists());
         std::os::unix::fs::symlink(found.unwrap_or_else(|| panic!("no {tool}")), bin.join(tool)).unwrap();
     }
     let dir = release.dir.path().join("bin");
-    let out = install(&release, release.dir.path(), bin.to_str().unwrap(), &["--version", TAG, "--dir", dir.to_str().unwrap()]);
+    let out = install(
+        &release,
+        release.dir.path(),
+        bin.to_str().unwrap(),
+        &["--version", TAG, "--dir", dir.to_str().unwrap()],
+    );
     let log = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("cannot verify the download: no sha256sum, shasum or openssl"), "{log}");
+    assert!(
+        log.contains("cannot verify the download: no sha256sum, shasum or openssl"),
+        "{log}"
+    );
     assert!(!dir.join("rootwarden").exists());
 }
 
 #[test]
 fn an_unsupported_platform_is_named_and_nothing_is_downloaded() {
     let release = Release::serve(&[LINUX], Binary::Stub, Fault::None, true);
-    for (os, arch) in [("FreeBSD", "amd64"), ("Linux", "riscv64"), ("Linux", "armv7l"), ("SunOS", "i86pc")] {
+    for (os, arch) in [
+        ("FreeBSD", "amd64"),
+        ("Linux", "riscv64"),
+        ("Linux", "armv7l"),
+        ("SunOS", "i86pc"),
+    ] {
         let fake = fake_uname(release.dir.path(), os, arch);
-        let out = install(&release, release.dir.path(), &format!("{}:/usr/bin:/bin", fake.display()), &[]);
+        let out = install(
+            &release,
+            release.dir.path(),
+            &format!("{}:/usr/bin:/bin", fake.display()),
+            &[],
+        );
         let log = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{log}");
-        assert!(log.contains(&format!("no prebuilt rootwarden for {os} {arch}")), "{log}");
-        assert!(log.contains("Linux x86_64 and aarch64, macOS x86_64 and arm64, Windows x86_64"), "{log}");
+        assert!(
+            log.contains(&format!("no prebuilt rootwarden for {os} {arch}")),
+            "{log}"
+        );
+        assert!(
+            log.contains("Linux x86_64 and aarch64, macOS x86_64 and arm64, Windows x86_64"),
+            "{log}"
+        );
         assert!(log.contains("cargo install --locked --git"), "{log}");
     }
     assert!(release.server.requests().is_empty(), "{:?}", release.server.requests());
@@ -284,18 +295,34 @@ fn an_unsupported_platform_is_named_and_nothing_is_downloaded() {
 
 #[test]
 fn each_platform_gets_its_own_archive() {
-    let targets = [LINUX, "aarch64-unknown-linux-musl", "aarch64-apple-darwin", "x86_64-apple-darwin", "x86_64-pc-windows-msvc"];
+    let targets = [
+        LINUX,
+        "aarch64-unknown-linux-musl",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ];
     // Stand-ins that run here whatever platform they claim to be for.
     let release = Release::serve(&targets, Binary::Stub, Fault::None, true);
     for (os, arch, target, exe) in [
         ("Linux", "aarch64", "aarch64-unknown-linux-musl.tar.gz", "rootwarden"),
         ("Darwin", "arm64", "aarch64-apple-darwin.tar.gz", "rootwarden"),
         ("Darwin", "x86_64", "x86_64-apple-darwin.tar.gz", "rootwarden"),
-        ("MINGW64_NT-10.0-20348", "x86_64", "x86_64-pc-windows-msvc.zip", "rootwarden.exe"),
+        (
+            "MINGW64_NT-10.0-20348",
+            "x86_64",
+            "x86_64-pc-windows-msvc.zip",
+            "rootwarden.exe",
+        ),
     ] {
         let fake = fake_uname(release.dir.path(), os, arch);
         let dir = release.dir.path().join("bin").join(target);
-        let out = install(&release, release.dir.path(), &format!("{}:/usr/bin:/bin", fake.display()), &["--dir", dir.to_str().unwrap()]);
+        let out = install(
+            &release,
+            release.dir.path(),
+            &format!("{}:/usr/bin:/bin", fake.display()),
+            &["--dir", dir.to_str().unwrap()],
+        );
         assert!(out.status.success(), "{os} {arch}: {}", stderr(&out));
         assert!(dir.join(exe).is_file(), "{os} {arch}: no {exe}");
         let wanted = format!("/latest/download/rootwarden-{target}");

@@ -51,11 +51,14 @@ fn action_as_workflow() -> Value {
 
 /// A workflow actionlint must reject: a negative control, so a linter that checks nothing
 /// cannot pass this test.
-const BROKEN: &str = "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nothing.outputs.x }}\n";
+const BROKEN: &str =
+    "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ steps.nothing.outputs.x }}\n";
 
 #[test]
 fn workflows_action_and_github_example_pass_actionlint() {
-    let Some(actionlint) = crate::support::tool("ACTIONLINT") else { return };
+    let Some(actionlint) = crate::support::tool("ACTIONLINT") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut checked = BTreeSet::new();
     for wf in workflows() {
@@ -63,7 +66,11 @@ fn workflows_action_and_github_example_pass_actionlint() {
         std::fs::copy(&wf, dir.path().join(&name)).unwrap();
         checked.insert(name);
     }
-    std::fs::copy(root().join("examples/github-actions.yml"), dir.path().join("example-github-actions.yml")).unwrap();
+    std::fs::copy(
+        root().join("examples/github-actions.yml"),
+        dir.path().join("example-github-actions.yml"),
+    )
+    .unwrap();
     checked.insert("example-github-actions.yml".to_string());
     let action = serde_norway::to_string(&action_as_workflow()).unwrap();
     std::fs::write(dir.path().join("action.yml"), action).unwrap();
@@ -71,9 +78,18 @@ fn workflows_action_and_github_example_pass_actionlint() {
     std::fs::write(dir.path().join("negative-control.yml"), BROKEN).unwrap();
     assert!(checked.len() >= 4, "{checked:?}");
 
-    let out = run(Command::new(&actionlint).arg(format!("{}/*.yml", dir.path().display())).current_dir(dir.path()));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains(&format!("Checking {} workflow file(s)", checked.len() + 1)), "{text}");
+    let out = run(Command::new(&actionlint)
+        .arg(format!("{}/*.yml", dir.path().display()))
+        .current_dir(dir.path()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("Checking {} workflow file(s)", checked.len() + 1)),
+        "{text}"
+    );
     let failing: BTreeSet<String> = text
         .lines()
         .filter_map(|l| l.split(".yml:").next().filter(|_| l.contains(".yml:")))
@@ -121,10 +137,21 @@ fn run_blocks(doc: &Value, out: &mut Vec<(String, String)>, place: &str) {
 
 #[test]
 fn shell_scripts_and_run_blocks_pass_shellcheck() {
-    let Some(shellcheck) = program("shellcheck") else { return };
-    let scripts = ["install.sh", ".ci/package-release.sh", ".github/action/run.sh", ".github/action/resolve.sh"];
+    let Some(shellcheck) = program("shellcheck") else {
+        return;
+    };
+    let scripts = [
+        "install.sh",
+        ".ci/package-release.sh",
+        ".github/action/run.sh",
+        ".github/action/resolve.sh",
+    ];
     let out = run(Command::new(&shellcheck).args(scripts).current_dir(root()));
-    assert!(out.status.success(), "shellcheck:\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "shellcheck:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let mut blocks = Vec::new();
     for wf in workflows() {
@@ -132,7 +159,11 @@ fn shell_scripts_and_run_blocks_pass_shellcheck() {
         run_blocks(&yaml(&rel), &mut blocks, &rel);
     }
     run_blocks(&yaml("action.yml"), &mut blocks, "action.yml");
-    run_blocks(&yaml("examples/github-actions.yml"), &mut blocks, "examples/github-actions.yml");
+    run_blocks(
+        &yaml("examples/github-actions.yml"),
+        &mut blocks,
+        "examples/github-actions.yml",
+    );
     assert!(blocks.len() > 10, "{} run blocks", blocks.len());
     let dir = tempfile::tempdir().unwrap();
     for (i, (place, script)) in blocks.iter().enumerate() {

@@ -19,8 +19,9 @@ mod lint;
 mod package;
 mod version;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub use support::root;
 
@@ -37,7 +38,10 @@ pub fn program(name: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "{name} is not installed; .ci/run installs it");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is not installed; .ci/run installs it"
+        );
         eprintln!("SKIPPED: {name} not found (run `bash .ci/run` to install it)");
     }
     found
@@ -92,4 +96,56 @@ pub fn repository() -> String {
 pub fn yaml(path: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}"))
+}
+
+/// `python3 -m http.server` on 127.0.0.1, logging requests to a file; stopped on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    pub fn start(dir: &Path, log: PathBuf) -> Server {
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start python3 -m http.server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let port = line
+            .split("port ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("http.server said: {line}"));
+        Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// The paths requested so far.
+    pub fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split("\"GET ").nth(1))
+            .map(|r| r.split_whitespace().next().unwrap().to_string())
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -42,11 +42,23 @@ fn the_crate_package_holds_what_the_build_needs_and_fits_crates_io() {
     );
     let files: BTreeSet<&str> = list.lines().collect();
 
-    for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "build/commit.rs", "src/main.rs", "src/lib.rs"] {
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "build.rs",
+        "build/commit.rs",
+        "src/main.rs",
+        "src/lib.rs",
+    ] {
         assert!(files.contains(needed), "the package lacks {needed}");
     }
     // What README, the archives and the license terms need.
-    for needed in ["README.md", "LICENSE", "CHANGELOG.md", "fixtures/snapshots/neglected-account.json"] {
+    for needed in [
+        "README.md",
+        "LICENSE",
+        "CHANGELOG.md",
+        "fixtures/snapshots/neglected-account.json",
+    ] {
         assert!(files.contains(needed), "the package lacks {needed}");
     }
     // build.rs compiles every rule in; src/ includes files by path.
@@ -60,7 +72,10 @@ fn the_crate_package_holds_what_the_build_needs_and_fits_crates_io() {
     let included = included_files();
     assert!(!included.is_empty());
     for f in rules.iter().chain(included.iter()) {
-        assert!(files.contains(f.as_str()), "the package lacks {f}, which the build reads");
+        assert!(
+            files.contains(f.as_str()),
+            "the package lacks {f}, which the build reads"
+        );
     }
     // Repository-only files stay out.
     for f in &files {
@@ -132,13 +147,25 @@ fn release_archives_hold_the_binary_and_the_docs_and_are_reproducible() {
     assert_eq!(e[4].0, "-rwxr-xr-x", "the binary is not executable: {e:?}");
 
     // Same inputs, same bytes: anyone can rebuild an archive and compare it with SHA256SUMS.
-    let again = package(&["archive", "x86_64-unknown-linux-musl", bin.to_str().unwrap(), dir.path().join("again").to_str().unwrap()]);
-    assert_eq!(std::fs::read(&tgz).unwrap(), std::fs::read(&again).unwrap(), "archives differ between runs");
+    let again = package(&[
+        "archive",
+        "x86_64-unknown-linux-musl",
+        bin.to_str().unwrap(),
+        dir.path().join("again").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read(&tgz).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "archives differ between runs"
+    );
 
     let zip = package(&["archive", "x86_64-pc-windows-msvc", bin.to_str().unwrap(), out_s]);
     assert_eq!(zip, out.join("rootwarden-x86_64-pc-windows-msvc.zip"));
     let names: BTreeSet<String> = entries(&zip).into_iter().map(|(_, n)| n).collect();
-    assert!(names.contains("rootwarden-x86_64-pc-windows-msvc/rootwarden.exe"), "{names:?}");
+    assert!(
+        names.contains("rootwarden-x86_64-pc-windows-msvc/rootwarden.exe"),
+        "{names:?}"
+    );
     assert!(names.contains("rootwarden-x86_64-pc-windows-msvc/LICENSE"), "{names:?}");
 
     // The Lambda zip: one executable file named bootstrap at the top.

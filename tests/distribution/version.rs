@@ -16,7 +16,10 @@ fn rules_digest_by_recipe() -> String {
             .arg("find rules -name '*.rego' | LC_ALL=C sort | xargs sha256sum | sha256sum")
             .current_dir(root()),
     );
-    out.split_whitespace().next().expect("sha256sum prints a digest").to_string()
+    out.split_whitespace()
+        .next()
+        .expect("sha256sum prints a digest")
+        .to_string()
 }
 
 #[test]
@@ -37,7 +40,10 @@ fn version_names_the_release_the_commit_and_the_rules_digest() {
         .iter()
         .find_map(|l| l.strip_prefix("commit: "))
         .unwrap_or_else(|| panic!("no commit in:\n{text}"));
-    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(root()).output();
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root())
+        .output();
     match head {
         Ok(h) if h.status.success() && std::env::var_os("ROOTWARDEN_GIT_COMMIT").is_none() => {
             let head = String::from_utf8(h.stdout).unwrap();
@@ -45,10 +51,15 @@ fn version_names_the_release_the_commit_and_the_rules_digest() {
         }
         _ => assert!(!commit.is_empty()),
     }
-    assert!(lines.iter().any(|l| *l == format!("target: {}", rootwarden::build_info::TARGET)));
+    assert!(lines
+        .iter()
+        .any(|l| *l == format!("target: {}", rootwarden::build_info::TARGET)));
 
     let short = run_ok(Command::new(binary()).arg("-V"));
-    assert_eq!(short.trim(), format!("rootwarden {} ({commit})", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        short.trim(),
+        format!("rootwarden {} ({commit})", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -68,7 +79,11 @@ fn the_commit_comes_from_the_builder_the_package_or_git_and_else_is_unknown() {
 
     // A crate unpacked from crates.io: the commit `cargo package` recorded.
     let vcs_info = dir.path().join(".cargo_vcs_info.json");
-    std::fs::write(&vcs_info, format!("{{\n  \"git\": {{\n    \"sha1\": \"{sha}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}")).unwrap();
+    std::fs::write(
+        &vcs_info,
+        format!("{{\n  \"git\": {{\n    \"sha1\": \"{sha}\"\n  }},\n  \"path_in_vcs\": \"\"\n}}"),
+    )
+    .unwrap();
     let c = commit::git_commit(dir.path(), None);
     assert_eq!(c.id, "0123456789ab");
     assert_eq!(c.watch, vec![vcs_info]);
@@ -89,6 +104,10 @@ fn the_commit_comes_from_the_builder_the_package_or_git_and_else_is_unknown() {
     let c = commit::git_commit(repo.path(), None);
     assert_eq!(c.id, head.trim()[..12]);
     assert!(c.watch.iter().any(|f| f.ends_with(".git/HEAD")), "{:?}", c.watch);
-    assert!(c.watch.iter().any(|f| f.ends_with(".git/refs/heads/main")), "{:?}", c.watch);
+    assert!(
+        c.watch.iter().any(|f| f.ends_with(".git/refs/heads/main")),
+        "{:?}",
+        c.watch
+    );
     assert!(c.watch.iter().all(|f| f.is_file()));
 }

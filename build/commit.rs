@@ -36,7 +36,10 @@ pub fn git_commit(root: &Path, from_env: Option<&str>) -> Commit {
             .take(40)
             .collect();
         if id.len() >= 12 && id.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Commit { id: short(&id), watch: none };
+            return Commit {
+                id: short(&id),
+                watch: none,
+            };
         }
         if !id.is_empty() {
             return Commit { id, watch: none };
@@ -52,7 +55,10 @@ pub fn git_commit(root: &Path, from_env: Option<&str>) -> Commit {
                 .take_while(|c| c.is_ascii_hexdigit())
                 .collect();
             if sha.len() >= 12 {
-                return Commit { id: short(&sha), watch: vec![vcs_info] };
+                return Commit {
+                    id: short(&sha),
+                    watch: vec![vcs_info],
+                };
             }
         }
     }
@@ -74,7 +80,13 @@ pub fn git_commit(root: &Path, from_env: Option<&str>) -> Commit {
         watch.retain(|f| f.is_file());
         watch.sort();
         watch.dedup();
-        return Commit { id: short(&head), watch };
+        return Commit {
+            id: short(&head),
+            watch,
+        };
     }
-    Commit { id: "unknown".to_string(), watch: none }
+    Commit {
+        id: "unknown".to_string(),
+        watch: none,
+    }
 }

@@ -78,8 +78,10 @@ if [ -z "$target" ]; then
   esac
 fi
 case "$target" in
-  *-windows-*) ext=zip; exe=rootwarden.exe ;;
-  *) ext=tar.gz; exe=rootwarden ;;
+  x86_64-pc-windows-msvc) ext=zip; exe=rootwarden.exe ;;
+  x86_64-unknown-linux-musl | aarch64-unknown-linux-musl | x86_64-apple-darwin | aarch64-apple-darwin)
+    ext=tar.gz; exe=rootwarden ;;
+  *) die "no prebuilt rootwarden for target $target (prebuilt: $supported)" ;;
 esac
 asset="rootwarden-$target.$ext"
 

@@ -290,6 +290,19 @@ fn an_unsupported_platform_is_named_and_nothing_is_downloaded() {
         );
         assert!(log.contains("cargo install --locked --git"), "{log}");
     }
+    // A target asked for by name is checked the same way.
+    let out = install(
+        &release,
+        release.dir.path(),
+        "/usr/bin:/bin",
+        &["--target", "riscv64gc-unknown-linux-gnu"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no prebuilt rootwarden for target riscv64gc-unknown-linux-gnu"),
+        "{}",
+        stderr(&out)
+    );
     assert!(release.server.requests().is_empty(), "{:?}", release.server.requests());
 }
 

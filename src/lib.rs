@@ -5,6 +5,7 @@
 //! ([`policy`]) and the report formats ([`report`]).
 
 pub mod activity;
+pub mod build_info;
 pub mod canonical_events;
 pub mod collect;
 pub mod config_rule;

@@ -19,7 +19,8 @@ use rootwarden::{errln, outln};
 #[derive(Parser)]
 #[command(
     name = "rootwarden",
-    version,
+    version = rootwarden::build_info::SHORT_VERSION,
+    long_version = rootwarden::build_info::LONG_VERSION,
     about = "Prove the AWS root user is locked away, unused and watched"
 )]
 struct Cli {
@@ -308,6 +309,8 @@ impl CollectArgs {
             progress: !self.quiet,
             assume_role_arn: None,
             activity: None,
+            verify_filters: false,
+            audit_root: false,
         })
     }
 }
@@ -332,12 +335,30 @@ impl ActivityFlag {
     }
 }
 
+/// `--verify-filters` and `--audit-root` of collect and scan: facts read first hand.
+#[derive(clap::Args)]
+struct FirstHandFlags {
+    /// Ask CloudWatch Logs itself (logs:TestMetricFilter, read-only) how each metric filter on a
+    /// trail's log group treats the canonical CloudTrail events, and record its answers; where
+    /// AWS and rootwarden's filter engine disagree, the control is insufficient data.
+    #[arg(long)]
+    verify_filters: bool,
+    /// Read each member account's root password, access keys, MFA devices and signing
+    /// certificates in an sts:AssumeRoot session (task policy IAMAuditRootUserCredentials, at most
+    /// 900 s) opened from the management account or IAM's delegated administrator; the root rules
+    /// judge these facts instead of the credential report's. Needs centralized root access.
+    #[arg(long)]
+    audit_root: bool,
+}
+
 #[derive(clap::Args)]
 struct CollectCmd {
     #[command(flatten)]
     collect: CollectArgs,
     #[command(flatten)]
     activity: ActivityFlag,
+    #[command(flatten)]
+    first_hand: FirstHandFlags,
     /// Where to write the snapshot (default: stdout).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
@@ -352,6 +373,8 @@ struct ScanArgs {
     collect: CollectArgs,
     #[command(flatten)]
     activity: ActivityFlag,
+    #[command(flatten)]
+    first_hand: FirstHandFlags,
     #[command(flatten)]
     report: ReportArgs,
     /// Also write the collected snapshot here.
@@ -538,9 +561,15 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     evaluate_and_report(prepared, &args.report, &snapshot)
 }
 
-fn run_collection(args: &CollectArgs, activity: &ActivityFlag) -> anyhow::Result<collect::Collection> {
+fn run_collection(
+    args: &CollectArgs,
+    activity: &ActivityFlag,
+    first_hand: &FirstHandFlags,
+) -> anyhow::Result<collect::Collection> {
     let mut opts = args.options()?;
     opts.activity = activity.window(chrono::Utc::now());
+    opts.verify_filters = first_hand.verify_filters;
+    opts.audit_root = first_hand.audit_root;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let collection = runtime.block_on(collect::collect(&opts))?;
     if args.stats {
@@ -575,7 +604,7 @@ fn snapshot_json(snapshot: &Snapshot) -> String {
 fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
     let mut outputs = OutputPlan::new();
     outputs.add((), "-o", args.output.as_deref())?;
-    let c = run_collection(&args.collect, &args.activity)?;
+    let c = run_collection(&args.collect, &args.activity, &args.first_hand)?;
     outputs.commit(|()| snapshot_json(&c.snapshot))?;
     let errors = c.snapshot.collection_errors.len();
     if errors > 0 {
@@ -589,7 +618,7 @@ fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let prepared = prepare(&args.report, None, args.snapshot_out.as_ref())?;
-    let c = run_collection(&args.collect, &args.activity)?;
+    let c = run_collection(&args.collect, &args.activity, &args.first_hand)?;
     evaluate_and_report(prepared, &args.report, &c.snapshot)
 }
 

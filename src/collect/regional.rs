@@ -11,8 +11,8 @@ use aws_sdk_cloudtrail::types::ReadWriteType as SdkReadWriteType;
 use super::aws::{AccountConfig, Scope};
 use crate::snapshot::{
     AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, EventRule, EventSelector, EventTarget, Events,
-    FieldSelector, LogGroup, Logs, MetricFilter, MetricTransformation, ReadWriteType, Region, Sns, Subscription, Topic,
-    Trail, TrailStatus,
+    FieldSelector, FilterTest, LogGroup, Logs, MetricFilter, MetricTransformation, ReadWriteType, Region, Sns,
+    Subscription, Topic, Trail, TrailStatus,
 };
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -245,6 +245,7 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
                             default_value: m.default_value(),
                         })
                         .collect(),
+                    aws_test: FilterTest::NotRun {},
                 });
             }
         }

@@ -13,6 +13,7 @@ pub mod event_pattern;
 pub mod filter_pattern;
 pub mod input;
 pub mod policy;
+pub mod redact;
 pub mod remediate;
 pub mod report;
 pub mod requirements;

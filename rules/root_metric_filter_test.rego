@@ -92,6 +92,25 @@ test_fail_unparsable_pattern_names_the_parse_error if {
 	startswith(d.evidence.metric_filters_on_log_group[0].parse_error, "at column")
 }
 
+# CloudWatch Logs regular expressions (`%...%`) are judged by what they match, like any value.
+test_pass_regex_filter if {
+	p := `{ $.userIdentity.type = %^Root$% && $.userIdentity.invokedBy NOT EXISTS && $.eventType != %^AwsService% }`
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": p})
+	outcome(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements) == "pass"
+}
+
+test_fail_regex_filter_that_is_case_wrong if {
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": `{ $.userIdentity.type = %^root$% }`})
+	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
+	count(d.evidence.metric_filters_on_log_group[0].missed_events) == 5
+}
+
+test_fail_regex_outside_the_aws_subset_names_the_column if {
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": `{ $.userIdentity.type = %^(Root)$% }`})
+	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
+	startswith(d.evidence.metric_filters_on_log_group[0].parse_error, "at column 27: parentheses are not supported")
+}
+
 test_pass_when_only_console_sign_in_is_required_and_filter_catches_it if {
 	p := `{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }`
 	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": p})

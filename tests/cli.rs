@@ -421,6 +421,48 @@ fn explain_filter_names_missed_events_and_noise() {
 }
 
 #[test]
+fn explain_filter_regex_patterns() {
+    let regex =
+        r#"{ $.userIdentity.type = %^Root$% && $.userIdentity.invokedBy NOT EXISTS && $.eventType != %^AwsService% }"#;
+    let o = run(&["explain-filter", regex]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(r#"✓ $.userIdentity.type = %^Root$%  (found "Root")"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"✗ $.eventType != %^AwsService%  (found "AwsServiceEvent")"#),
+        "{out}"
+    );
+    assert!(
+        out.contains("counts every required root event and nothing else"),
+        "{out}"
+    );
+
+    // Standalone, a regular expression searches the whole record: "Root" is in root events
+    // and in the AssumeRoot call, so it misses nothing and counts noise.
+    let o = run(&["explain-filter", "%Root%", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["missed"], serde_json::json!([]), "{v}");
+    assert!(
+        v["noise"].as_array().unwrap().iter().any(|e| e == "assume-root-call"),
+        "{v}"
+    );
+
+    // Outside AWS's subset: the column of the character AWS rejects.
+    assert_bad_input(
+        &["explain-filter", "{ $.userIdentity.type = %Root!% }"],
+        &["at column 30", "`!` is not allowed in a regular expression"],
+    );
+    assert_bad_input(
+        &["explain-filter", "{ $.a = %a% && $.b = %b% && $.c = %c% }"],
+        &["at column 35", "at most two regular expressions"],
+    );
+}
+
+#[test]
 fn explain_filter_event_pattern() {
     let good = r#"{"detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
                   "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": false}]}}}"#;

@@ -262,16 +262,26 @@ _compare(x, "LessThanOrEqualToThreshold", t) if x <= t
 
 # The value a filter transformation publishes for a matching event: {"value": n}, {"none": why} or
 # {"unknown": why}.
-event_value(t, e) := {"unknown": "the filter's metric value was not collected"} if {
+event_value(t, e) := _event_value(metric_value_kind(t), e)
+
+# What a transformation's metricValue is: {"number": n}, {"field": ref} or {"unknown": why}
+# (classified once per transformation, not per event).
+metric_value_kind(t) := {"unknown": "the filter's metric value was not collected"} if {
 	not is_string(t.metric_value)
-} else := {"value": to_number(t.metric_value)} if {
+} else := {"number": to_number(t.metric_value)} if {
 	regex.match(_number_re, t.metric_value)
-} else := {"value": _num(field(e.record, t.metric_value))} if {
-	startswith(t.metric_value, "$.")
-	_num(field(e.record, t.metric_value))
-} else := {"none": sprintf("the event has no number at %s, so the filter publishes nothing for it", [t.metric_value])} if {
+} else := {"field": t.metric_value} if {
 	startswith(t.metric_value, "$.")
 } else := {"unknown": sprintf("the filter's metric value %s is neither a number nor a $.field of a JSON log event", [t.metric_value])}
+
+_event_value(kind, e) := {"value": kind.number} if {
+	is_number(kind.number)
+} else := {"value": _num(field(e.record, kind.field))} if {
+	is_string(kind.field)
+	_num(field(e.record, kind.field))
+} else := {"none": sprintf("the event has no number at %s, so the filter publishes nothing for it", [kind.field])} if {
+	is_string(kind.field)
+} else := {"unknown": kind.unknown}
 
 # The dimensions a transformation publishes for an event, as the account's own events carry
 # them: {"value": {name: value}}, or {"fault": why} / {"unknown": why}.
@@ -379,10 +389,12 @@ judge(a, view, t, events, ctx) := {
 	"delay_periods": _delay(a),
 } if {
 	f := _facts(a, view, t)
+	kind := metric_value_kind(t)
+	pubs := [{"id": e.id, "value": _event_value(kind, e), "dimensions": event_dimensions(t, e, ctx)} | some e in events]
 	checks := [
-		_dimension_check(view, t, events, ctx),
+		_dimension_check(view, t, pubs),
 		_unit_check(view, t),
-		_values_check(a, f, t, events),
+		_values_check(f, pubs),
 		_baseline_check(a, f),
 		_missing_data_check(a, f),
 		_low_sample_check(a, f),
@@ -451,7 +463,8 @@ _delay(a) := _datapoints(a) - 1
 _ok := {"faults": [], "unknowns": []}
 
 # The alarm sees the datapoints of the root events only if its dimensions are exactly theirs.
-_dimension_check(view, t, events, ctx) := {"faults": [], "unknowns": ["the alarm's dimensions were not collected"]} if {
+# `pubs` holds, per event, what the filter publishes for it ({"id", "value", "dimensions"}).
+_dimension_check(view, t, pubs) := {"faults": [], "unknowns": ["the alarm's dimensions were not collected"]} if {
 	not is_array(view.dimensions)
 } else := {"faults": [], "unknowns": ["the filter's dimensions were not collected"]} if {
 	not is_object(object.get(t, "dimensions", null))
@@ -461,26 +474,26 @@ _dimension_check(view, t, events, ctx) := {"faults": [], "unknowns": ["the alarm
 )], "unknowns": []} if {
 	object.keys(_dimension_object(view.dimensions)) != object.keys(t.dimensions)
 } else := {
-	"faults": _grouped([[ev.id, r.fault] | some ev in events; r := event_dimensions(t, ev, ctx); is_string(r.fault)], count(events)),
-	"unknowns": [r.unknown | some ev in events; r := event_dimensions(t, ev, ctx); is_string(r.unknown)],
+	"faults": _grouped([[p.id, p.dimensions.fault] | some p in pubs; is_string(p.dimensions.fault)], count(pubs)),
+	"unknowns": [p.dimensions.unknown | some p in pubs; is_string(p.dimensions.unknown)],
 } if {
-	_dimensions_unresolved(t, events, ctx)
+	_unresolved(pubs)
 } else := {
 	"faults": _grouped(
-		[[e.id, sprintf("the filter publishes it with dimensions %s, the alarm watches %s: it never sees it", [_dims_text(r.value), _dims_text(_dimension_object(view.dimensions))])] |
-			some e in events
-			r := event_dimensions(t, e, ctx)
-			r.value != _dimension_object(view.dimensions)
+		[[p.id, sprintf("the filter publishes it with dimensions %s, the alarm watches %s: it never sees it", [_dims_text(p.dimensions.value), _dims_text(watched)])] |
+			some p in pubs
+			p.dimensions.value != watched
 		],
-		count(events),
+		count(pubs),
 	),
 	"unknowns": [],
+} if {
+	watched := _dimension_object(view.dimensions)
 }
 
-_dimensions_unresolved(t, events, ctx) if {
-	some e in events
-	r := event_dimensions(t, e, ctx)
-	not is_object(r.value)
+_unresolved(pubs) if {
+	some p in pubs
+	not is_object(p.dimensions.value)
 }
 
 _dims_text(o) := "none" if {
@@ -520,15 +533,36 @@ _extra_minutes(f) := {0} if {
 _minutes(p) := ceil(p / 60)
 
 # The period holding one root event breaches, for every event and every number of default
-# minutes beside it.
-_values_check(_, f, t, events) := _ok if {
+# minutes beside it. Events publishing the same value share one computation.
+_values_check(f, pubs) := _ok if {
 	not _computable(f)
 } else := _ok if {
 	f.default.set
 	not is_number(f.period)
 } else := {
-	"faults": _grouped([[e.id, x] | some e in events; some x in _event_faults(f, t, e)], count(events)),
-	"unknowns": sort({x | some e in events; some x in _event_unknowns(f, t, e)}),
+	"faults": _grouped(
+		array.concat(
+			[[p.id, p.value.none] | some p in pubs; is_string(p.value.none)],
+			[[p.id, x] | some p in pubs; x := verdicts[p.value.value].fault],
+		),
+		count(pubs),
+	),
+	"unknowns": sort({x |
+		some p in pubs
+		some x in array.concat([y | y := p.value.unknown], object.get(verdicts, [p.value.value, "unknowns"], []))
+	}),
+} if {
+	verdicts := {v: _value_verdict(f, v) | some p in pubs; v := p.value.value}
+}
+
+# For one published value: {"fault": why} when some period holding it does not breach, plus the
+# unknown outcomes.
+_value_verdict(f, v) := object.union(
+	{"unknowns": [p.o.unknown | some p in outcomes_of; is_string(p.o.unknown)]},
+	{"fault": _not_breaching(f, v, failing[count(failing) - 1]) | count(failing) > 0},
+) if {
+	outcomes_of := _period_outcomes(f, v)
+	failing := [p | some p in outcomes_of; breaches(p.o, f.op, f.threshold) == "no"]
 }
 
 _computable(f) if {
@@ -554,25 +588,6 @@ _groups(v, f, k) := [[v, k + 1]] if {
 _period_outcomes(f, v) := [{"k": k, "o": o} |
 	some k in sort(_extra_minutes(f))
 	some o in outcomes(f.stat, _groups(v, f, k))
-]
-
-_event_faults(f, t, e) := [r.none] if {
-	r := event_value(t, e)
-	is_string(r.none)
-} else := [x] if {
-	v := event_value(t, e).value
-	failing := [p | some p in _period_outcomes(f, v); breaches(p.o, f.op, f.threshold) == "no"]
-	count(failing) > 0
-	x := _not_breaching(f, v, failing[count(failing) - 1])
-} else := []
-
-_event_unknowns(f, t, e) := [r.unknown] if {
-	r := event_value(t, e)
-	is_string(r.unknown)
-} else := [p.o.unknown |
-	v := event_value(t, e).value
-	some p in _period_outcomes(f, v)
-	is_string(p.o.unknown)
 ]
 
 _period_text(_, v, 0) := sprintf("a period holding one root event (metric value %v)", [v])

@@ -256,8 +256,10 @@ _target_encryption(t) := {"state": "unknown", "why": "its encryption was not col
 # --- the union of a region's rules ---------------------------------------------------------------
 
 # Per collected region: the required events that arrive there, those an enabled root rule
-# delivers to a person, those one might (unknown facts), and those none delivers.
-coverage := {r: _coverage(r) | some r in regions}
+# delivers to a person, those one might (unknown facts), and those none delivers; empty without
+# root rules. (regorus evaluates every rule of a package it reads, for every account: what only
+# matters when there are root rules is computed only then.)
+coverage := {r: _coverage(r) | count(root_event_rules) > 0; some r in regions}
 
 _coverage(r) := {
 	"region": r,
@@ -284,7 +286,7 @@ _coverage(r) := {
 }
 
 # Global-service events must be judged in the global region; unknown when it was not collected.
-_global_uncollected := [e.id | not global_region in regions; some e in m.must_alert; is_global(e)]
+_global_uncollected := [e.id | count(root_event_rules) > 0; not global_region in regions; some e in m.must_alert; is_global(e)]
 
 # Every required event reaches a person through some rule in every collected region.
 complete if {
@@ -318,6 +320,7 @@ undecided if {
 }
 
 unknown_reasons := [x |
+	undecided
 	some part in [
 		[y |
 			some c in coverage
@@ -391,4 +394,6 @@ replacement := {
 		"eventbridge_rules": [event_rule_evidence(x) | some x in root_event_rules],
 		"coverage": coverage,
 	},
+} if {
+	accepted
 }

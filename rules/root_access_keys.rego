@@ -8,6 +8,8 @@
 #   accepted only while it is listed in the requirements' retained_root_keys and its
 #   decommission_date has not passed. The check also compares the credential report with
 #   iam:GetAccountSummary, which is current, to catch a key created after the report was generated.
+#   In a member account audited with --audit-root, the keys an sts:AssumeRoot session listed
+#   (ListAccessKeys, current) are judged instead of the report's slots.
 # custom:
 #   id: RW-ROOT-001
 #   severity: critical
@@ -92,34 +94,41 @@ message(slot, cells) := sprintf("Root %s is active; delete it.", [root.key_label
 )
 
 deny contains f if {
-	some slot in root.existing_key_slots
-	cells := root.key_slots[slot]
+	some slot, cells in root.keys
 	not exempt(slot, cells)
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
 		"key": sprintf("access_key_%d", [slot]),
 		"message": message(slot, cells),
-		"evidence": object.union(root.key_evidence(slot, cells), retention_evidence(slot, cells)),
+		"evidence": object.union(
+			object.union(root.key_evidence(slot, cells), retention_evidence(slot, cells)),
+			{"keys_from": root.source("access_keys")},
+		),
 	}
 }
 
 # GetAccountSummary is current; the credential report may be up to four hours old.
 deny contains f if {
 	input.account.iam.account_summary.account_access_keys_present == true
-	count(root.existing_key_slots) == 0
+	count(root.keys) == 0
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
 		"message": sprintf(
-			"The account summary reports a root access key but the credential report generated at %s shows none; the credential report may be stale.",
-			[root.report_generated_at],
+			"The account summary reports a root access key but %s shows none; %s.",
+			[root.source("access_keys"), stale_hint],
 		),
 		"evidence": {
 			"account_access_keys_present": true,
 			"credential_report_generated_at": root.report_generated_at,
+			"keys_from": root.source("access_keys"),
 			"access_key_1": root.key_evidence(1, root.key_slots[1]),
 			"access_key_2": root.key_evidence(2, root.key_slots[2]),
 		},
 	}
 }
+
+stale_hint := "a key may have been created since" if {
+	root.audited("access_keys")
+} else := "the credential report may be stale"

@@ -7,7 +7,9 @@
 #   nothing are soon ignored. The root metric filters on a qualifying trail's log group and the
 #   root EventBridge rules are run against the canonical CloudTrail events (fixtures/cloudtrail)
 #   and each one that counts such an event is reported with the events it counts. This is noise,
-#   not a detection gap, so it is low severity; RW-MON-003 and RW-MON-006 judge the gaps.
+#   not a detection gap, so it is low severity; RW-MON-003 and RW-MON-006 judge the gaps. With
+#   --verify-filters, a filter on whose noise events AWS (logs:TestMetricFilter) and rootwarden's
+#   engine disagree is insufficient data, not judged on rootwarden's word alone.
 # custom:
 #   id: RW-MON-007
 #   severity: low
@@ -29,6 +31,7 @@ import data.rootwarden.lib.monitoring
 
 deny contains f if {
 	some rf in monitoring.root_filters
+	monitoring.filter_oracle(rf.filter, monitoring.noise_events).state == "ok"
 	noise := monitoring.judge_filter(rf.filter.filter_pattern).noise
 	count(noise) > 0
 	f := monitoring.finding(
@@ -71,6 +74,20 @@ insufficient_data contains r if {
 	r := {
 		"message": sprintf("Cannot decide whether a root metric filter exists whose noise could be judged: %s.", [concat("; ", reasons)]),
 		"evidence": {"reasons": reasons},
+	}
+}
+
+# A root filter whose noise AWS answers differently (or could not answer): no verdict on it.
+insufficient_data contains r if {
+	some rf in monitoring.root_filters
+	o := monitoring.filter_oracle(rf.filter, monitoring.noise_events)
+	o.state == "unknown"
+	r := {
+		"message": sprintf(
+			"Cannot judge whether %s counts events that are not root using a credential: %s.",
+			[monitoring.filter_label(rf), o.text],
+		),
+		"evidence": object.union(o.evidence, {"metric_filter": rf.filter.filter_name, "log_group_arn": rf.delivery.log_group.arn}),
 	}
 }
 

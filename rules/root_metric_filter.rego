@@ -9,7 +9,10 @@
 #   sign-in, root API call, root access-key use) are run through its pattern with rootwarden's
 #   CloudWatch Logs filter-pattern engine, and it must count each of them; the finding names the
 #   events it misses, or the parse error when AWS could not have accepted the pattern. A
-#   reordered or re-spaced CIS filter passes; a typo'd value or field name fails. Not applicable
+#   reordered or re-spaced CIS filter passes; a typo'd value or field name fails. With
+#   --verify-filters, CloudWatch Logs itself (logs:TestMetricFilter) is asked about the same events:
+#   where its answer and rootwarden's engine disagree on a required event, or AWS could not answer,
+#   the filter is undecided and the control insufficient data, naming the event. Not applicable
 #   when the requirements accept EventBridge alerting, a complete EventBridge path exists and this
 #   chain does not work (when both work, it passes).
 # custom:

@@ -6,7 +6,8 @@
 #   rarely watched, and are easy to forget next to access keys. The credential report shows two
 #   certificate slots; each active one is a finding. The check also compares the report with
 #   iam:GetAccountSummary, which is current, to catch a certificate uploaded after the report was
-#   generated.
+#   generated. In a member account audited with --audit-root, the certificates an sts:AssumeRoot
+#   session listed (ListSigningCertificates, current) are judged instead.
 # custom:
 #   id: RW-ROOT-002
 #   severity: high
@@ -28,27 +29,34 @@ import data.rootwarden.lib.util
 account_id := input.account.account_id
 
 deny contains f if {
-	some slot in root.active_cert_slots
-	cells := root.cert_slots[slot]
+	some slot in root.active_certs
+	cells := root.certs[slot]
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
 		"key": sprintf("signing_certificate_%d", [slot]),
-		"message": sprintf("Root signing certificate %d is active; delete it.", [slot]),
-		"evidence": {"slot": slot, "active": true, "last_rotated": cells.last_rotated},
+		"message": sprintf("Root %s is active; delete it.", [cert_label(slot, cells)]),
+		"evidence": object.union(
+			{"slot": slot, "active": true, "last_rotated": cells.last_rotated, "certificates_from": root.source("signing_certificates")},
+			{k: v | some k, v in {"certificate_id_last4": cells.certificate_id_last4}},
+		),
 	}
 }
+
+cert_label(slot, cells) := sprintf("signing certificate %d (ending %s)", [slot, cells.certificate_id_last4]) if {
+	is_string(cells.certificate_id_last4)
+} else := sprintf("signing certificate %d", [slot])
 
 # GetAccountSummary is current; the credential report may be up to four hours old.
 deny contains f if {
 	input.account.iam.account_summary.account_signing_certificates_present == true
-	count(root.existing_cert_slots) == 0
+	count(root.certs) == 0
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
 		"message": sprintf(
-			"The account summary reports a root signing certificate but the credential report generated at %s shows none; the credential report may be stale.",
-			[root.report_generated_at],
+			"The account summary reports a root signing certificate but %s shows none; %s.",
+			[root.source("signing_certificates"), stale_hint],
 		),
 		"evidence": {
 			"account_signing_certificates_present": true,
@@ -58,3 +66,7 @@ deny contains f if {
 		},
 	}
 }
+
+stale_hint := "a certificate may have been uploaded since" if {
+	root.audited("signing_certificates")
+} else := "the credential report may be stale"

@@ -281,6 +281,8 @@ impl CollectArgs {
             progress: !self.quiet,
             assume_role_arn: None,
             activity: None,
+            verify_filters: false,
+            audit_root: false,
         })
     }
 }
@@ -305,12 +307,30 @@ impl ActivityFlag {
     }
 }
 
+/// `--verify-filters` and `--audit-root` of collect and scan: facts read first hand.
+#[derive(clap::Args)]
+struct FirstHandFlags {
+    /// Ask CloudWatch Logs itself (logs:TestMetricFilter, read-only) how each metric filter on a
+    /// trail's log group treats the canonical CloudTrail events, and record its answers; where
+    /// AWS and rootwarden's filter engine disagree, the control is insufficient data.
+    #[arg(long)]
+    verify_filters: bool,
+    /// Read each member account's root password, access keys, MFA devices and signing
+    /// certificates in an sts:AssumeRoot session (task policy IAMAuditRootUserCredentials, at most
+    /// 900 s) opened from the management account or IAM's delegated administrator; the root rules
+    /// judge these facts instead of the credential report's. Needs centralized root access.
+    #[arg(long)]
+    audit_root: bool,
+}
+
 #[derive(clap::Args)]
 struct CollectCmd {
     #[command(flatten)]
     collect: CollectArgs,
     #[command(flatten)]
     activity: ActivityFlag,
+    #[command(flatten)]
+    first_hand: FirstHandFlags,
     /// Where to write the snapshot (default: stdout).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: Option<PathBuf>,
@@ -325,6 +345,8 @@ struct ScanArgs {
     collect: CollectArgs,
     #[command(flatten)]
     activity: ActivityFlag,
+    #[command(flatten)]
+    first_hand: FirstHandFlags,
     #[command(flatten)]
     report: ReportArgs,
     /// Also write the collected snapshot here.
@@ -469,9 +491,15 @@ fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     evaluate_and_report(prepared, &args.report, &snapshot)
 }
 
-fn run_collection(args: &CollectArgs, activity: &ActivityFlag) -> anyhow::Result<collect::Collection> {
+fn run_collection(
+    args: &CollectArgs,
+    activity: &ActivityFlag,
+    first_hand: &FirstHandFlags,
+) -> anyhow::Result<collect::Collection> {
     let mut opts = args.options()?;
     opts.activity = activity.window(chrono::Utc::now());
+    opts.verify_filters = first_hand.verify_filters;
+    opts.audit_root = first_hand.audit_root;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let collection = runtime.block_on(collect::collect(&opts))?;
     if args.stats {
@@ -519,7 +547,7 @@ fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
             path: Some(p.clone()),
         }])?;
     }
-    let c = run_collection(&args.collect, &args.activity)?;
+    let c = run_collection(&args.collect, &args.activity, &args.first_hand)?;
     write_snapshot(&c.snapshot, args.output.as_ref())?;
     let errors = c.snapshot.collection_errors.len();
     if errors > 0 {
@@ -539,7 +567,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             path: Some(p.clone()),
         }])?;
     }
-    let c = run_collection(&args.collect, &args.activity)?;
+    let c = run_collection(&args.collect, &args.activity, &args.first_hand)?;
     if let Some(p) = &args.snapshot_out {
         write_snapshot(&c.snapshot, Some(p))?;
     }

@@ -136,6 +136,66 @@ pub struct Iam {
     /// `not_supported` for root's password.
     #[serde(default)]
     pub root_login_profile: Option<LoginProfileState>,
+    /// Root's credentials read first hand in an `sts:AssumeRoot` session from the management
+    /// account or the delegated administrator (`--audit-root`, task policy
+    /// IAMAuditRootUserCredentials); absent when the account was not audited or the session was
+    /// refused (the refusal is in `collection_errors`). Where present, the root rules judge these
+    /// facts instead of the credential report's. `GetLoginProfile`'s answer is
+    /// `root_login_profile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_audit: Option<RootAudit>,
+}
+
+/// What an `sts:AssumeRoot` session read about the member account's root user. Each list is
+/// `null` when its call failed (listed in `collection_errors`): the rules then fall back to the
+/// credential report for that fact.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootAudit {
+    /// When the session read the facts.
+    pub audited_at: DateTime<Utc>,
+    /// `iam:ListAccessKeys`: root's access keys, oldest first.
+    pub access_keys: Option<Vec<RootAccessKey>>,
+    /// `iam:ListSigningCertificates`: root's signing certificates, oldest first.
+    pub signing_certificates: Option<Vec<RootSigningCertificate>>,
+    /// `iam:ListMFADevices`: every MFA device of root (virtual, hardware TOTP, FIDO security key).
+    pub mfa_devices: Option<Vec<MfaDevice>>,
+}
+
+/// `Active` or `Inactive`, as IAM writes a credential's status.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum CredentialStatus {
+    /// Usable.
+    Active,
+    /// Deactivated: unusable until someone reactivates it.
+    Inactive,
+}
+
+/// One root access key as `iam:ListAccessKeys` shows it in a root session.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootAccessKey {
+    /// Last four characters of the key id. Never more.
+    #[schemars(regex(pattern = r"^[A-Z0-9]{4}$"))]
+    pub key_id_last4: String,
+    /// `Status`.
+    pub status: CredentialStatus,
+    /// `CreateDate`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<DateTime<Utc>>,
+}
+
+/// One root signing certificate as `iam:ListSigningCertificates` shows it in a root session.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RootSigningCertificate {
+    /// Last four characters of the certificate id.
+    pub certificate_id_last4: String,
+    /// `Status`.
+    pub status: CredentialStatus,
+    /// `UploadDate`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_date: Option<DateTime<Utc>>,
 }
 
 /// Whether the root user has a console password.
@@ -258,6 +318,8 @@ pub enum MfaKind {
     Virtual,
     /// A hardware TOTP token or a FIDO security key.
     Hardware,
+    /// A device whose serial number says neither (rules must not count it as hardware).
+    Unknown,
 }
 
 /// An MFA device assigned to the root user.
@@ -464,6 +526,33 @@ pub struct MetricFilter {
     pub filter_pattern: String,
     /// `metricTransformations`.
     pub metric_transformations: Vec<MetricTransformation>,
+    /// What CloudWatch Logs itself answered when the canonical CloudTrail events were run through
+    /// `filter_pattern` with `logs:TestMetricFilter` (`--verify-filters`). Always present, never
+    /// `null`: "not asked" is its own value, so a missing answer can never read as AWS agreeing.
+    pub aws_test: FilterTest,
+}
+
+/// AWS's own answer for a metric filter's pattern (`logs:TestMetricFilter` with the canonical
+/// CloudTrail events, each sent as the JSON message CloudTrail delivers to CloudWatch Logs).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FilterTest {
+    /// AWS was not asked (collected without `--verify-filters`): the rules judge the pattern with
+    /// rootwarden's own filter engine alone.
+    NotRun {},
+    /// AWS answered.
+    Tested {
+        /// Canonical event id (`fixtures/cloudtrail/ID.json`) -> whether AWS counted it. An event
+        /// the rules know but that is not listed here was not asked about.
+        events: BTreeMap<String, bool>,
+    },
+    /// The call failed; the error is also in `collection_errors`.
+    Failed {
+        /// AWS error code, e.g. `ThrottlingException`, `AccessDeniedException`.
+        error_code: String,
+        /// Error message.
+        message: String,
+    },
 }
 
 /// Where a metric filter publishes.

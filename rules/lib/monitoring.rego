@@ -422,7 +422,83 @@ filter_shortfall(f) := sprintf("filter %s does not parse (%s), so AWS would not 
 	count(j.missed) > 0
 } else := sprintf("filter %s has no pattern", [f.filter_name])
 
-# For each ok delivery: the metric filters on its log group and those that catch root activity.
+# --- AWS as the oracle (--verify-filters) --------------------------------------------------------
+#
+# With --verify-filters the snapshot holds, per metric filter, CloudWatch Logs' own answer for the
+# canonical events (logs:TestMetricFilter). A filter is judged only where AWS and rootwarden's
+# engine agree on the events the control is about; where they disagree, or AWS could not answer,
+# the filter is undecided (insufficient data), never passed on rootwarden's word alone.
+
+# AWS's answer for a filter. The snapshot reader requires the field; hand-written inputs that omit
+# it mean "not asked". null is not an answer.
+aws_test(f) := t if {
+	t := object.get(f, "aws_test", {"status": "not_run"})
+	is_object(t)
+} else := {"status": "unknown"}
+
+# The canonical events whose counting is noise.
+noise_events := [e | some e in data.canonical_events; is_noise(e)]
+
+# Where AWS's answer for `events` differs from rootwarden's engine, or AWS was not asked.
+_oracle_differences(f, events, answers) := [{"id": e.id, "aws": theirs, "rootwarden": ours} |
+	some e in events
+	ours := rootwarden.filter_matches(f.filter_pattern, e.record)
+	theirs := object.get(answers, e.id, null)
+	theirs != ours
+]
+
+_difference_text(d) := sprintf("%s (AWS counts it, rootwarden does not)", [d.id]) if {
+	d.aws == true
+} else := sprintf("%s (rootwarden counts it, AWS does not)", [d.id]) if {
+	d.aws == false
+} else := sprintf("%s (AWS was not asked about it)", [d.id])
+
+# Whether AWS's answer lets the filter be judged on `events`: {"state": "ok"} (AWS agrees, or was
+# not asked), or {"state": "unknown", "text": ..., "evidence": ...}.
+filter_oracle(f, events) := _oracle(f, events, aws_test(f))
+
+_oracle(_, _, t) := {"state": "ok"} if t.status == "not_run"
+
+_oracle(f, events, t) := _agreement(_oracle_differences(f, events, t.events)) if _answered(t)
+
+_oracle(_, _, t) := {
+	"state": "unknown",
+	"text": sprintf(
+		"AWS could not test its pattern (logs:TestMetricFilter: %s: %s)",
+		[object.get(t, "error_code", "unknown error"), object.get(t, "message", "")],
+	),
+	"evidence": {"aws_test": t},
+} if {
+	t.status == "failed"
+}
+
+_oracle(_, _, t) := {
+	"state": "unknown",
+	"text": "AWS's answer for its pattern was not recorded",
+	"evidence": {"aws_test": t},
+} if {
+	not t.status in {"not_run", "failed"}
+	not _answered(t)
+}
+
+_answered(t) if {
+	t.status == "tested"
+	is_object(object.get(t, "events", null))
+}
+
+_agreement(diffs) := {"state": "ok"} if {
+	count(diffs) == 0
+} else := {
+	"state": "unknown",
+	"text": sprintf(
+		"rootwarden's filter engine disagrees with AWS (logs:TestMetricFilter) on %s",
+		[concat(", ", [_difference_text(d) | some d in diffs])],
+	),
+	"evidence": {"disagreements": diffs},
+}
+
+# For each ok delivery: the metric filters on its log group, those that catch root activity (as
+# far as AWS's answer confirms), and those AWS's answer leaves undecided.
 filter_links := [l |
 	some d in deliveries
 	d.state == "ok"
@@ -430,7 +506,16 @@ filter_links := [l |
 	l := {
 		"delivery": d,
 		"filters": on_group,
-		"root_filters": [f | some f in on_group; catches_root(f.filter_pattern)],
+		"root_filters": [f |
+			some f in on_group
+			catches_root(f.filter_pattern)
+			filter_oracle(f, must_alert).state == "ok"
+		],
+		"undecided": [{"filter": f, "oracle": o} |
+			some f in on_group
+			o := filter_oracle(f, must_alert)
+			o.state == "unknown"
+		],
 	}
 ]
 
@@ -775,6 +860,15 @@ undecided_reasons(n) := [m |
 			x := sprintf("%s might qualify, but %s", [trail_label(e), concat(" and ", e.unknowns)])
 		],
 		[x | n >= 2; some d in deliveries; d.state == "unknown"; x := d.text],
+		[x |
+			n >= 3
+			some l in filter_links
+			some u in l.undecided
+			x := sprintf(
+				"metric filter %s on %s: %s",
+				[u.filter.filter_name, log_group_label(l.delivery.log_group), u.oracle.text],
+			)
+		],
 		[x | n >= 4; some l in alarm_links; l.state == "unknown"; x := l.text],
 		[x |
 			n >= 5

@@ -11,8 +11,9 @@ use aws_sdk_cloudtrail::types::ReadWriteType as SdkReadWriteType;
 use super::aws::{AccountConfig, Scope};
 use crate::snapshot::{
     AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, Dimension, EventRule, EventSelector,
-    EventTarget, Events, FieldSelector, LogGroup, Logs, MetricFilter, MetricQuery, MetricStat, MetricTransformation,
-    ReadWriteType, Region, Setting, Sns, Subscription, Topic, TopicAttributes, Trail, TrailStatus,
+    EventTarget, Events, FieldSelector, FilterTest, LogGroup, Logs, MetricFilter, MetricQuery, MetricStat,
+    MetricTransformation, ReadWriteType, Region, Setting, Sns, Subscription, Topic, TopicAttributes, Trail,
+    TrailStatus,
 };
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -252,6 +253,7 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
                             ),
                         })
                         .collect(),
+                    aws_test: FilterTest::NotRun {},
                 });
             }
         }

@@ -127,9 +127,20 @@ def member_root_key(w: World) -> None:
 
 
 def member_no_mfa(w: World) -> None:
-    """Member 0's root user has no MFA device."""
+    """Member 0's root user has a password and no MFA device."""
     w.control("/_rootwarden/root", {"account_id": w.members[0], "mfa": "none",
                                     "password_last_used": "N/A"})
+
+
+def member_root_removed(w: World) -> None:
+    """Member 1's root credentials were removed centrally: no password, MFA device or key."""
+    w.control("/_rootwarden/root", {"account_id": w.members[1], "mfa": "none", "password": False,
+                                    "password_last_used": "N/A"})
+
+
+def root_sessions_disabled(w: World) -> None:
+    """Privileged root sessions (RootSessions) are disabled for the organization."""
+    w.client("iam").disable_organizations_root_sessions()
 
 
 def trail_stopped(w: World) -> None:
@@ -252,6 +263,8 @@ def iam_throttled(w: World) -> None:
 FAULTS: dict[str, Callable[[World], None]] = {
     "member-root-key": member_root_key,
     "member-no-mfa": member_no_mfa,
+    "member-root-removed": member_root_removed,
+    "root-sessions-disabled": root_sessions_disabled,
     "trail-stopped": trail_stopped,
     "filter-missing": filter_missing,
     "alarm-missing": alarm_missing,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use rootwarden::outln;
 use rootwarden::policy::outcome::RuleInfo;
 use rootwarden::policy::rego_tests::TestRun;
 
@@ -139,9 +140,9 @@ pub fn capabilities(base: Option<&Path>) -> anyhow::Result<String> {
 pub fn print_test_run(run: &TestRun) -> ExitCode {
     for r in &run.results {
         if r.passed {
-            println!("PASS {}", r.name);
+            outln!("PASS {}", r.name);
         } else {
-            println!(
+            outln!(
                 "FAIL {} ({}:{}): {}",
                 r.name,
                 r.file,
@@ -152,7 +153,7 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
     }
     let failed = run.results.iter().filter(|r| !r.passed).count();
     if let Some(files) = &run.coverage {
-        println!("\ncoverage:");
+        outln!("\ncoverage:");
         for f in files {
             let missing = if f.not_covered.is_empty() {
                 String::new()
@@ -160,10 +161,10 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
                 let lines: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
                 format!("  not covered: lines {}", lines.join(", "))
             };
-            println!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
+            outln!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
         }
     }
-    println!("\n{} passed, {failed} failed", run.results.len() - failed);
+    outln!("\n{} passed, {failed} failed", run.results.len() - failed);
     if failed == 0 && !run.results.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -734,11 +734,17 @@ fn with_imports(path: &str, bundled: &[(String, String)]) -> Vec<(String, String
         if out.iter().any(|(q, _)| *q == p) {
             continue;
         }
-        let (_, text) = bundled.iter().find(|(q, _)| *q == p).unwrap();
-        for line in text.lines() {
-            if let Some(lib) = line.strip_prefix("import data.rootwarden.lib.") {
-                queue.push(format!("rules/lib/{}.rego", lib.trim()));
-            }
+        let (_, text) = bundled
+            .iter()
+            .find(|(q, _)| *q == p)
+            .unwrap_or_else(|| panic!("{p} is not a bundled file"));
+        // Imports (`import data.rootwarden.lib.X [as Y]`) and direct references alike.
+        for (at, _) in text.match_indices("data.rootwarden.lib.") {
+            let lib: String = text[at + "data.rootwarden.lib.".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            queue.push(format!("rules/lib/{lib}.rego"));
         }
         out.push((p, text.clone()));
     }

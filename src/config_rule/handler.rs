@@ -10,7 +10,7 @@ use super::event::{Invocation, RequirementsSource, S3Object};
 use super::post::{self, Posted};
 use crate::collect::{self, aws, AccountScope, CollectOptions};
 use crate::input::{self, Syntax};
-use crate::policy::{bundle, loader, Policy, RuleSet};
+use crate::policy::{bundle, Policy, RuleSet};
 use crate::requirements::Requirements;
 
 /// How the handler runs (the Lambda uses the defaults; local runs and tests set them).

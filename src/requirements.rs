@@ -98,6 +98,22 @@ pub struct Scope {
     pub exclude_accounts: Vec<AccountId>,
 }
 
+impl Scope {
+    /// Why this scope selects none of `accounts` (the snapshot's account ids), for an error.
+    pub fn mismatch(&self, accounts: &[&str]) -> String {
+        if accounts.is_empty() {
+            return "the snapshot has no accounts".to_string();
+        }
+        let list = |l: &[AccountId]| l.iter().map(AccountId::as_str).collect::<Vec<_>>().join(", ");
+        format!(
+            "the requirements' scope (include_accounts: [{}], exclude_accounts: [{}]) leaves none of the snapshot's accounts ({}); check the account ids",
+            list(&self.include_accounts),
+            list(&self.exclude_accounts),
+            accounts.join(", ")
+        )
+    }
+}
+
 /// A 12-digit AWS account id.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(try_from = "String", into = "String")]

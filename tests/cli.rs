@@ -335,6 +335,54 @@ fn out_of_scope_accounts_are_skipped() {
     assert!(statuses(&v, "222222222222").is_empty());
 }
 
+/// Evaluating nothing is never a pass: a scope that matches no account of the snapshot (a typo'd
+/// id), or a snapshot without accounts, is bad input on every command that evaluates.
+#[test]
+fn a_scope_that_matches_nothing_is_an_error_never_a_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let typo = write_temp(&d, "typo.yaml", "scope:\n  include_accounts: [\"111111111112\"]\n");
+    let all_out = write_temp(
+        &d,
+        "none.yaml",
+        "scope:\n  exclude_accounts: [\"111111111111\", \"222222222222\", \"333333333333\"]\n",
+    );
+    let org = "fixtures/snapshots/compliant-org.json";
+    let strict = ["--fail-on", "info", "--fail-on-incomplete"];
+    for req in [&typo, &all_out] {
+        let mut args = vec!["evaluate", org, "--requirements", req.as_str(), "-o", "json"];
+        args.extend(strict);
+        assert_bad_input(&args, &["nothing to evaluate", "scope", "111111111111"]);
+        assert_bad_input(
+            &["remediate", "--snapshot", org, "--requirements", req.as_str()],
+            &["nothing to evaluate", "scope"],
+        );
+        assert_bad_input(
+            &[
+                "activity",
+                "--logs",
+                "fixtures/activity/logs",
+                "--snapshot",
+                org,
+                "--requirements",
+                req.as_str(),
+            ],
+            &["nothing to evaluate", "scope"],
+        );
+    }
+    assert_bad_input(
+        &["evaluate", org, "--requirements", &typo],
+        &["include_accounts: [111111111112]"],
+    );
+    let mut empty: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(org)).unwrap()).unwrap();
+    empty["accounts"] = serde_json::json!([]);
+    empty.as_object_mut().unwrap().remove("organization");
+    let p = write_temp(&d, "empty.json", &empty.to_string());
+    let mut args = vec!["evaluate", p.as_str(), "-o", "sarif", "-o", "junit=/dev/null"];
+    args.extend(strict);
+    assert_bad_input(&args, &["nothing to evaluate", "no accounts"]);
+}
+
 #[test]
 fn runtime_error_names_the_rule_even_when_rules_are_evaluated_together() {
     let d = tempfile::tempdir().unwrap();

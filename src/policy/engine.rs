@@ -222,6 +222,15 @@ impl Policy {
             .accounts
             .iter()
             .partition(|a| self.requirements.in_scope(&a.account_id));
+        if in_scope.is_empty() {
+            let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
+            return Err(PolicyError::NothingInScope(self.requirements.scope.mismatch(&ids)));
+        }
+        for id in self.requirements.scope.include_accounts.iter().map(|a| a.as_str()) {
+            if !snapshot.accounts.iter().any(|a| a.account_id == id) {
+                tracing::warn!("requirements scope.include_accounts lists {id}, which is not in the snapshot");
+            }
+        }
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(in_scope.len().div_ceil(ACCOUNTS_PER_WORKER_AT_LEAST))

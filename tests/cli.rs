@@ -195,7 +195,129 @@ fn unknown_schema_version() {
         "future.json",
         "{\"schema_version\": \"9.9\", \"collected_at\": \"2026-01-01T00:00:00Z\", \"accounts\": []}",
     );
-    assert_bad_input(&["evaluate", &p], &["future.json", "schema_version", "\"9.9\"", "1.0"]);
+    assert_bad_input(&["evaluate", &p], &["future.json", "schema_version", "\"9.9\"", "2.0"]);
+    // 1.0 left facts implicit that 2.0 states: it cannot be read as 2.0, and says why.
+    let old = std::fs::read_to_string(root().join("fixtures/snapshots/compliant-org.json"))
+        .unwrap()
+        .replacen("\"schema_version\": \"2.0\"", "\"schema_version\": \"1.0\"", 1);
+    let p = write_temp(&d, "old.json", &old);
+    assert_bad_input(
+        &["evaluate", &p],
+        &["old.json", "schema_version", "\"1.0\" is no longer read", "re-collect"],
+    );
+}
+
+/// Edits a fixture's JSON and returns the path of the result.
+fn edited_fixture(dir: &tempfile::TempDir, fixture: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("fixtures/snapshots").join(fixture)).unwrap())
+            .unwrap();
+    edit(&mut v);
+    write_temp(dir, fixture, &serde_json::to_string_pretty(&v).unwrap())
+}
+
+#[test]
+fn times_out_of_range_are_refused_by_the_reader_naming_the_field() {
+    let d = tempfile::tempdir().unwrap();
+    for (year, at) in [
+        ("0000-01-01T00:00:00Z", "collected_at"),
+        ("9999-12-31T23:59:59Z", "collected_at"),
+        ("1969-12-31T23:59:59Z", "accounts[0].iam.credential_report.generated_at"),
+        (
+            "2262-04-12T00:00:00Z",
+            "accounts[0].iam.credential_report.root.password_last_used",
+        ),
+    ] {
+        let p = edited_fixture(&d, "neglected-account.json", |v| match at {
+            "collected_at" => v["collected_at"] = year.into(),
+            a if a.ends_with("generated_at") => {
+                v["accounts"][0]["iam"]["credential_report"]["generated_at"] = year.into()
+            }
+            _ => v["accounts"][0]["iam"]["credential_report"]["root"]["password_last_used"] = year.into(),
+        });
+        let o = run(&["evaluate", &p]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("at `{at}`")) && err.contains("out of range"),
+            "{year}: {err}"
+        );
+        assert!(err.contains("line "), "{err}");
+        assert!(!err.contains(".rego"), "a rule is not to blame: {err}");
+    }
+}
+
+#[test]
+fn key_id_fields_hold_exactly_four_characters() {
+    let d = tempfile::tempdir().unwrap();
+    for bad in ["AKIAIOSFODNN7EXAMPLE", "MPL", "mple", ""] {
+        let p = edited_fixture(&d, "compliant-standalone.json", |v| {
+            v["accounts"][0]["iam"]["credential_report"]["root"]["access_key_2"]["key_id_last4"] = bad.into()
+        });
+        let o = run(&["evaluate", &p, "-o", "json"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("accounts[0].iam.credential_report.root.access_key_2.key_id_last4"),
+            "{err}"
+        );
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("AKIAIOSFODNN7EXAMPLE"));
+        assert!(
+            !err.contains("AKIAIOSFODNN7EXAMPLE"),
+            "the error must not repeat a key id: {err}"
+        );
+    }
+}
+
+#[test]
+fn regions_and_field_selectors_are_checked_against_each_other() {
+    let d = tempfile::tempdir().unwrap();
+    let p = edited_fixture(&d, "compliant-standalone.json", |v| {
+        v["accounts"][0]["expected_regions"] = serde_json::json!(["us-east-1"]);
+    });
+    assert_bad_input(
+        &["evaluate", &p],
+        &[
+            "accounts[0].regions.eu-west-1",
+            "line ",
+            "not in the account's expected_regions",
+        ],
+    );
+    let p = edited_fixture(&d, "advanced-selectors.json", |v| {
+        let field = &mut v["accounts"][0]["regions"]["us-east-1"]["cloudtrail"]["trails"][0]
+            ["advanced_event_selectors"][0]["field_selectors"][0];
+        field.as_object_mut().unwrap().remove("equals");
+    });
+    assert_bad_input(
+        &["evaluate", &p],
+        &[
+            "accounts[0].regions.us-east-1.cloudtrail.trails[0].advanced_event_selectors[0].field_selectors[0]",
+            "no operator",
+        ],
+    );
+    // A region meant to be collected but missing is insufficient data for every regional control.
+    let (o, v) = json_of(&[
+        "evaluate",
+        &edited_fixture(&d, "compliant-standalone.json", |v| {
+            v["accounts"][0]["regions"].as_object_mut().unwrap().remove("eu-west-1");
+        }),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (rule, status) in statuses(&v, "555566667777") {
+        if rule.starts_with("RW-MON") {
+            assert_eq!(status, "insufficient_data", "{rule}");
+        }
+    }
+    let msg = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_id"] == "RW-MON-004")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("regions not collected: eu-west-1"), "{msg}");
 }
 
 #[test]

@@ -48,8 +48,12 @@ active_cert_slots contains slot if {
 	cells.active == true
 }
 
-# The last four characters of a key slot's key id; undefined when the collector could not list keys.
-key_last4(cells) := cells.key_id_last4 if is_string(cells.key_id_last4)
+# The last four characters of a key slot's key id; undefined when the collector could not list
+# keys ("not_listed").
+key_last4(cells) := cells.key_id_last4 if {
+	is_string(cells.key_id_last4)
+	cells.key_id_last4 != "not_listed"
+}
 
 # How a key slot is named in messages: "access key 2" or "access key 2 (ending Q7ZD)".
 key_label(slot, cells) := sprintf("access key %d (ending %s)", [slot, key_last4(cells)]) if {

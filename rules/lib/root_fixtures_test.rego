@@ -17,6 +17,7 @@ no_key := {
 	"last_used_date": "N/A",
 	"last_used_region": "N/A",
 	"last_used_service": "N/A",
+	"key_id_last4": "not_listed",
 }
 
 no_cert := {"active": false, "last_rotated": "N/A"}

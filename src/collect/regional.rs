@@ -11,8 +11,8 @@ use aws_sdk_cloudtrail::types::ReadWriteType as SdkReadWriteType;
 use super::aws::{AccountConfig, Scope};
 use crate::snapshot::{
     AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, EventRule, EventSelector, EventTarget, Events,
-    FieldSelector, LogGroup, Logs, MetricFilter, MetricTransformation, ReadWriteType, Region, Sns, Subscription, Topic,
-    Trail, TrailStatus,
+    FieldSelector, LogGroup, Logs, MetricFilter, MetricTransformation, ReadWriteType, Region, Retention, Sns,
+    Subscription, Topic, Trail, TrailStatus,
 };
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -213,7 +213,13 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
                 log_groups.push(LogGroup {
                     log_group_name: name.clone(),
                     arn: g.arn().map(str::to_string),
-                    retention_in_days: g.retention_in_days().and_then(|d| u32::try_from(d).ok()),
+                    // AWS leaves retentionInDays out for a group whose events never expire; a
+                    // value that is not a positive day count cannot be one AWS sends, and reads as
+                    // no retention at all rather than as forever.
+                    retention_in_days: match g.retention_in_days() {
+                        None => Retention::NeverExpires,
+                        Some(d) => Retention::Days(u32::try_from(d).unwrap_or(0).max(1)),
+                    },
                 });
             }
         }

@@ -450,14 +450,25 @@ impl Worker<'_> {
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|f| f.as_str()).collect();
             let errors: Vec<&crate::snapshot::CollectionError> = snapshot.errors_for(&account.account_id).collect();
+            let absent: Vec<&str> = account
+                .expected_regions
+                .iter()
+                .filter(|r| !account.regions.contains_key(*r))
+                .map(String::as_str)
+                .collect();
+            let regions_note = if absent.is_empty() || missing.iter().all(|f| !f.regional()) {
+                String::new()
+            } else {
+                format!(" (regions not collected: {})", absent.join(", "))
+            };
             return Ok(single(
                 Status::InsufficientData,
                 format!(
-                    "cannot decide: {} not collected for account {}",
+                    "cannot decide: {} not collected for account {}{regions_note}",
                     names.join(", "),
                     account.account_id
                 ),
-                json!({ "missing_facts": names, "collection_errors": errors }),
+                json!({ "missing_facts": names, "regions_not_collected": absent, "collection_errors": errors }),
             ));
         }
 
@@ -618,8 +629,14 @@ fn related_accounts<'a>(snapshot: &'a Snapshot, account: &Account) -> BTreeMap<&
 
 /// The required facts that are `null` for this account.
 pub fn missing_facts(required: &[Fact], snapshot: &Snapshot, account: &Account) -> Vec<Fact> {
+    // A region meant to be collected but absent holds none of its facts.
     let regional = |present: &dyn Fn(&crate::snapshot::Region) -> bool| {
-        !account.regions.is_empty() && account.regions.values().all(present)
+        !account.expected_regions.is_empty()
+            && account
+                .expected_regions
+                .iter()
+                .all(|r| account.regions.get(r).is_some_and(present))
+            && account.regions.values().all(present)
     };
     required
         .iter()

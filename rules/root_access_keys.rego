@@ -8,6 +8,8 @@
 #   accepted only while it is listed in the requirements' retained_root_keys and its
 #   decommission_date has not passed. The check also compares the credential report with
 #   iam:GetAccountSummary, which is current, to catch a key created after the report was generated.
+#   A credential report generated more than 24 hours before collection (AWS regenerates it at most
+#   every 4 hours) cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-001
 #   severity: critical
@@ -22,7 +24,7 @@
 #     decommission_date.
 #   cis: ["1.4 (v1.4.0-v4.0.1)"]
 #   aws_security_hub: ["IAM.4"]
-#   requires: [credential_report]
+#   requires: [credential_report, account_summary]
 package rootwarden.rules.root_access_keys
 
 import rego.v1
@@ -111,15 +113,33 @@ deny contains f if {
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
-		"message": sprintf(
-			"The account summary reports a root access key but the credential report generated at %s shows none; the credential report may be stale.",
-			[root.report_generated_at],
+		"message": summary_message,
+		"evidence": object.union(
+			{
+				"account_access_keys_present": true,
+				"credential_report_generated_at": root.report_generated_at,
+			},
+			report_slots,
 		),
-		"evidence": {
-			"account_access_keys_present": true,
-			"credential_report_generated_at": root.report_generated_at,
-			"access_key_1": root.key_evidence(1, root.key_slots[1]),
-			"access_key_2": root.key_evidence(2, root.key_slots[2]),
-		},
 	}
 }
+
+summary_message := sprintf(
+	"The account summary reports a root access key; the credential report generated at %s is too old to say which (%d hours before collection).",
+	[root.report_generated_at, root.stale_report.evidence.age_hours],
+) if {
+	root.report_stale
+	root.report_age_ns >= 0
+} else := sprintf(
+	"The account summary reports a root access key but the credential report generated at %s shows none; the credential report may be stale.",
+	[root.report_generated_at],
+)
+
+report_slots := {
+	"access_key_1": root.key_evidence(1, root.key_slots[1]),
+	"access_key_2": root.key_evidence(2, root.key_slots[2]),
+} if {
+	not root.report_stale
+} else := {}
+
+insufficient_data contains root.stale_report if root.report_stale

@@ -50,7 +50,12 @@ test_pass_sample_count_and_maximum if {
 	alarm({"statistic": "Maximum"}) == "pass"
 }
 
-test_pass_extended_statistic if alarm({"statistic": null}) == "pass"
+# No statistic is recorded for an extended (percentile) statistic, nor when it was not read; a
+# percentile over a period may not reach the threshold on one event, so neither counts.
+test_fail_without_statistic if {
+	d := only_deny(fx.input_for(fx.alarm_changed({"statistic": null}), {}), fx.requirements)
+	d.evidence.faults == ["it has no statistic that counts single events (Sum, SampleCount or Maximum)"]
+}
 
 test_pass_datapoints_default_to_evaluation_periods if alarm({"datapoints_to_alarm": null, "evaluation_periods": 1}) == "pass"
 

@@ -9,6 +9,8 @@
 #   root credentials were removed through centralized root access (no password, no access key, no
 #   active signing certificate, and RootCredentialsManagement enabled so the password cannot be
 #   recovered).
+#   A credential report generated more than 24 hours before collection (AWS regenerates it at most
+#   every 4 hours) cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-003
 #   severity: critical
@@ -22,7 +24,7 @@
 #     `aws iam delete-login-profile`.
 #   cis: ["1.5 (v1.4.0-v4.0.1)"]
 #   aws_security_hub: ["IAM.9"]
-#   requires: [credential_report]
+#   requires: [credential_report, account_summary]
 package rootwarden.rules.root_mfa
 
 import rego.v1
@@ -68,6 +70,8 @@ deny contains f if {
 		},
 	}
 }
+
+insufficient_data contains root.stale_report if root.report_stale
 
 not_applicable contains {
 	"message": "The root user has no credentials: they were removed through centralized root access.",

@@ -7,6 +7,8 @@
 #   certificate slots; each active one is a finding. The check also compares the report with
 #   iam:GetAccountSummary, which is current, to catch a certificate uploaded after the report was
 #   generated.
+#   A credential report generated more than 24 hours before collection (AWS regenerates it at most
+#   every 4 hours) cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-002
 #   severity: high
@@ -17,7 +19,7 @@
 #     --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials`, then
 #     with that session `aws iam list-signing-certificates` and
 #     `aws iam delete-signing-certificate --certificate-id CERT_ID`.
-#   requires: [credential_report]
+#   requires: [credential_report, account_summary]
 package rootwarden.rules.root_signing_certificates
 
 import rego.v1
@@ -46,15 +48,30 @@ deny contains f if {
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
-		"message": sprintf(
-			"The account summary reports a root signing certificate but the credential report generated at %s shows none; the credential report may be stale.",
-			[root.report_generated_at],
+		"message": summary_message,
+		"evidence": object.union(
+			{
+				"account_signing_certificates_present": true,
+				"credential_report_generated_at": root.report_generated_at,
+			},
+			report_slots,
 		),
-		"evidence": {
-			"account_signing_certificates_present": true,
-			"credential_report_generated_at": root.report_generated_at,
-			"cert_1": root.cert_slots[1],
-			"cert_2": root.cert_slots[2],
-		},
 	}
 }
+
+summary_message := sprintf(
+	"The account summary reports a root signing certificate; the credential report generated at %s is too old to say which (%d hours before collection).",
+	[root.report_generated_at, root.stale_report.evidence.age_hours],
+) if {
+	root.report_stale
+	root.report_age_ns >= 0
+} else := sprintf(
+	"The account summary reports a root signing certificate but the credential report generated at %s shows none; the credential report may be stale.",
+	[root.report_generated_at],
+)
+
+report_slots := {"cert_1": root.cert_slots[1], "cert_2": root.cert_slots[2]} if {
+	not root.report_stale
+} else := {}
+
+insufficient_data contains root.stale_report if root.report_stale

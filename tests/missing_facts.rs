@@ -1,11 +1,16 @@
 //! No deletion or nulling of any fact can turn an outcome into a pass.
 //!
 //! For every fixture (with its requirements), each node of the snapshot in turn — every leaf,
-//! every object and every array — is set to `null`, then deleted (the member removed from its
-//! object, the element from its array). Each mutant is read by the snapshot reader exactly as a
-//! file would be; one the reader accepts is evaluated, and no outcome that was not `pass` on the
-//! fixture may be `pass` on the mutant. A mutant the reader or the engine refuses is no pass
-//! either: the run stops with an error naming the place.
+//! every object and every array — is set to `null`, then, when it is a member of an object,
+//! deleted. Each mutant is read by the snapshot reader exactly as a file would be; one the reader
+//! accepts is evaluated, and no outcome that was not `pass` on the fixture may be `pass` on the
+//! mutant. A mutant the reader or the engine refuses is no pass either: the run stops with an
+//! error naming the place.
+//!
+//! An element of an array is nulled but not removed: a list with an element fewer (a trail, an
+//! error, a region fewer) is a well-formed statement of a different account, which no snapshot
+//! format can tell from the real one. What the model guarantees is that no field has a missing
+//! form that means something; a list itself can be neither deleted nor nulled.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -161,7 +166,11 @@ fn check_fixture(f: &Fixture, tally: &Mutex<Tally>) {
         } else {
             t.inner += 1;
         }
+        let in_object = matches!(path.last(), Some(Seg::Key(_)));
         for m in [Mutation::Null, Mutation::Delete] {
+            if matches!(m, Mutation::Delete) && !in_object {
+                continue;
+            }
             t.mutants += 1;
             if *leaf {
                 mutated_leaves.insert(show(path));
@@ -242,8 +251,9 @@ fn no_deletion_or_nulling_of_a_fact_turns_an_outcome_into_a_pass() {
     });
     let t = tally.into_inner().unwrap();
     eprintln!(
-        "missing facts: {} fixtures, {} nodes ({} leaves, {} objects and arrays), {} mutants (null and delete each): \
-         {} rejected by the snapshot reader, {} refused by the engine, {} the same as another, {} evaluated; {} new passes",
+        "missing facts: {} fixtures, {} nodes ({} leaves, {} objects and arrays), {} mutants (each node nulled, each \
+         object member deleted): {} rejected by the snapshot reader, {} refused by the engine, {} the same as another, \
+         {} evaluated; {} new passes",
         fixtures.len(),
         t.leaves + t.inner,
         t.leaves,
@@ -260,7 +270,7 @@ fn no_deletion_or_nulling_of_a_fact_turns_an_outcome_into_a_pass() {
         "leaves never mutated: {:?}",
         t.uncovered_leaves
     );
-    assert!(t.mutants >= 2 * t.leaves, "every leaf nulled and deleted");
+    assert!(t.mutants >= t.leaves + t.inner, "every node nulled");
     assert!(
         t.new_passes.is_empty(),
         "{} mutants turn a non-pass outcome into pass:\n{}",

@@ -494,6 +494,8 @@ alarm_faults(a) := [m |
 			not s in {"Sum", "SampleCount", "Maximum"}
 			x := sprintf("its statistic %s does not count single events", [s])
 		],
+		# An alarm without a statistic (an extended one, or one not read) is not known to count.
+		[x | object.get(a, "statistic", null) == null; x := "it has no statistic that counts single events (Sum, SampleCount or Maximum)"],
 		[x |
 			not is_number(object.get(a, "threshold", null))
 			x := "it has no static threshold"

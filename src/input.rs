@@ -79,15 +79,27 @@ pub fn parse_document<T: DeserializeOwned>(path: &Path, text: &str, syntax: Synt
             let result: Result<T, _> = serde_path_to_error::deserialize(de);
             result.map_err(|e| {
                 let field = e.path().to_string();
+                let steps = steps_of(e.path());
                 let inner = e.into_inner();
-                let mut place = match inner.location() {
-                    Some(l) => format!("line {}, column {}", l.line(), l.column()),
+                // serde_norway places an error raised while reading a value at the start of the
+                // mapping that holds it; find the value's own line when the path leads to it.
+                let line_column =
+                    locate::line_column(text, syntax, &steps).or(inner.location().map(|l| (l.line(), l.column())));
+                let mut place = match line_column {
+                    Some((line, column)) => format!("line {line}, column {column}"),
                     None => "document".to_string(),
                 };
                 if field != "." && !field.is_empty() {
                     place.push_str(&format!(", at `{field}`"));
                 }
-                invalid(place, strip_position(&inner.to_string()))
+                // It also prefixes nested errors with (part of) the path, which `place` holds.
+                let mut message = strip_position(&inner.to_string());
+                if let Some((prefix, rest)) = message.split_once(": ") {
+                    if !prefix.is_empty() && field.starts_with(prefix) && !prefix.contains(' ') {
+                        message = rest.to_string();
+                    }
+                }
+                invalid(place, message)
             })
         }
     }
@@ -100,6 +112,17 @@ pub enum Step {
     Key(String),
     /// The element at this index.
     Index(usize),
+}
+
+/// The steps of a serde_path_to_error path (enum variants and unknown segments are skipped).
+fn steps_of(path: &serde_path_to_error::Path) -> Vec<Step> {
+    path.iter()
+        .filter_map(|seg| match seg {
+            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `a.b[2].c`, as serde_path_to_error writes paths.
@@ -434,19 +457,64 @@ fn check_snapshot(snap: &Snapshot) -> Result<(), (Vec<Step>, String)> {
 
 /// Reads a requirements file (YAML or JSON, by extension) and checks it.
 pub fn load_requirements(path: &Path) -> Result<Requirements, InputError> {
-    let text = read(path)?;
-    parse_requirements(path, &text, Syntax::from_path(path))
+    Ok(RequirementsDoc::load(path)?.requirements)
 }
 
 /// Validates requirements text read from `path`.
 pub fn parse_requirements(path: &Path, text: &str, syntax: Syntax) -> Result<Requirements, InputError> {
-    let req: Requirements = parse_document(path, text, syntax)?;
-    req.validate().map_err(|message| InputError::Invalid {
-        path: path.to_path_buf(),
-        place: "document".into(),
-        message,
-    })?;
-    Ok(req)
+    Ok(RequirementsDoc::parse(path, text, syntax)?.requirements)
+}
+
+/// A requirements document with the text it was read from, so that checks which need the loaded
+/// rules (a waiver's rule id) can still name the line.
+#[derive(Debug, Clone, Default)]
+pub struct RequirementsDoc {
+    /// The requirements, defaults filled in.
+    pub requirements: Requirements,
+    /// Where they came from; `None` for the built-in default.
+    source: Option<(PathBuf, String, Syntax)>,
+}
+
+impl RequirementsDoc {
+    /// Reads a requirements file (YAML or JSON, by extension) and checks it.
+    pub fn load(path: &Path) -> Result<RequirementsDoc, InputError> {
+        let text = read(path)?;
+        RequirementsDoc::parse(path, &text, Syntax::from_path(path))
+    }
+
+    /// Validates requirements text read from `path` (a file, or a name such as an S3 URI).
+    pub fn parse(path: &Path, text: &str, syntax: Syntax) -> Result<RequirementsDoc, InputError> {
+        let requirements: Requirements = parse_document(path, text, syntax)?;
+        let doc = RequirementsDoc {
+            requirements,
+            source: Some((path.to_path_buf(), text.to_string(), syntax)),
+        };
+        doc.requirements.validate().map_err(|e| doc.invalid(e))?;
+        Ok(doc)
+    }
+
+    /// Checks that every waiver names one of `rule_ids`, the rules loaded for this run (bundled
+    /// and user, before --only/--skip).
+    pub fn check_waiver_rules<'a>(&self, rule_ids: impl IntoIterator<Item = &'a str>) -> Result<(), InputError> {
+        self.requirements
+            .check_waiver_rules(rule_ids)
+            .map_err(|e| self.invalid(e))
+    }
+
+    fn invalid(&self, (at, message): (Vec<Step>, String)) -> InputError {
+        match &self.source {
+            Some((path, text, syntax)) => InputError::Invalid {
+                path: path.clone(),
+                place: place_of(text, *syntax, &at),
+                message,
+            },
+            None => InputError::Invalid {
+                path: PathBuf::from("<built-in requirements>"),
+                place: format!("at `{}`", path_text(&at)),
+                message,
+            },
+        }
+    }
 }
 
 #[cfg(test)]

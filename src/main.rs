@@ -11,7 +11,6 @@ use rootwarden::config_rule;
 use rootwarden::input;
 use rootwarden::policy::{self, loader, Policy, RuleFile, Severity};
 use rootwarden::report::{self, OutputSpec};
-use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
 
 #[derive(Parser)]
@@ -200,9 +199,11 @@ fn positive_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Loads the selected rules with `requirements`, applying --only, --skip and --rule-timeout.
-fn load_policy(sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
-    let mut policy = Policy::load(&rule_files(sel)?, requirements)?;
+/// Loads the selected rules with the requirements, checks that each waiver names a loaded rule,
+/// and applies --only, --skip and --rule-timeout.
+fn load_policy(sel: &RuleSelection, requirements: &input::RequirementsDoc) -> anyhow::Result<Policy> {
+    let mut policy = Policy::load(&rule_files(sel)?, &requirements.requirements)?;
+    requirements.check_waiver_rules(policy.rules().map(|r| r.id()))?;
     policy.select(&sel.only, &sel.skip)?;
     policy.set_time_limit(std::time::Duration::from_secs_f64(sel.rule_timeout));
     Ok(policy)
@@ -416,10 +417,10 @@ fn rule_files(sel: &RuleSelection) -> anyhow::Result<Vec<RuleFile>> {
     Ok(files)
 }
 
-fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<Requirements> {
+fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<input::RequirementsDoc> {
     Ok(match path {
-        Some(p) => input::load_requirements(p)?,
-        None => Requirements::default(),
+        Some(p) => input::RequirementsDoc::load(p)?,
+        None => input::RequirementsDoc::default(),
     })
 }
 
@@ -549,7 +550,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         RulesCommand::List { selection } => {
-            let policy = load_policy(&selection, &Requirements::default())?;
+            let policy = load_policy(&selection, &input::RequirementsDoc::default())?;
             for r in policy.rules() {
                 println!(
                     "{:<12} {:<8} {:<60} {}",
@@ -562,7 +563,7 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Show { id, selection } => {
-            let policy = load_policy(&selection, &Requirements::default())?;
+            let policy = load_policy(&selection, &input::RequirementsDoc::default())?;
             let rule = policy
                 .rules()
                 .find(|r| r.id() == id)

@@ -951,3 +951,96 @@ fn an_expired_or_non_matching_waiver_suppresses_nothing_and_is_reported() {
         &["noreason.yaml", "reason"],
     );
 }
+
+/// A waiver's reason, rule and expiry are what they say: `~` is not the reason "null", a rule id
+/// no loaded rule has is a typo that would waive nothing, and a date past the rules' clock is
+/// not a date. Each is bad input naming the file and the line.
+#[test]
+fn a_waiver_needs_a_reason_a_loaded_rule_and_a_real_date() {
+    let d = tempfile::tempdir().unwrap();
+    let waiver = |rule: &str, reason: &str, expires: &str| {
+        format!(
+            "# waivers\nwaivers:\n  - rule_id: {rule}\n    account_id: \"555566667777\"\n    reason: {reason}\n    expires: {expires}\n"
+        )
+    };
+    let snap = "fixtures/snapshots/waived-signing-cert.json";
+    for (name, text, place, says) in [
+        (
+            "null.yaml",
+            waiver("RW-ROOT-002", "~", "2099-12-31"),
+            "line 5",
+            "waivers[0].reason",
+        ),
+        (
+            "null-word.yaml",
+            waiver("RW-ROOT-002", "null", "2099-12-31"),
+            "line 5",
+            "found null",
+        ),
+        (
+            "typo.yaml",
+            waiver("RW-ROOT-020", "legacy partner", "2099-12-31"),
+            "line 3",
+            "RW-ROOT-020",
+        ),
+        (
+            "far.yaml",
+            waiver("RW-ROOT-002", "legacy partner", "+99999-12-31"),
+            "line 6",
+            "waivers[0].expires",
+        ),
+        (
+            "past.yaml",
+            waiver("RW-ROOT-002", "legacy partner", "9999-12-31"),
+            "line 6",
+            "out of range",
+        ),
+    ] {
+        let p = write_temp(&d, name, &text);
+        for cmd in [
+            vec!["evaluate", snap, "--requirements", p.as_str()],
+            vec!["remediate", "--snapshot", snap, "--requirements", p.as_str()],
+        ] {
+            assert_bad_input(&cmd, &[name, place, says]);
+        }
+    }
+    // Known means loaded for this run: a user rule's id is, a bundled one is not without them.
+    let rules = tempfile::tempdir().unwrap();
+    write_temp(
+        &rules,
+        "mine.rego",
+        "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: ACME-009\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.mine\nimport rego.v1\ndeny contains 1 if false\n",
+    );
+    let dir = rules.path().display().to_string();
+    let p = write_temp(&d, "user.yaml", &waiver("ACME-009", "accepted", "2099-12-31"));
+    let o = run(&[
+        "evaluate",
+        snap,
+        "--requirements",
+        &p,
+        "--rules",
+        &dir,
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let p = write_temp(&d, "bundled.yaml", &waiver("RW-ROOT-002", "accepted", "2099-12-31"));
+    assert_bad_input(
+        &[
+            "evaluate",
+            snap,
+            "--requirements",
+            &p,
+            "--rules",
+            &dir,
+            "--no-builtin-rules",
+        ],
+        &["bundled.yaml", "line 3", "RW-ROOT-002", "ACME-009"],
+    );
+    // Checks made after parsing name the line too.
+    let p = write_temp(&d, "lookback.yaml", "version: 1\nlookback_days: 0\n");
+    assert_bad_input(
+        &["evaluate", snap, "--requirements", &p],
+        &["lookback.yaml", "line 2", "lookback_days"],
+    );
+}

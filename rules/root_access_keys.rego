@@ -8,8 +8,10 @@
 #   accepted only while it is listed in the requirements' retained_root_keys and its
 #   decommission_date has not passed. The check also compares the credential report with
 #   iam:GetAccountSummary, which is current, to catch a key created after the report was generated.
-#   A credential report generated more than 24 hours before collection (AWS regenerates it at most
-#   every 4 hours) cannot describe the credentials now: the control then has insufficient data.
+#   In a member account audited with --audit-root, the keys an sts:AssumeRoot session listed
+#   (ListAccessKeys, current) are judged instead of the report's slots. Otherwise a credential
+#   report generated more than 24 hours before collection (AWS regenerates it at most every 4 hours)
+#   cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-001
 #   severity: critical
@@ -94,22 +96,24 @@ message(slot, cells) := sprintf("Root %s is active; delete it.", [root.key_label
 )
 
 deny contains f if {
-	some slot in root.existing_key_slots
-	cells := root.key_slots[slot]
+	some slot, cells in root.keys
 	not exempt(slot, cells)
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
 		"key": sprintf("access_key_%d", [slot]),
 		"message": message(slot, cells),
-		"evidence": object.union(root.key_evidence(slot, cells), retention_evidence(slot, cells)),
+		"evidence": object.union(
+			object.union(root.key_evidence(slot, cells), retention_evidence(slot, cells)),
+			{"keys_from": root.source("access_keys")},
+		),
 	}
 }
 
 # GetAccountSummary is current; the credential report may be up to four hours old.
 deny contains f if {
 	input.account.iam.account_summary.account_access_keys_present == true
-	count(root.existing_key_slots) == 0
+	count(root.keys) == 0
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
@@ -118,6 +122,7 @@ deny contains f if {
 			{
 				"account_access_keys_present": true,
 				"credential_report_generated_at": root.report_generated_at,
+				"keys_from": root.source("access_keys"),
 			},
 			report_slots,
 		),
@@ -128,12 +133,17 @@ summary_message := sprintf(
 	"The account summary reports a root access key; the credential report generated at %s is too old to say which (%d hours before collection).",
 	[root.report_generated_at, root.stale_report.evidence.age_hours],
 ) if {
+	not root.audited("access_keys")
 	root.report_stale
 	root.report_age_ns >= 0
 } else := sprintf(
-	"The account summary reports a root access key but the credential report generated at %s shows none; the credential report may be stale.",
-	[root.report_generated_at],
+	"The account summary reports a root access key but %s shows none; %s.",
+	[root.source("access_keys"), stale_hint],
 )
+
+stale_hint := "a key may have been created since" if {
+	root.audited("access_keys")
+} else := "the credential report may be stale"
 
 report_slots := {
 	"access_key_1": root.key_evidence(1, root.key_slots[1]),
@@ -142,4 +152,8 @@ report_slots := {
 	not root.report_stale
 } else := {}
 
-insufficient_data contains root.stale_report if root.report_stale
+# Keys a root session listed are current; without them the keys rest on the report.
+insufficient_data contains root.stale_report if {
+	root.report_stale
+	not root.audited("access_keys")
+}

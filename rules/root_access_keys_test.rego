@@ -57,6 +57,7 @@ test_active_key_fails if {
 		"last_used_date": "2026-11-17T03:14:00Z",
 		"last_used_service": "s3",
 		"last_used_region": "us-east-1",
+		"keys_from": "the credential report generated at 2026-11-20T07:58:31Z",
 	}
 }
 
@@ -69,7 +70,7 @@ test_active_key_evidence_names_only_last4 if {
 	f.evidence.key_id_last4 == "WXYZ"
 	object.keys(f.evidence) == {
 		"slot", "active", "last_rotated", "last_used_date",
-		"last_used_service", "last_used_region", "key_id_last4",
+		"last_used_service", "last_used_region", "key_id_last4", "keys_from",
 	}
 }
 

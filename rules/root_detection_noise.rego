@@ -7,7 +7,9 @@
 #   nothing are soon ignored. The root metric filters on a qualifying trail's log group and the
 #   root EventBridge rules are run against the canonical CloudTrail events (fixtures/cloudtrail)
 #   and each one that counts such an event is reported with the events it counts. This is noise,
-#   not a detection gap, so it is low severity; RW-MON-003 and RW-MON-006 judge the gaps.
+#   not a detection gap, so it is low severity; RW-MON-003 and RW-MON-006 judge the gaps. With
+#   --verify-filters, a filter on whose noise events AWS (logs:TestMetricFilter) and rootwarden's
+#   engine disagree is insufficient data, not judged on rootwarden's word alone.
 # custom:
 #   id: RW-MON-007
 #   severity: low
@@ -24,10 +26,12 @@ package rootwarden.rules.root_detection_noise
 
 import rego.v1
 
+import data.rootwarden.lib.eventbridge as eb
 import data.rootwarden.lib.monitoring
 
 deny contains f if {
 	some rf in monitoring.root_filters
+	monitoring.filter_oracle(rf.filter, monitoring.noise_events).state == "ok"
 	noise := monitoring.judge_filter(rf.filter.filter_pattern).noise
 	count(noise) > 0
 	f := monitoring.finding(
@@ -44,9 +48,9 @@ deny contains f if {
 }
 
 deny contains f if {
-	some r in monitoring.root_event_rules
+	some r in eb.root_event_rules
 	r.pattern_error == null
-	noise := monitoring.event_pattern_noise(r.event_pattern)
+	noise := eb.event_pattern_noise(r.event_pattern)
 	count(noise) > 0
 	f := monitoring.finding(
 		r.region,
@@ -58,12 +62,33 @@ deny contains f if {
 
 not_applicable contains "There is no root metric filter on a qualifying trail's log group and no root EventBridge rule, so no detection can be noisy (RW-MON-003 and RW-MON-006 report the missing detection)." if {
 	count(monitoring.root_filters) == 0
-	count(monitoring.root_event_rules) == 0
+	count(eb.root_event_rules) == 0
 }
 
+# A root metric filter might exist where the chain could not be read (whatever EventBridge does:
+# its rules are judged for noise on their own).
 insufficient_data contains r if {
 	count(monitoring.root_filters) == 0
-	some r in monitoring.chain_insufficient(3, "a root metric filter exists whose noise could be judged")
+	reasons := monitoring.undecided_reasons(3)
+	count(reasons) > 0
+	r := {
+		"message": sprintf("Cannot decide whether a root metric filter exists whose noise could be judged: %s.", [concat("; ", reasons)]),
+		"evidence": {"reasons": reasons},
+	}
+}
+
+# A root filter whose noise AWS answers differently (or could not answer): no verdict on it.
+insufficient_data contains r if {
+	some rf in monitoring.root_filters
+	o := monitoring.filter_oracle(rf.filter, monitoring.noise_events)
+	o.state == "unknown"
+	r := {
+		"message": sprintf(
+			"Cannot judge whether %s counts events that are not root using a credential: %s.",
+			[monitoring.filter_label(rf), o.text],
+		),
+		"evidence": object.union(o.evidence, {"metric_filter": rf.filter.filter_name, "log_group_arn": rf.delivery.log_group.arn}),
+	}
 }
 
 # EventBridge rules that could not be read might be noisy root detections: no pass on them.

@@ -6,13 +6,16 @@
 #   MFA device lives on a phone or laptop that is used, backed up and replaced like any other, so
 #   the second factor of the most powerful identity in the account is only as safe as that
 #   device. Any virtual device assigned to root fails the control, even next to a hardware one,
-#   because either device signs in. The control does not apply when the requirements accept
-#   virtual MFA, nor to a member account whose root credentials were removed through centralized
-#   root access.
+#   because either device signs in. In a member account audited with --audit-root, the devices
+#   an sts:AssumeRoot session listed (ListMFADevices, every kind) are judged instead of the
+#   virtual devices IAM lists and the report's mfa_active; a device whose serial number names no
+#   known kind is never counted as hardware. The control does not apply when the requirements
+#   accept virtual MFA, nor to a member account whose root credentials were removed through
+#   centralized root access.
 #   iam:GetAccountSummary, which is current, is compared with the report to catch MFA removed after
-#   it was generated. A credential report generated more than 24 hours before collection (AWS
-#   regenerates it at most every 4 hours) cannot describe the credentials now: the control then has
-#   insufficient data.
+#   it was generated. Without a root session's device list, a credential report generated more
+#   than 24 hours before collection (AWS regenerates it at most every 4 hours) cannot describe the
+#   credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-004
 #   severity: high
@@ -36,7 +39,7 @@ import data.rootwarden.lib.util
 
 account_id := input.account.account_id
 
-devices := input.account.iam.root_mfa_devices
+devices := root.mfa_devices
 
 applicable if {
 	data.requirements.require_hardware_mfa == true
@@ -47,7 +50,7 @@ device_summary := [{"serial_number": d.serial_number, "kind": d.kind} | some d i
 
 deny contains f if {
 	applicable
-	root.report_root.mfa_active == false
+	root.mfa_on == false
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
@@ -89,6 +92,7 @@ deny contains f if {
 insufficient_data contains root.stale_report if {
 	applicable
 	root.report_stale
+	not root.audited("mfa_devices")
 }
 
 # mfa_active says a device exists, but the device list came back empty: its kind is unknown.
@@ -97,7 +101,7 @@ insufficient_data contains {
 	"evidence": {"mfa_active": true, "devices": []},
 } if {
 	applicable
-	root.report_root.mfa_active == true
+	root.mfa_on == true
 	count(devices) == 0
 }
 
@@ -107,9 +111,20 @@ insufficient_data contains {
 	"evidence": {"mfa_active": true, "devices": device_summary},
 } if {
 	applicable
-	root.report_root.mfa_active == true
+	root.mfa_on == true
 	count(devices) > 0
 	not any_hardware
+}
+
+# A device of unknown kind next to hardware ones might be virtual: no pass on it.
+insufficient_data contains {
+	"message": sprintf("Root MFA device %s is of an unknown kind, so whether every root MFA device is hardware is unknown.", [d.serial_number]),
+	"evidence": {"serial_number": d.serial_number, "kind": d.kind, "devices": device_summary},
+} if {
+	applicable
+	any_hardware
+	some d in devices
+	d.kind == "unknown"
 }
 
 any_hardware if {

@@ -9,8 +9,12 @@
 #   sign-in, root API call, root access-key use) are run through its pattern with rootwarden's
 #   CloudWatch Logs filter-pattern engine, and it must count each of them; the finding names the
 #   events it misses, or the parse error when AWS could not have accepted the pattern. A
-#   reordered or re-spaced CIS filter passes; a typo'd value or field name fails. Not applicable
-#   when the requirements accept EventBridge alerting and a complete EventBridge path exists.
+#   reordered or re-spaced CIS filter passes; a typo'd value or field name fails. With
+#   --verify-filters, CloudWatch Logs itself (logs:TestMetricFilter) is asked about the same events:
+#   where its answer and rootwarden's engine disagree on a required event, or AWS could not answer,
+#   the filter is undecided and the control insufficient data, naming the event. Not applicable
+#   when the requirements accept EventBridge alerting, a complete EventBridge path exists and this
+#   chain does not work (when both work, it passes).
 # custom:
 #   id: RW-MON-003
 #   severity: high
@@ -26,16 +30,16 @@ package rootwarden.rules.root_metric_filter
 
 import rego.v1
 
-import data.rootwarden.lib.monitoring
+import data.rootwarden.lib.detection
 
 deny contains f if {
-	some f in monitoring.chain_denials(3, "No root metric filter possible")
+	some f in detection.denials(3, "No root metric filter possible")
 }
 
 insufficient_data contains r if {
-	some r in monitoring.chain_insufficient(3, "a metric filter on a qualifying trail's log group catches root activity")
+	some r in detection.insufficient(3, "a metric filter on a qualifying trail's log group catches root activity")
 }
 
 not_applicable contains r if {
-	some r in monitoring.chain_not_applicable
+	some r in detection.not_applicable(3)
 }

@@ -56,6 +56,7 @@ test_credentialless_member_not_applicable if {
 		"root_login_profile": "absent",
 		"existing_key_slots": [],
 		"active_cert_slots": [],
+		"keys_from": "the credential report generated at 2026-11-20T07:58:31Z",
 	}
 }
 
@@ -133,6 +134,7 @@ test_account_summary_says_mfa_removed_since_report if {
 	contains(f.message, "2026-11-20T07:58:31Z")
 	f.evidence == {
 		"mfa_active": true,
+		"mfa_from": "the credential report generated at 2026-11-20T07:58:31Z",
 		"account_mfa_enabled": false,
 		"credential_report_generated_at": "2026-11-20T07:58:31Z",
 	}

@@ -6,9 +6,10 @@
 #   rarely watched, and are easy to forget next to access keys. The credential report shows two
 #   certificate slots; each active one is a finding. The check also compares the report with
 #   iam:GetAccountSummary, which is current, to catch a certificate uploaded after the report was
-#   generated.
-#   A credential report generated more than 24 hours before collection (AWS regenerates it at most
-#   every 4 hours) cannot describe the credentials now: the control then has insufficient data.
+#   generated. In a member account audited with --audit-root, the certificates an sts:AssumeRoot
+#   session listed (ListSigningCertificates, current) are judged instead. Otherwise a credential
+#   report generated more than 24 hours before collection (AWS regenerates it at most every 4
+#   hours) cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-002
 #   severity: high
@@ -30,21 +31,28 @@ import data.rootwarden.lib.util
 account_id := input.account.account_id
 
 deny contains f if {
-	some slot in root.active_cert_slots
-	cells := root.cert_slots[slot]
+	some slot in root.active_certs
+	cells := root.certs[slot]
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
 		"key": sprintf("signing_certificate_%d", [slot]),
-		"message": sprintf("Root signing certificate %d is active; delete it.", [slot]),
-		"evidence": {"slot": slot, "active": true, "last_rotated": cells.last_rotated},
+		"message": sprintf("Root %s is active; delete it.", [cert_label(slot, cells)]),
+		"evidence": object.union(
+			{"slot": slot, "active": true, "last_rotated": cells.last_rotated, "certificates_from": root.source("signing_certificates")},
+			{k: v | some k, v in {"certificate_id_last4": cells.certificate_id_last4}},
+		),
 	}
 }
+
+cert_label(slot, cells) := sprintf("signing certificate %d (ending %s)", [slot, cells.certificate_id_last4]) if {
+	is_string(cells.certificate_id_last4)
+} else := sprintf("signing certificate %d", [slot])
 
 # GetAccountSummary is current; the credential report may be up to four hours old.
 deny contains f if {
 	input.account.iam.account_summary.account_signing_certificates_present == true
-	count(root.existing_cert_slots) == 0
+	count(root.certs) == 0
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
@@ -63,15 +71,24 @@ summary_message := sprintf(
 	"The account summary reports a root signing certificate; the credential report generated at %s is too old to say which (%d hours before collection).",
 	[root.report_generated_at, root.stale_report.evidence.age_hours],
 ) if {
+	not root.audited("signing_certificates")
 	root.report_stale
 	root.report_age_ns >= 0
 } else := sprintf(
-	"The account summary reports a root signing certificate but the credential report generated at %s shows none; the credential report may be stale.",
-	[root.report_generated_at],
+	"The account summary reports a root signing certificate but %s shows none; %s.",
+	[root.source("signing_certificates"), stale_hint],
 )
+
+stale_hint := "a certificate may have been uploaded since" if {
+	root.audited("signing_certificates")
+} else := "the credential report may be stale"
 
 report_slots := {"cert_1": root.cert_slots[1], "cert_2": root.cert_slots[2]} if {
 	not root.report_stale
 } else := {}
 
-insufficient_data contains root.stale_report if root.report_stale
+# Certificates a root session listed are current; without them they rest on the report.
+insufficient_data contains root.stale_report if {
+	root.report_stale
+	not root.audited("signing_certificates")
+}

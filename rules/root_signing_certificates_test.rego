@@ -21,7 +21,12 @@ test_active_certificate_fails if {
 	f.account_id == fx.account_id
 	f.resource == fx.root_arn
 	f.message == "Root signing certificate 1 is active; delete it."
-	f.evidence == {"slot": 1, "active": true, "last_rotated": "2016-04-01T08:00:00Z"}
+	f.evidence == {
+		"slot": 1,
+		"active": true,
+		"last_rotated": "2016-04-01T08:00:00Z",
+		"certificates_from": "the credential report generated at 2026-11-20T07:58:31Z",
+	}
 }
 
 test_each_active_certificate_fails if {

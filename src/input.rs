@@ -366,12 +366,19 @@ pub fn parse_snapshot(path: &Path, text: &str) -> Result<Snapshot, InputError> {
             }
         }
     }
-    let snap: Snapshot = parse_document(path, text, Syntax::Json)?;
+    let mut snap: Snapshot = parse_document(path, text, Syntax::Json)?;
     check_snapshot(&snap).map_err(|(at, message)| InputError::Invalid {
         path: path.to_path_buf(),
         place: place_of(text, Syntax::Json, &at),
         message,
     })?;
+    // Activity is text copied from CloudTrail; a snapshot from elsewhere (or an older
+    // rootwarden) may hold credentials in it, which no report may repeat.
+    for a in &mut snap.accounts {
+        if let Some(activity) = &mut a.activity {
+            crate::redact::activity(activity);
+        }
+    }
     Ok(snap)
 }
 

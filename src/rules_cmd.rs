@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use rootwarden::outln;
 use rootwarden::policy::outcome::RuleInfo;
 use rootwarden::policy::rego_tests::TestRun;
 
@@ -124,9 +125,9 @@ test_standalone_is_not_applicable if {
 pub fn print_test_run(run: &TestRun) -> ExitCode {
     for r in &run.results {
         if r.passed {
-            println!("PASS {}", r.name);
+            outln!("PASS {}", r.name);
         } else {
-            println!(
+            outln!(
                 "FAIL {} ({}:{}): {}",
                 r.name,
                 r.file,
@@ -137,7 +138,7 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
     }
     let failed = run.results.iter().filter(|r| !r.passed).count();
     if let Some(files) = &run.coverage {
-        println!("\ncoverage:");
+        outln!("\ncoverage:");
         for f in files {
             let missing = if f.not_covered.is_empty() {
                 String::new()
@@ -145,10 +146,10 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
                 let lines: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
                 format!("  not covered: lines {}", lines.join(", "))
             };
-            println!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
+            outln!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
         }
     }
-    println!("\n{} passed, {failed} failed", run.results.len() - failed);
+    outln!("\n{} passed, {failed} failed", run.results.len() - failed);
     if failed == 0 && !run.results.is_empty() {
         ExitCode::SUCCESS
     } else {

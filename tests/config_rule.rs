@@ -109,6 +109,9 @@ fn rule_parameters_are_read_strictly() {
         Some(&["us-east-1".to_string(), "eu-west-1".to_string()][..])
     );
     assert!(p.assume_execution_role);
+    assert!(!p.audit_root && !p.verify_filters);
+    let p = event::parse_parameters(r#"{"auditRoot":"true","verifyFilters":"TRUE"}"#).unwrap();
+    assert!(p.audit_root && p.verify_filters && !p.assume_execution_role);
     // CloudFormation passes unset parameters as empty strings.
     assert_eq!(
         event::parse_parameters(r#"{"only":"","severityThreshold":"","requirementsS3Uri":"","memberRoleName":""}"#)
@@ -131,6 +134,11 @@ fn rule_parameters_are_read_strictly() {
         (
             r#"{"assumeExecutionRole":"yes"}"#,
             "ruleParameters.assumeExecutionRole",
+            "true or false",
+        ),
+        (
+            r#"{"auditRoot":"sometimes"}"#,
+            "ruleParameters.auditRoot",
             "true or false",
         ),
         (r#"{"only":["RW-ROOT-001"]}"#, "ruleParameters.only", "string"),
@@ -723,8 +731,39 @@ fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
         }
         assert!(text.contains("Action: config:PutEvaluations"), "{file}");
     }
-    // Every rule parameter the templates pass is one the handler reads.
+    // The AssumeRoot statement of --audit-root: the task policy the collector asks for, in the
+    // policy file and in the function's role, nowhere else.
+    let audit = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == "sts:AssumeRoot")
+        .expect("docs/iam-policy.json grants sts:AssumeRoot for --audit-root");
+    let task = rootwarden::collect::assume_root::TaskPolicy::AuditRootUserCredentials;
+    assert_eq!(audit["Condition"]["StringEquals"]["sts:TaskPolicyArn"], task.arn("aws"));
+    assert_eq!(audit["Resource"], "arn:aws:iam::*:root");
     let template = std::fs::read_to_string(root().join("deploy/template.yaml")).unwrap();
+    let sid = audit["Sid"].as_str().unwrap();
+    let at = template
+        .find(&format!("Sid: {sid}"))
+        .expect("template.yaml has the AssumeRoot statement");
+    let statement: String = template[at..].lines().take(7).collect::<Vec<_>>().join("\n");
+    assert!(statement.contains("Action: sts:AssumeRoot"), "{statement}");
+    assert!(statement.contains(":iam::*:root"), "{statement}");
+    assert!(
+        statement.contains(&format!(
+            "sts:TaskPolicyArn: !Sub arn:${{AWS::Partition}}:iam::aws:policy/root-task/{}",
+            task.name()
+        )),
+        "{statement}"
+    );
+    let member = std::fs::read_to_string(root().join("deploy/member-role.yaml")).unwrap();
+    assert!(
+        !member.contains("sts:AssumeRoot"),
+        "member accounts never open root sessions"
+    );
+
+    // Every rule parameter the templates pass is one the handler reads.
     let mut passed = 0;
     for name in template
         .split('"')
@@ -736,5 +775,5 @@ fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
         );
         passed += 1;
     }
-    assert!(passed >= 6, "{passed}");
+    assert!(passed >= 8, "{passed}");
 }

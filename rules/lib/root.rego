@@ -1,5 +1,7 @@
 # Shared facts about the root user's credentials, read from the credential report's <root_account>
-# row. Rules using these helpers must declare `requires: [credential_report]`.
+# row and, where an --audit-root session read them first hand (input.account.iam.root_audit), from
+# that session instead: the report says `not_supported` for root's password and may be four hours
+# old. Rules using these helpers must declare `requires: [credential_report]`.
 package rootwarden.lib.root
 
 import rego.v1
@@ -114,6 +116,73 @@ key_evidence(slot, cells) := object.union(
 	{k: v | some k, v in {"key_id_last4": key_last4(cells)}},
 )
 
+# --- first-hand facts from an sts:AssumeRoot session (--audit-root) ------------------------------
+
+# The session's facts; {} when the account was not audited (or the session was refused).
+audit := a if {
+	a := object.get(input.account.iam, "root_audit", null)
+	is_object(a)
+} else := {}
+
+# Each list is null when its call failed: the report's facts stand in for it then.
+audited(fact) if is_array(object.get(audit, fact, null))
+
+# Where a credential fact comes from, for messages and evidence.
+source(fact) := sprintf("the root session (sts:AssumeRoot) at %s", [audit.audited_at]) if {
+	audited(fact)
+} else := sprintf("the credential report generated at %s", [report_generated_at])
+
+# Whether an IAM credential status is Active (anything else is not).
+_status_active(c) := true if {
+	c.status == "Active"
+} else := false
+
+# Root's access keys as the root rules judge them: slot -> cells (slot 1 is the oldest key). First
+# hand from the session's ListAccessKeys when it answered; else the credential report's slots that
+# hold a key. Cells the session cannot know (last use) are null.
+keys := {i + 1: {
+	"active": _status_active(k),
+	"last_rotated": object.get(k, "create_date", null),
+	"last_used_date": null,
+	"last_used_region": null,
+	"last_used_service": null,
+	"key_id_last4": k.key_id_last4,
+	"source": "assume_root_session",
+} |
+	some i, k in audit.access_keys
+} if {
+	audited("access_keys")
+} else := {slot: cells | some slot in existing_key_slots; cells := key_slots[slot]}
+
+# Root's signing certificates as the root rules judge them: slot -> cells, like `keys`.
+certs := {i + 1: {
+	"active": _status_active(c),
+	"last_rotated": object.get(c, "upload_date", null),
+	"certificate_id_last4": c.certificate_id_last4,
+	"source": "assume_root_session",
+} |
+	some i, c in audit.signing_certificates
+} if {
+	audited("signing_certificates")
+} else := {slot: cells | some slot in existing_cert_slots; cells := cert_slots[slot]}
+
+# Slots of active signing certificates, as judged.
+active_certs contains slot if {
+	some slot, cells in certs
+	cells.active == true
+}
+
+# Whether root has an MFA device: the session's ListMFADevices, else the report's mfa_active.
+mfa_on := count(audit.mfa_devices) > 0 if {
+	audited("mfa_devices")
+} else := report_root.mfa_active
+
+# Root's MFA devices with their kinds: the session's list (every kind), else ListVirtualMFADevices
+# plus the inferred hardware device (input.account.iam.root_mfa_devices).
+mfa_devices := audit.mfa_devices if {
+	audited("mfa_devices")
+} else := input.account.iam.root_mfa_devices
+
 # True when the account's root user has no credentials at all: a member account whose root
 # credentials were removed through centralized root access (no password, no access key, no active
 # signing certificate, and password recovery blocked by RootCredentialsManagement).
@@ -122,8 +191,8 @@ no_root_credentials if {
 	input.account.role == "member"
 	input.organization.root_access.root_credentials_management == true
 	input.account.iam.root_login_profile == "absent"
-	count(existing_key_slots) == 0
-	count(active_cert_slots) == 0
+	count(keys) == 0
+	count(active_certs) == 0
 }
 
 # Evidence for `no_root_credentials`.
@@ -131,6 +200,7 @@ no_root_credentials_evidence := {
 	"role": input.account.role,
 	"root_credentials_management": input.organization.root_access.root_credentials_management,
 	"root_login_profile": input.account.iam.root_login_profile,
-	"existing_key_slots": sort(existing_key_slots),
-	"active_cert_slots": sort(active_cert_slots),
+	"existing_key_slots": sort(object.keys(keys)),
+	"active_cert_slots": sort(active_certs),
+	"keys_from": source("access_keys"),
 }

@@ -109,6 +109,28 @@ credentialless_member := object.union(
 # `credentialless_member` with `patch` merged into the whole input.
 member_with(patch) := object.union(credentialless_member, patch)
 
+# What an --audit-root session read in a member account with no root credentials at all.
+empty_audit := {
+	"audited_at": "2026-11-20T07:59:40Z",
+	"access_keys": [],
+	"signing_certificates": [],
+	"mfa_devices": [],
+}
+
+# A member account audited with --audit-root: `login_profile` ("present" or "absent") and `audit`
+# merged into `empty_audit`, over a credential report that (stale) shows MFA and no credentials.
+audited_member(login_profile, audit) := object.union(
+	input_with({
+		"role": "member",
+		"iam": {
+			"credential_report": {"root": {"password_last_used": "N/A"}},
+			"root_login_profile": login_profile,
+			"root_audit": object.union(empty_audit, audit),
+		},
+	}),
+	{"organization": organization},
+)
+
 # The requirements with every default filled in, as the engine passes them.
 requirements := {
 	"version": 1,

@@ -29,3 +29,6 @@ date_end_ns(d) := time.parse_rfc3339_ns(concat("", [d, "T23:59:59Z"]))
 
 # True while a YYYY-MM-DD date has not passed at the snapshot's collected_at.
 not_passed(d) if now_ns <= date_end_ns(d)
+
+# A clause as the start of a sentence: its first letter upper case.
+sentence_start(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1)])

@@ -139,6 +139,7 @@ pub fn logs_only_snapshot(activities: BTreeMap<String, Activity>, end: DateTime<
                     account_summary: None,
                     root_mfa_devices: None,
                     root_login_profile: None,
+                    root_audit: None,
                 },
                 regions: BTreeMap::new(),
                 activity: Some(activity),

@@ -177,6 +177,19 @@ impl Scope {
         None
     }
 
+    /// Records a failed `service:operation` whose error was already described as `code` and
+    /// `message` (redacted when recorded).
+    pub fn fail_with(&self, service: &str, operation: &str, code: &str, message: &str) {
+        self.errors.push(
+            Some(&self.account),
+            self.region.as_deref(),
+            service,
+            operation,
+            code,
+            message,
+        );
+    }
+
     /// The same account in `region`.
     pub fn in_region(&self, region: &str) -> Scope {
         Scope {

@@ -39,6 +39,7 @@ pub async fn collect(cfg: &AccountConfig, scope: &Scope, home: &str) -> Iam {
         account_summary: summary,
         root_mfa_devices,
         root_login_profile: None,
+        root_audit: None,
     }
 }
 

@@ -5,12 +5,15 @@
 //! assuming a role in each. Work fans out over accounts × regions with bounded concurrency; a
 //! failure in one account or region is recorded in `collection_errors` and never stops the rest.
 
+pub mod assume_root;
 pub mod aws;
 pub mod credential_report;
 pub mod iam;
 pub mod redact;
 pub mod regional;
+pub mod root_audit;
 pub mod root_events;
+pub mod verify_filters;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -87,6 +90,13 @@ pub struct CollectOptions {
     pub assume_role_arn: Option<String>,
     /// Also read root activity (CloudTrail event history and alarm history) over this window.
     pub activity: Option<ActivityWindow>,
+    /// Ask CloudWatch Logs (`logs:TestMetricFilter`) how each metric filter treats the canonical
+    /// CloudTrail events, so the rules can check their own reading against AWS's.
+    pub verify_filters: bool,
+    /// Read each member account's root credentials in an `sts:AssumeRoot` session
+    /// (IAMAuditRootUserCredentials), opened with the credentials the run starts from (before
+    /// `assume_role_arn`): the management account's or the delegated administrator's.
+    pub audit_root: bool,
 }
 
 /// The time window of an activity review, `[start, end)`.
@@ -112,6 +122,8 @@ impl Default for CollectOptions {
             progress: true,
             assume_role_arn: None,
             activity: None,
+            verify_filters: false,
+            audit_root: false,
         }
     }
 }
@@ -143,6 +155,15 @@ pub enum CollectError {
 /// The SDK configuration every call of a run starts from: the credential chain (or
 /// `opts.assume_role_arn` assumed with it), retries, timeouts, region and endpoint.
 pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
+    let conf = chain_config(opts).await;
+    match &opts.assume_role_arn {
+        Some(role) => assumed(&conf, role, "rootwarden").await,
+        None => conf,
+    }
+}
+
+/// [`base_config`] with the credential chain's own credentials, before `opts.assume_role_arn`.
+pub async fn chain_config(opts: &CollectOptions) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(6))
         .timeout_config(
@@ -164,9 +185,6 @@ pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
     let mut conf = loader.load().await;
     if conf.region().is_none() {
         conf = conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
-    }
-    if let Some(role) = &opts.assume_role_arn {
-        conf = assumed(&conf, role, "rootwarden").await;
     }
     conf
 }
@@ -226,8 +244,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         region: None,
         errors: errors.clone(),
     };
-    let (organization, org_accounts) =
+    let (mut organization, org_accounts) =
         organization(&my_cfg, &org_scope, &home, opts.scope == AccountScope::Organization).await;
+    let auditor = root_auditor(
+        opts,
+        &base,
+        organization.as_mut(),
+        &org_scope,
+        CallCounter::new(&me, counts.clone()),
+        &home,
+    )
+    .await;
     let targets: Vec<(String, Option<String>)> = match &opts.scope {
         AccountScope::Current => vec![(me.clone(), None)],
         AccountScope::List(ids) => ids.iter().map(|i| (i.clone(), None)).collect(),
@@ -259,6 +286,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
             regions: opts.regions.clone(),
             organization: organization.clone(),
             activity: opts.activity,
+            verify_filters: opts.verify_filters,
+            auditor: auditor.clone(),
         };
         let bar = bar.clone();
         // Kept so that an account whose task dies still appears, with nothing collected:
@@ -308,6 +337,65 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     Ok(Collection { snapshot, calls })
 }
 
+/// The credentials `--audit-root` opens root sessions with: the chain's own (an AWS Config
+/// function's role in the management or delegated administrator account) when the run reaches
+/// accounts through `assume_role_arn`, else the run's. They also read the organization's
+/// centralized root access features when the run's own credentials could not (a delegated
+/// administrator, or a Config function reaching a member). `None` when not asked, or when the
+/// organization is known to have privileged root sessions disabled (recorded once).
+async fn root_auditor(
+    opts: &CollectOptions,
+    base: &SdkConfig,
+    organization: Option<&mut Organization>,
+    scope: &Scope,
+    counter: CallCounter,
+    home: &str,
+) -> Option<SdkConfig> {
+    if !opts.audit_root {
+        return None;
+    }
+    let auditor = match opts.assume_role_arn {
+        Some(_) => chain_config(opts).await,
+        None => base.clone(),
+    };
+    if let Some(org) = organization {
+        if org.root_access.is_none() {
+            let cfg = AccountConfig {
+                sdk: auditor.clone(),
+                counter,
+            };
+            org.root_access = root_access(&cfg, scope, home).await;
+        }
+        if org.root_access.as_ref().is_some_and(|a| !a.root_sessions) {
+            scope.errors.push(
+                None,
+                None,
+                "sts",
+                "AssumeRoot",
+                "RootSessionsNotEnabled",
+                "--audit-root needs centralized root access with privileged root sessions (RootSessions) enabled in the organization; the credential report's facts are used instead",
+            );
+            return None;
+        }
+    }
+    Some(auditor)
+}
+
+/// The organization's centralized root access features (`iam:ListOrganizationsFeatures`,
+/// readable from the management account or IAM's delegated administrator).
+async fn root_access(cfg: &AccountConfig, scope: &Scope, home: &str) -> Option<OrgRootAccess> {
+    match cfg.iam(home).list_organizations_features().send().await {
+        Ok(f) => {
+            let on = |feat: &str| f.enabled_features().iter().any(|x| x.as_str() == feat);
+            Some(OrgRootAccess {
+                root_credentials_management: on("RootCredentialsManagement"),
+                root_sessions: on("RootSessions"),
+            })
+        }
+        Err(e) => scope.fail("iam", "ListOrganizationsFeatures", e),
+    }
+}
+
 fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
@@ -343,16 +431,7 @@ async fn organization(
     let management = org.master_account_id().unwrap_or_default().to_string();
     // Centralized root access is readable from the management account (or a delegated admin).
     let root_access = if management == scope.account {
-        match cfg.iam(home).list_organizations_features().send().await {
-            Ok(f) => {
-                let on = |feat: &str| f.enabled_features().iter().any(|x| x.as_str() == feat);
-                Some(OrgRootAccess {
-                    root_credentials_management: on("RootCredentialsManagement"),
-                    root_sessions: on("RootSessions"),
-                })
-            }
-            Err(e) => scope.fail("iam", "ListOrganizationsFeatures", e),
-        }
+        root_access(cfg, scope, home).await
     } else {
         None
     };
@@ -398,6 +477,9 @@ struct AccountTask {
     regions: Option<Vec<String>>,
     organization: Option<Organization>,
     activity: Option<ActivityWindow>,
+    verify_filters: bool,
+    /// Opens `--audit-root` sessions (see [`root_auditor`]).
+    auditor: Option<SdkConfig>,
 }
 
 impl AccountTask {
@@ -422,6 +504,7 @@ impl AccountTask {
                 account_summary: None,
                 root_mfa_devices: None,
                 root_login_profile: None,
+                root_audit: None,
             },
             // Unreachable: no region could be read, and which were enabled is unknown.
             expected_regions: Vec::new(),
@@ -524,13 +607,18 @@ impl AccountTask {
                 iam::collect(&cfg, &scope, &home).await
             })
         };
+        let audit_task = self.root_audit_task(&scope);
         let mut region_tasks = tokio::task::JoinSet::new();
         let window = self.activity;
+        let verify = self.verify_filters;
         for region in regions {
             let (cfg, scope, limit) = (cfg.clone(), scope.in_region(&region), self.limit.clone());
             region_tasks.spawn(async move {
                 let _permit = limit.acquire().await;
-                let facts = regional::collect(&cfg, &scope, &region).await;
+                let mut facts = regional::collect(&cfg, &scope, &region).await;
+                if let (true, Some(logs)) = (verify, facts.logs.as_mut()) {
+                    verify_filters::verify(&cfg, &scope, &region, logs).await;
+                }
                 let activity = match window {
                     Some(w) => Some(region_activity(&cfg, &scope, &region, &facts, w).await),
                     None => None,
@@ -556,7 +644,40 @@ impl AccountTask {
             Ok(iam) => account.iam = iam,
             Err(e) => self.errors.task_failed(Some(&self.account_id), &e),
         }
+        if let Some(task) = audit_task {
+            match task.await {
+                Ok(audited) => {
+                    account.iam.root_login_profile = audited.login_profile;
+                    account.iam.root_audit = audited.audit;
+                }
+                Err(e) => self.errors.task_failed(Some(&self.account_id), &e),
+            }
+        }
         account
+    }
+
+    /// Starts the `--audit-root` session of a member account. AssumeRoot reaches member accounts
+    /// only; it is counted as a call of the caller's account, the session's calls as the member's.
+    fn root_audit_task(&self, scope: &Scope) -> Option<tokio::task::JoinHandle<root_audit::AuditedRoot>> {
+        let auditor = self.auditor.clone()?;
+        if self.role() != AccountRole::Member {
+            return None;
+        }
+        let auditor = AccountConfig {
+            sdk: auditor,
+            counter: CallCounter::new(&self.me, self.counts.clone()),
+        };
+        let member = CallCounter::new(&self.account_id, self.counts.clone());
+        let (scope, home, partition, limit) = (
+            scope.clone(),
+            self.home.clone(),
+            self.partition.clone(),
+            self.limit.clone(),
+        );
+        Some(tokio::spawn(async move {
+            let _permit = limit.acquire().await;
+            root_audit::audit(&auditor, member, &scope, &home, &partition).await
+        }))
     }
 }
 

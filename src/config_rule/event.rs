@@ -153,6 +153,12 @@ pub struct RuleParameters {
     /// `memberRoleName`: collect and post with this role in the event's account instead
     /// (`deploy/member-role.yaml` creates it), for organization rules.
     pub member_role_name: Option<String>,
+    /// `auditRoot`: read a member account's root credentials in an `sts:AssumeRoot` session
+    /// opened with the function's own role (in the management or delegated administrator account).
+    pub audit_root: bool,
+    /// `verifyFilters`: ask CloudWatch Logs (`logs:TestMetricFilter`) how each metric filter
+    /// treats the canonical CloudTrail events.
+    pub verify_filters: bool,
 }
 
 impl Default for RuleParameters {
@@ -165,6 +171,8 @@ impl Default for RuleParameters {
             regions: None,
             assume_execution_role: false,
             member_role_name: None,
+            audit_root: false,
+            verify_filters: false,
         }
     }
 }
@@ -179,6 +187,8 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "regions",
     "assumeExecutionRole",
     "memberRoleName",
+    "auditRoot",
+    "verifyFilters",
 ];
 
 /// Parses a Config rule event (JSON text) read from `source_name`.
@@ -370,11 +380,16 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                 }
                 p.member_role_name = Some(text.clone());
             }
-            "assumeExecutionRole" => {
-                p.assume_execution_role = match text.to_ascii_lowercase().as_str() {
+            "assumeExecutionRole" | "auditRoot" | "verifyFilters" => {
+                let on = match text.to_ascii_lowercase().as_str() {
                     "true" => true,
                     "false" => false,
                     _ => return Err((place(key), format!("is {text:?}; expected true or false"))),
+                };
+                match key.as_str() {
+                    "auditRoot" => p.audit_root = on,
+                    "verifyFilters" => p.verify_filters = on,
+                    _ => p.assume_execution_role = on,
                 }
             }
             _ => {

@@ -107,6 +107,8 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
         scope: AccountScope::Current,
         regions: inv.parameters.regions.clone(),
         assume_role_arn: role,
+        audit_root: inv.parameters.audit_root,
+        verify_filters: inv.parameters.verify_filters,
         ..opts.aws.clone()
     };
 

@@ -30,7 +30,8 @@ pub const DEFAULT_NAMESPACE: &str = "CISBenchmark";
 /// See [`DEFAULT_NAMESPACE`].
 pub const DEFAULT_METRIC: &str = "RootAccountUsage";
 
-/// The AWS managed task policy a privileged root session is scoped to.
+/// The AWS managed task policy a privileged root session is scoped to
+/// ([`crate::collect::assume_root::TaskPolicy::DeleteRootUserCredentials`]).
 pub const DELETE_ROOT_CREDENTIALS_POLICY: &str = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
 
 /// What `remediate` would change, and what it leaves to people.

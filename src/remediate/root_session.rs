@@ -5,12 +5,11 @@
 //! signing certificates. A key is deleted only after its deactivation succeeded. Key ids are
 //! shown by their last four characters only; the session's credentials are never printed.
 
-use aws_credential_types::Credentials;
 use aws_sdk_iam::types::StatusType;
 use serde::Serialize;
 
 use super::apply::Change;
-use super::DELETE_ROOT_CREDENTIALS_POLICY;
+use crate::collect::assume_root::{self, TaskPolicy};
 use crate::collect::aws::{describe, AccountConfig};
 
 /// What to remove (from [`super::Action::RemoveRootCredentials`]).
@@ -72,53 +71,24 @@ pub async fn remove_root_credentials(
     let mut record = |api: &str, resource: &str, result: Result<(), (String, String)>| {
         changes.push(Change::new(step_id, member, "global", api, resource, result));
     };
-    // AssumeRoot is served by regional STS endpoints only.
-    let sts = caller.sts(home_region);
-    let session = sts
-        .assume_root()
-        .target_principal(member)
-        .task_policy_arn(
-            aws_sdk_sts::types::PolicyDescriptorType::builder()
-                .arn(DELETE_ROOT_CREDENTIALS_POLICY)
-                .build(),
-        )
-        .duration_seconds(900)
-        .send()
-        .await;
-    let creds = match session {
-        Ok(out) => match out.credentials {
-            Some(c) => c,
-            None => {
-                record(
-                    "sts:AssumeRoot",
-                    member,
-                    Err(("NoCredentials".into(), "AssumeRoot returned no credentials".into())),
-                );
-                return report;
-            }
-        },
-        Err(e) => {
-            record("sts:AssumeRoot", member, Err(describe(&e)));
+    // The session's calls are counted with the caller's, as every remediation call is.
+    let root = match assume_root::open(
+        caller,
+        home_region,
+        "aws",
+        member,
+        TaskPolicy::DeleteRootUserCredentials,
+        caller.counter.clone(),
+    )
+    .await
+    {
+        Ok(root) => root,
+        Err(refused) => {
+            record("sts:AssumeRoot", member, Err((refused.code, refused.message)));
             return report;
         }
     };
     record("sts:AssumeRoot", member, Ok(()));
-    let root = AccountConfig {
-        sdk: caller
-            .sdk
-            .to_builder()
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-                Credentials::new(
-                    creds.access_key_id,
-                    creds.secret_access_key,
-                    Some(creds.session_token),
-                    None,
-                    "rootwarden-assume-root",
-                ),
-            ))
-            .build(),
-        counter: caller.counter.clone(),
-    };
     let iam = root.iam(home_region);
 
     let Some(keys) = list_keys(&iam, &mut record).await else {

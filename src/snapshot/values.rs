@@ -137,6 +137,20 @@ impl JsonSchema for Last4 {
     }
 }
 
+/// `deserialize_with` for the last four characters of an id other than an access key's (a
+/// signing certificate's): exactly four ASCII letters or digits, never the whole id.
+pub fn tail4<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.len() == 4 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(s)
+    } else {
+        Err(de::Error::custom(format!(
+            "expected the last 4 characters of an id (A-Z, a-z, 0-9), found {} characters",
+            s.chars().count()
+        )))
+    }
+}
+
 /// Which key a credential-report key slot holds: its id's last four characters when a collector
 /// could list root's keys, else `"not_listed"` (IAM principals cannot list root's keys). No
 /// `null`: a deleted key id must not let a retained-key entry match by slot alone.

@@ -20,11 +20,16 @@ moto's WSGI application is wrapped with a middleware that adds:
   account's report at an age of your choosing (a report AWS did not regenerate).
 * Fault injection (``POST /_rootwarden/deny``) in each service's own protocol.
 * A per-account call counter (``GET /_rootwarden/calls``).
+* ``sts:AssumeRoot`` (centralized root access) and the privileged root sessions
+  it opens, limited to their task policy's actions; root's own credentials
+  (login profile, access keys, MFA devices, signing certificates) are served
+  from the simulated root user.
 
 plus a few moto fixes/additions rootwarden depends on (see README.md):
 DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, IAM
 ListOrganizationsFeatures / Enable|DisableOrganizationsRoot*, a real
-GeneratedTime on the credential report.
+GeneratedTime on the credential report, PutMetricFilter updating a filter of
+the same name.
 """
 
 from __future__ import annotations
@@ -160,14 +165,29 @@ class RootSpec:
             raise BadRequest("access_keys: expected a list of at most 2 entries")
         if not isinstance(certs, list) or len(certs) > 2:
             raise BadRequest("certs: expected a list of at most 2 entries")
+        password = body.get("password", True)
+        if not isinstance(password, bool):
+            raise BadRequest("password: expected true (root has a console password) or false")
+        self.password = password
+        serial = body.get("mfa_serial")
+        if serial is not None and (not isinstance(serial, str) or len(serial) < 9):
+            raise BadRequest("mfa_serial: expected an MFA device serial number or ARN")
+        if self.mfa == "virtual":
+            self.mfa_serial = f"arn:aws:iam::{account}:mfa/root-account-mfa-device"
+        else:
+            self.mfa_serial = serial or f"GAHT{account[-8:]}"
         self.access_keys = []
         for i, key in enumerate(keys, 1):
             if not isinstance(key, dict):
                 raise BadRequest(f"access_keys[{i}]: expected an object")
             used = key.get("last_used_date", "N/A")
             used = _time_or_marker(used, f"access_keys[{i}].last_used_date", ("N/A",))
+            key_id = key.get("access_key_id", f"AKIA{account[-8:]}ROOTKEY{i}")
+            if not isinstance(key_id, str) or not re.fullmatch(r"[A-Z0-9]{16,128}", key_id):
+                raise BadRequest(f"access_keys[{i}].access_key_id: expected an access key id")
             self.access_keys.append(
                 {
+                    "id": key_id,
                     "active": bool(key.get("active", True)),
                     "last_rotated": _norm_time(
                         key.get("last_rotated", self.user_creation_time),
@@ -188,6 +208,7 @@ class RootSpec:
                 raise BadRequest(f"certs[{i}]: expected an object")
             self.certs.append(
                 {
+                    "id": f"{account}ROOTCERT{i}000",
                     "active": bool(cert.get("active", True)),
                     "last_rotated": _norm_time(
                         cert.get("last_rotated", self.user_creation_time),
@@ -233,6 +254,19 @@ class RootSpec:
         return ",".join(cells) + "\n"
 
 
+def _xml_time(csv_time: str) -> str:
+    """A credential-report time (``+00:00``) as IAM's XML writes it (``Z``)."""
+    return csv_time.replace("+00:00", "Z")
+
+
+def _target_account(principal: str) -> str | None:
+    """The account of AssumeRoot's TargetPrincipal: an account id or its root ARN."""
+    if re.fullmatch(r"\d{12}", principal or ""):
+        return principal
+    m = re.fullmatch(r"arn:aws[a-z-]*:iam::(\d{12}):root", principal or "")
+    return m.group(1) if m else None
+
+
 class FaultRule:
     def __init__(self, rule_id: int, body: dict[str, Any]):
         action = body.get("action")
@@ -271,6 +305,9 @@ class FaultRule:
                     return False
             return True
         if self.account_id is not None and self.account_id != req.account:
+            if req.action.lower() == "sts:assumeroot":
+                # account_id on an AssumeRoot rule: the member whose root cannot be assumed.
+                return _target_account(req.params.get("TargetPrincipal", "")) == self.account_id
             if req.action.lower() == "sts:assumerole":
                 # account_id on an AssumeRole rule without role_arn: the account
                 # whose roles cannot be assumed.
@@ -302,6 +339,8 @@ class State:
         # "service:Operation" -> calls moto could not answer (it lacks the operation). AWS never
         # answers like that, so a test must not depend on it: it injects the AWS error it means.
         self.unimplemented: dict[str, int] = {}
+        # access key id of an AssumeRoot session -> RootSession
+        self.root_sessions: dict[str, "RootSession"] = {}
 
     def reset(self) -> None:
         with self.lock:
@@ -310,6 +349,7 @@ class State:
             self.regions.clear()
             self.held_reports.clear()
             self.unimplemented.clear()
+            self.root_sessions.clear()
             self.sns_pending = True
         # Reports generated from the cleared roots go too (the next generation starts afresh).
         from moto.iam import models as iam_models
@@ -326,6 +366,10 @@ class State:
     def held_report(self, account_id: str) -> dt.datetime | None:
         with self.lock:
             return self.held_reports.get(account_id)
+
+    def root_session(self, access_key: str) -> "RootSession | None":
+        with self.lock:
+            return self.root_sessions.get(access_key)
 
     def root(self, account_id: str) -> RootSpec | None:
         with self.lock:
@@ -863,11 +907,33 @@ def confirm_subscriptions(topic_arn: str, endpoint: str | None) -> list[str]:
     return confirmed
 
 
+# --------------------------------------------------------------------------
+# moto patches: PutMetricFilter updates a filter of the same name
+# --------------------------------------------------------------------------
+
+
+def _patch_logs() -> None:
+    """AWS: PutMetricFilter "creates or updates a metric filter"; moto appends a second filter
+    of the same name, so DescribeMetricFilters would return both."""
+    from moto.logs import metric_filters
+
+    orig_add = metric_filters.MetricFilters.add_filter
+
+    def add_filter(self: Any, filter_name: str, filter_pattern: str, log_group_name: str,
+                   metric_transformations: Any) -> None:
+        self.metric_filters = [f for f in self.metric_filters
+                               if not (f["filterName"] == filter_name and f["logGroupName"] == log_group_name)]
+        orig_add(self, filter_name, filter_pattern, log_group_name, metric_transformations)
+
+    metric_filters.MetricFilters.add_filter = add_filter
+
+
 def install_patches() -> None:
     _patch_iam()
     _patch_cloudwatch()
     _patch_cloudtrail()
     _patch_sns()
+    _patch_logs()
 
 
 # --------------------------------------------------------------------------
@@ -1133,7 +1199,8 @@ def classify(environ: dict[str, Any], body: bytes) -> AwsRequest | None:
         req.operation = resolved[1] if resolved and resolved[1] else f"{method} {path}"
     else:
         return None  # not an AWS API request (e.g. /moto-api, dashboards)
-    req.account = _account_for(environ, req.access_key)
+    session = STATE.root_session(req.access_key)
+    req.account = session.account if session else _account_for(environ, req.access_key)
     return req
 
 
@@ -1207,6 +1274,242 @@ def _fault_message(rule: FaultRule, req: AwsRequest) -> str:
         resource = f" on resource: {req.params['RoleArn']}" if req.params.get("RoleArn") else ""
         return f"User: {principal} is not authorized to perform: {req.action}{resource}"
     return f"Injected fault {rule.code} for {req.action}"
+
+
+# --------------------------------------------------------------------------
+# sts:AssumeRoot and privileged root sessions (centralized root access)
+# --------------------------------------------------------------------------
+
+# The AWS managed task policies (arn:PARTITION:iam::aws:policy/root-task/NAME) and the actions
+# each allows (policy version 1).
+TASK_POLICIES: dict[str, tuple[str, ...]] = {
+    "IAMAuditRootUserCredentials": (
+        "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile", "iam:GetUser", "iam:ListAccessKeys",
+        "iam:ListMFADevices", "iam:ListSigningCertificates",
+    ),
+    "IAMCreateRootUserPassword": ("iam:CreateLoginProfile", "iam:GetLoginProfile"),
+    "IAMDeleteRootUserCredentials": (
+        "iam:DeactivateMFADevice", "iam:DeleteAccessKey", "iam:DeleteLoginProfile",
+        "iam:DeleteSigningCertificate", "iam:DeleteVirtualMFADevice", "iam:GetAccessKeyLastUsed",
+        "iam:GetLoginProfile", "iam:GetUser", "iam:ListAccessKeys", "iam:ListMFADevices",
+        "iam:ListSigningCertificates",
+    ),
+    "S3UnlockBucketPolicy": (
+        "s3:DeleteBucketPolicy", "s3:GetBucketPolicy", "s3:ListAllMyBuckets", "s3:PutBucketPolicy",
+    ),
+    "SQSUnlockQueuePolicy": (
+        "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues", "sqs:SetQueueAttributes",
+    ),
+}
+
+MAX_ROOT_SESSION_SECONDS = 900
+IAM_XMLNS = QUERY_XMLNS["iam"]
+STS_XMLNS = QUERY_XMLNS["sts"]
+
+
+class RootSession:
+    """Temporary credentials of a member account's root user, scoped by one task policy."""
+
+    def __init__(self, account: str, policy: str, caller: str, seconds: int):
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+        raw = uuid.uuid4().int
+        self.access_key = "ASIA" + "".join(alphabet[(raw >> (5 * i)) & 31] for i in range(16))
+        self.secret = uuid.uuid4().hex + uuid.uuid4().hex[:8]
+        self.token = base64.b64encode(uuid.uuid4().bytes * 4).decode()
+        self.account = account
+        self.policy = policy
+        self.caller = caller
+        self.expires = dt.datetime.now(UTC).replace(microsecond=0) + dt.timedelta(seconds=seconds)
+
+    def allows(self, action: str) -> bool:
+        return action in TASK_POLICIES[self.policy]
+
+
+def _organization_of(account: str) -> tuple[str, Any, Any] | None:
+    """(management account id, organization, management's organizations backend), or None."""
+    from moto.organizations.models import organizations_backends
+
+    own = organizations_backends[account]["aws"]
+    if own.org is not None:
+        return account, own.org, own
+    mgmt = _management_account_of(account)
+    if mgmt is None:
+        return None
+    backend = organizations_backends[mgmt]["aws"]
+    return (mgmt, backend.org, backend) if backend.org is not None else None
+
+
+def _query_response(service: str, op: str, result: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    xmlns = {"iam": IAM_XMLNS, "sts": STS_XMLNS}[service]
+    inner = f"<{op}Result>{result}</{op}Result>" if result else ""
+    body = (
+        f'<{op}Response xmlns="{xmlns}">{inner}'
+        f"<ResponseMetadata><RequestId>{_request_id()}</RequestId></ResponseMetadata></{op}Response>"
+    ).encode()
+    return 200, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))], body
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def assume_root(req: "AwsRequest", environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """STS AssumeRoot as documented: from the management account or IAM's delegated
+    administrator, with RootSessions enabled, on a member account, with one of the root task
+    policies, for at most 900 seconds."""
+    def fail(code: str, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        return render_error(req, code, message, None, environ)
+
+    target = req.params.get("TargetPrincipal")
+    policy_arn = req.params.get("TaskPolicyArn.arn")
+    if not target:
+        return fail("ValidationError", "1 validation error detected: Value null at 'targetPrincipal' failed to satisfy constraint: Member must not be null")
+    if not policy_arn:
+        return fail("ValidationError", "1 validation error detected: Value null at 'taskPolicyArn' failed to satisfy constraint: Member must not be null")
+    seconds_text = req.params.get("DurationSeconds", str(MAX_ROOT_SESSION_SECONDS))
+    try:
+        seconds = int(seconds_text)
+    except ValueError:
+        return fail("ValidationError", f"Value '{seconds_text}' at 'durationSeconds' failed to satisfy constraint: Member must be a number")
+    if seconds > MAX_ROOT_SESSION_SECONDS or seconds < 0:
+        return fail("ValidationError", f"1 validation error detected: Value '{seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_ROOT_SESSION_SECONDS}")
+    m = re.fullmatch(r"arn:(aws[a-z-]*):iam::aws:policy/root-task/([A-Za-z0-9]+)", policy_arn)
+    if not m or m.group(2) not in TASK_POLICIES:
+        return fail("ValidationError", f"The task policy {policy_arn} is not a root task policy; expected arn:aws:iam::aws:policy/root-task/ followed by one of {', '.join(sorted(TASK_POLICIES))}")
+    member = _target_account(target)
+    if member is None:
+        return fail("ValidationError", f"TargetPrincipal {target} is neither an account id nor an account root ARN")
+    denied = f"User: arn:aws:iam::{req.account}:user/rootwarden-test is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::{member}:root"
+    org = _organization_of(req.account)
+    if org is None:
+        return fail("AccessDenied", denied + " because the caller is not in an organization")
+    mgmt, organization, backend = org
+    if req.account != mgmt and not any(
+        a.account.id == req.account and "iam.amazonaws.com" in a.services for a in backend.admins
+    ):
+        return fail("AccessDenied", denied + " because the caller is neither the management account nor the delegated administrator for IAM")
+    from moto.iam.models import iam_backends
+
+    features = getattr(iam_backends[mgmt]["aws"], "_rw_org_features", [])
+    if "RootSessions" not in features:
+        return fail("AccessDenied", denied + " because privileged root actions in member accounts (RootSessions) are not enabled for the organization")
+    if member == mgmt or not any(a.id == member for a in backend.accounts):
+        return fail("AccessDenied", denied + f" because {member} is not a member account of organization {organization.id}")
+    session = RootSession(member, m.group(2), req.account, seconds)
+    with STATE.lock:
+        STATE.root_sessions[session.access_key] = session
+    return _query_response("sts", "AssumeRoot", (
+        f"<Credentials><AccessKeyId>{session.access_key}</AccessKeyId>"
+        f"<SecretAccessKey>{session.secret}</SecretAccessKey>"
+        f"<SessionToken>{session.token}</SessionToken>"
+        f"<Expiration>{session.expires.strftime('%Y-%m-%dT%H:%M:%SZ')}</Expiration></Credentials>"
+    ))
+
+
+def serve_root_session(session: RootSession, req: "AwsRequest", environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """A request signed with a root session's credentials: refused when expired, when its token
+    is wrong, or outside the task policy; root's own credentials are answered here from the
+    simulated root user; None lets moto answer (as the member account)."""
+    def fail(code: str, message: str, status: int | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+        return render_error(req, code, message, status, environ)
+
+    if _header(environ, "X-Amz-Security-Token") != session.token:
+        return fail("InvalidClientTokenId", "The security token included in the request is invalid.")
+    if dt.datetime.now(UTC) >= session.expires:
+        return fail("ExpiredToken", "The security token included in the request is expired")
+    root_arn = f"arn:aws:iam::{session.account}:root"
+    if not session.allows(req.action):
+        return fail("AccessDenied", f"User: {root_arn} is not authorized to perform: {req.action} on resource: {root_arn} because no session policy allows the {req.action} action")
+    if req.service != "iam":
+        return None
+    with STATE.lock:
+        spec = STATE.roots.get(session.account)
+        if spec is None:
+            spec = RootSpec({"account_id": session.account, "password": False})
+            STATE.roots[session.account] = spec
+        return _root_credentials_call(spec, req, environ)
+
+
+def _root_credentials_call(spec: RootSpec, req: "AwsRequest", environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """IAM calls on root's own credentials, answered from (and applied to) the simulated root."""
+    op, params = req.operation, req.params
+
+    def missing(message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        return render_error(req, "NoSuchEntity", message, 404, environ)
+
+    def key(key_id: str | None) -> dict[str, Any] | None:
+        return next((k for k in spec.access_keys if k["id"] == key_id), None)
+
+    created = _xml_time(spec.user_creation_time)
+    if op == "GetLoginProfile":
+        if not spec.password:
+            return missing("Login Profile for User root cannot be found.")
+        return _query_response("iam", op, f"<LoginProfile><CreateDate>{created}</CreateDate><PasswordResetRequired>false</PasswordResetRequired></LoginProfile>")
+    if op == "CreateLoginProfile":
+        if spec.password:
+            return render_error(req, "EntityAlreadyExists", "Login Profile for User root already exists.", 409, environ)
+        spec.password = True
+        return _query_response("iam", op, f"<LoginProfile><CreateDate>{created}</CreateDate><PasswordResetRequired>false</PasswordResetRequired></LoginProfile>")
+    if op == "DeleteLoginProfile":
+        if not spec.password:
+            return missing("Login Profile for User root cannot be found.")
+        spec.password = False
+        return _query_response("iam", op, "")
+    if op == "ListAccessKeys":
+        members = "".join(
+            f"<member><AccessKeyId>{k['id']}</AccessKeyId><Status>{'Active' if k['active'] else 'Inactive'}</Status>"
+            f"<CreateDate>{_xml_time(k['last_rotated'])}</CreateDate></member>"
+            for k in spec.access_keys
+        )
+        return _query_response("iam", op, f"<AccessKeyMetadata>{members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>")
+    if op == "GetAccessKeyLastUsed":
+        k = key(params.get("AccessKeyId"))
+        if k is None:
+            return missing(f"The Access Key with id {params.get('AccessKeyId')} cannot be found.")
+        used = f"<LastUsedDate>{_xml_time(k['last_used_date'])}</LastUsedDate>" if k["last_used_date"] != "N/A" else ""
+        return _query_response("iam", op, f"<AccessKeyLastUsed>{used}<ServiceName>{k['last_used_service']}</ServiceName><Region>{k['last_used_region']}</Region></AccessKeyLastUsed>")
+    if op == "DeleteAccessKey":
+        k = key(params.get("AccessKeyId"))
+        if k is None:
+            return missing(f"The Access Key with id {params.get('AccessKeyId')} cannot be found.")
+        spec.access_keys.remove(k)
+        return _query_response("iam", op, "")
+    if op == "ListSigningCertificates":
+        members = "".join(
+            f"<member><CertificateId>{c['id']}</CertificateId><CertificateBody>-----BEGIN CERTIFICATE-----</CertificateBody>"
+            f"<Status>{'Active' if c['active'] else 'Inactive'}</Status><UploadDate>{_xml_time(c['last_rotated'])}</UploadDate></member>"
+            for c in spec.certs
+        )
+        return _query_response("iam", op, f"<Certificates>{members}</Certificates><IsTruncated>false</IsTruncated>")
+    if op == "DeleteSigningCertificate":
+        c = next((c for c in spec.certs if c["id"] == params.get("CertificateId")), None)
+        if c is None:
+            return missing(f"The Certificate with id {params.get('CertificateId')} cannot be found.")
+        spec.certs.remove(c)
+        return _query_response("iam", op, "")
+    if op == "ListMFADevices":
+        device = ""
+        if spec.mfa != "none":
+            device = f"<member><SerialNumber>{_esc(spec.mfa_serial)}</SerialNumber><EnableDate>{_xml_time(spec.mfa_enable_date)}</EnableDate></member>"
+        return _query_response("iam", op, f"<MFADevices>{device}</MFADevices><IsTruncated>false</IsTruncated>")
+    if op == "DeactivateMFADevice":
+        if spec.mfa == "none" or params.get("SerialNumber") != spec.mfa_serial:
+            return missing(f"MFA Device with serial number {params.get('SerialNumber')} does not exist.")
+        spec.mfa = "none"
+        return _query_response("iam", op, "")
+    if op == "DeleteVirtualMFADevice":
+        virtual = f"arn:aws:iam::{spec.account_id}:mfa/root-account-mfa-device"
+        if params.get("SerialNumber") != virtual:
+            return missing(f"VirtualMFADevice with serial number {params.get('SerialNumber')} does not exist.")
+        if spec.mfa == "virtual":
+            return render_error(req, "DeleteConflict", "MFA device is still in use.", 409, environ)
+        return _query_response("iam", op, "")
+    if op == "GetUser":
+        used = ""
+        if spec.password_last_used not in ("N/A", "no_information", "not_supported"):
+            used = f"<PasswordLastUsed>{_xml_time(spec.password_last_used)}</PasswordLastUsed>"
+        return _query_response("iam", op, f"<User><UserId>{spec.account_id}</UserId><Arn>{spec.arn}</Arn><CreateDate>{created}</CreateDate>{used}</User>")
+    return render_error(req, "InvalidAction", f"The launcher does not serve {req.action} in a root session.", 400, environ)
 
 
 # --------------------------------------------------------------------------
@@ -1407,6 +1710,19 @@ class RootwardenMiddleware:
             status, headers, payload = render_error(req, rule.code, _fault_message(rule, req), rule.status, environ)
             start_response(f"{status} {_reason(status)}", headers)
             return [payload]
+        if req.action == "sts:AssumeRoot":
+            status, headers, payload = assume_root(req, environ)
+            start_response(f"{status} {_reason(status)}", headers)
+            return [payload]
+        session = self.state.root_session(req.access_key)
+        if session is not None:
+            answer = serve_root_session(session, req, environ)
+            if answer is not None:
+                status, headers, payload = answer
+                start_response(f"{status} {_reason(status)}", headers)
+                return [payload]
+            # Allowed, and not about root's own credentials: moto answers, as the member.
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = session.account
         if req.action == "account:ListRegions":
             status, headers, payload = list_regions(req, body)
             start_response(f"{status} {_reason(status)}", headers)

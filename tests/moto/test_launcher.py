@@ -469,6 +469,15 @@ def cloudtrail_and_logs(w: World) -> None:
     )
     filters = logs.describe_metric_filters(logGroupName="cloudtrail/root")["metricFilters"]
     check("DescribeMetricFilters", [f["filterName"] for f in filters] == ["root-usage"], filters)
+    logs.put_metric_filter(
+        logGroupName="cloudtrail/root", filterName="root-usage", filterPattern='{ $.userIdentity.type = "Root" }',
+        metricTransformations=[{"metricName": "RootAccountUsage", "metricNamespace": "CISBenchmark",
+                                "metricValue": "1", "defaultValue": 0.0, "unit": "Count"}],
+    )
+    filters = logs.describe_metric_filters(logGroupName="cloudtrail/root")["metricFilters"]
+    check("PutMetricFilter with the same name updates the filter (default value and unit kept)",
+          len(filters) == 1 and filters[0]["metricTransformations"][0].get("defaultValue") == 0.0
+          and filters[0]["metricTransformations"][0].get("unit") == "Count", filters)
 
 
 @section
@@ -674,6 +683,101 @@ def call_counter(w: World) -> None:
     check("GET /_rootwarden/calls?by=region", by_region[w.m1][REGION]["iam:ListUsers"] == 2, by_region)
 
 
+AUDIT = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+DELETE = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"
+
+
+@section
+def assume_root(w: World) -> None:
+    """sts:AssumeRoot as AWS documents it, and the root sessions it opens."""
+    l = w.l
+    l.control("POST", "/_rootwarden/root", {
+        "account_id": w.m2, "mfa": "virtual", "password": True,
+        "access_keys": [{"active": True, "last_rotated": "2019-05-01T00:00:00Z"},
+                        {"active": False, "last_rotated": "2021-02-03T00:00:00Z"}],
+        "certs": [{"active": True, "last_rotated": "2018-01-01T00:00:00Z"}]})
+    sts = l.client("sts")
+    out = sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}, DurationSeconds=900)
+    creds = out["Credentials"]
+    expires_in = (creds["Expiration"] - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    check("AssumeRoot from the management account -> ASIA credentials for 900 s",
+          creds["AccessKeyId"].startswith("ASIA") and len(creds["AccessKeyId"]) == 20 and 880 < expires_in <= 900,
+          (creds["AccessKeyId"], expires_in))
+    iam = l.client("iam", creds)
+    profile = iam.get_login_profile()["LoginProfile"]
+    check("GetLoginProfile in the session: root has a password", "CreateDate" in profile, profile)
+    keys = iam.list_access_keys()["AccessKeyMetadata"]
+    check("ListAccessKeys: both root keys with status",
+          [(k["AccessKeyId"][-4:], k["Status"]) for k in keys] == [("KEY1", "Active"), ("KEY2", "Inactive")], keys)
+    devices = iam.list_mfa_devices()["MFADevices"]
+    check("ListMFADevices: root's virtual device",
+          [d["SerialNumber"] for d in devices] == [f"arn:aws:iam::{w.m2}:mfa/root-account-mfa-device"], devices)
+    certs = iam.list_signing_certificates()["Certificates"]
+    check("ListSigningCertificates: the active certificate", [c["Status"] for c in certs] == ["Active"], certs)
+    user = iam.get_user()["User"]
+    check("GetUser: the member's root", user["Arn"] == f"arn:aws:iam::{w.m2}:root", user)
+    code, status, err = error_of(lambda: iam.delete_access_key(AccessKeyId=keys[0]["AccessKeyId"]))
+    check("the audit policy allows no change: DeleteAccessKey -> AccessDenied 403",
+          (code, status) == ("AccessDenied", 403) and "no session policy allows" in err.get("Message", ""), (code, status, err))
+    code, _, _ = error_of(lambda: l.client("s3", creds).list_buckets())
+    check("... nor another service (s3:ListBuckets) -> AccessDenied", code == "AccessDenied", code)
+    status, calls = l.control("GET", "/_rootwarden/calls")
+    check("session calls are counted in the member account, AssumeRoot in the caller's",
+          calls.get(w.m2, {}).get("iam:ListAccessKeys") == 1 and calls.get(MGMT, {}).get("sts:AssumeRoot", 0) >= 1, calls)
+
+    code, status, err = error_of(lambda: sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT},
+                                                         DurationSeconds=901))
+    check("DurationSeconds over 900 -> ValidationError", code == "ValidationError" and "900" in err.get("Message", ""),
+          (code, err))
+    code, _, _ = error_of(lambda: sts.assume_root(TargetPrincipal=w.m2,
+                                                  TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/AdministratorAccess"}))
+    check("a policy that is not a root task policy -> ValidationError", code == "ValidationError", code)
+    code, status, _ = error_of(lambda: sts.assume_root(TargetPrincipal=MGMT, TaskPolicyArn={"arn": AUDIT}))
+    check("the management account's own root -> AccessDenied", (code, status) == ("AccessDenied", 403), (code, status))
+    code, _, _ = error_of(lambda: l.client("sts", w.m1_creds).assume_root(TargetPrincipal=w.m2,
+                                                                          TaskPolicyArn={"arn": AUDIT}))
+    check("from a member account (not management, not delegated admin) -> AccessDenied", code == "AccessDenied", code)
+    by_arn = sts.assume_root(TargetPrincipal=f"arn:aws:iam::{w.m2}:root", TaskPolicyArn={"arn": AUDIT})
+    check("TargetPrincipal as the member's root ARN", by_arn["Credentials"]["AccessKeyId"].startswith("ASIA"))
+    expired = sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}, DurationSeconds=0)["Credentials"]
+    code, status, _ = error_of(l.client("iam", expired).list_access_keys)
+    check("a session past its expiration -> ExpiredToken 403", (code, status) == ("ExpiredToken", 403), (code, status))
+    forged = dict(creds, SessionToken="not-the-session-token")
+    code, _, _ = error_of(l.client("iam", forged).list_access_keys)
+    check("a session key with another token -> InvalidClientTokenId", code == "InvalidClientTokenId", code)
+
+    # The delete task policy removes what the audit saw.
+    creds = sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": DELETE})["Credentials"]
+    root = l.client("iam", creds)
+    root.delete_login_profile()
+    for k in root.list_access_keys()["AccessKeyMetadata"]:
+        root.delete_access_key(AccessKeyId=k["AccessKeyId"])
+    code, _, _ = error_of(lambda: root.update_access_key(AccessKeyId="AKIAEXAMPLEROOTKEY00", Status="Inactive"))
+    check("IAMDeleteRootUserCredentials does not allow UpdateAccessKey", code == "AccessDenied", code)
+    code, status, _ = error_of(root.get_login_profile)
+    check("after DeleteLoginProfile: NoSuchEntity 404", (code, status) == ("NoSuchEntity", 404), (code, status))
+    check("after DeleteAccessKey: no key left", root.list_access_keys()["AccessKeyMetadata"] == [])
+
+    # Refused and throttled, as injected faults in STS's own protocol.
+    l.control("POST", "/_rootwarden/deny", {"action": "sts:AssumeRoot", "account_id": w.m1})
+    code, status, _ = error_of(lambda: sts.assume_root(TargetPrincipal=w.m1, TaskPolicyArn={"arn": AUDIT}))
+    check("deny rule on the target member -> AccessDenied", (code, status) == ("AccessDenied", 403), (code, status))
+    check("... other members unaffected",
+          "Credentials" in sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}))
+    l.control("POST", "/_rootwarden/deny", {"action": "sts:AssumeRoot", "account_id": w.m2, "code": "Throttling",
+                                            "status": 400, "times": 1})
+    code, _, _ = error_of(lambda: sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}))
+    check("throttled once -> Throttling, then served", code == "Throttling"
+          and "Credentials" in sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}), code)
+
+    iam = l.client("iam")
+    iam.disable_organizations_root_sessions()
+    code, _, err = error_of(lambda: sts.assume_root(TargetPrincipal=w.m2, TaskPolicyArn={"arn": AUDIT}))
+    check("RootSessions disabled -> AccessDenied", code == "AccessDenied" and "RootSessions" in err.get("Message", ""),
+          (code, err))
+    iam.enable_organizations_root_sessions()
+
+
 @section
 def resets(w: World) -> None:
     l = w.l
@@ -775,6 +879,9 @@ def measure_plain_moto(_: Any) -> None:
         code, status_code = probe(logs, lambda: logs.test_metric_filter(filterPattern='{ $.userIdentity.type = "Root" }',
                                                                          logEventMessages=['{"userIdentity":{"type":"Root"}}']))
         note(f"logs:TestMetricFilter: HTTP {status_code} {code} (not implemented)")
+        code, status_code = probe(c("sts"), lambda: c("sts").assume_root(
+            TargetPrincipal=m1, TaskPolicyArn={"arn": AUDIT}))
+        note(f"sts:AssumeRoot: HTTP {status_code} {code} (not implemented; launcher implements it and root sessions)")
         # SNS
         sns = c("sns", creds)
         topic = sns.create_topic(Name="t")["TopicArn"]
@@ -842,6 +949,7 @@ def main() -> int:
         list_regions(w)
         faults(w)
         call_counter(w)
+        assume_root(w)
         resets(w)
         measure_plain_moto(w)
         process_lifecycle(w)

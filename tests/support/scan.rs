@@ -11,6 +11,8 @@ pub struct Scan {
     pub out: Output,
     pub table: Table,
     pub snapshot: serde_json::Value,
+    /// The JSON report (`-o json`).
+    pub findings: serde_json::Value,
     _dir: tempfile::TempDir,
 }
 
@@ -55,6 +57,7 @@ pub fn scan(moto: &Moto, extra: &[&str]) -> Scan {
         out,
         table,
         snapshot,
+        findings,
         _dir: dir,
     }
 }

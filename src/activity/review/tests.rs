@@ -54,6 +54,7 @@ fn account(id: &str, role: AccountRole, activity: Activity) -> Account {
             account_summary: None,
             root_mfa_devices: None,
             root_login_profile: None,
+            root_audit: None,
         },
         regions: BTreeMap::new(),
         activity: Some(activity),

@@ -378,7 +378,11 @@ fn a_dangling_symlink_is_unreadable_and_a_loop_is_walked_once() {
             .contains("dangling symbolic link to /nonexistent/gone.json.gz"),
         "{p}"
     );
-    assert_eq!(scan.stats.root_events, canonical_root_events(), "the good file is read once");
+    assert_eq!(
+        scan.stats.root_events,
+        canonical_root_events(),
+        "the good file is read once"
+    );
 }
 
 #[test]

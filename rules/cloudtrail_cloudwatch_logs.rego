@@ -35,9 +35,11 @@ _problem(d) := {
 	"evidence": {"trail_arn": d.trail.arn, "log_group_arn": d.log_group.configured_arn, "log_group_exists": false},
 } if {
 	d.group == null
+} else := null if {
+	_retained(object.get(d.group, "retention_in_days", null))
 } else := {
 	"text": sprintf(
-		"%s, fed by %s, keeps events for %d days; at least %d are required",
+		"%s, fed by %s, keeps events for %v days; at least %d are required",
 		[monitoring.log_group_label(d.log_group), monitoring.trail_label(d.trail), d.group.retention_in_days, min_days],
 	),
 	"evidence": {
@@ -47,10 +49,28 @@ _problem(d) := {
 		"min_retention_days": min_days,
 	},
 } if {
-	days := object.get(d.group, "retention_in_days", null)
-	days != null
-	days < min_days
-} else := null
+	is_number(d.group.retention_in_days)
+} else := {
+	"text": sprintf(
+		"%s, fed by %s, has no known retention",
+		[monitoring.log_group_label(d.log_group), monitoring.trail_label(d.trail)],
+	),
+	"evidence": {
+		"trail_arn": d.trail.arn,
+		"log_group_arn": d.log_group.arn,
+		"retention_in_days": object.get(d.group, "retention_in_days", null),
+		"min_retention_days": min_days,
+	},
+}
+
+# A retention is enough when it says so: "never_expires", or at least the required days. Nothing
+# else (a missing value above all) reads as kept forever.
+_retained(days) if days == "never_expires"
+
+_retained(days) if {
+	is_number(days)
+	days >= min_days
+}
 
 _good if {
 	some j in _judged

@@ -33,7 +33,13 @@ test_pass_standalone if outcome(fx.standalone_input, fx.requirements) == "pass"
 
 test_pass_member_via_organization_trail if outcome(fx.member_input({}), fx.requirements) == "pass"
 
-test_pass_never_expires if outcome(fx.input_for(retention(null), {}), fx.requirements) == "pass"
+test_pass_never_expires if outcome(fx.input_for(retention("never_expires"), {}), fx.requirements) == "pass"
+
+# A retention that is missing is not one that never expires.
+test_fail_retention_missing if {
+	d := only_deny(fx.input_for(retention(null), {}), fx.requirements)
+	d.message == "Log group aws-cloudtrail-logs in us-east-1, fed by trail management-events, has no known retention."
+}
 
 test_pass_exactly_the_minimum if outcome(fx.input_for(retention(365), {}), fx.requirements) == "pass"
 

@@ -9,7 +9,9 @@
 #   decommission_date has not passed. The check also compares the credential report with
 #   iam:GetAccountSummary, which is current, to catch a key created after the report was generated.
 #   In a member account audited with --audit-root, the keys an sts:AssumeRoot session listed
-#   (ListAccessKeys, current) are judged instead of the report's slots.
+#   (ListAccessKeys, current) are judged instead of the report's slots. Otherwise a credential
+#   report generated more than 24 hours before collection (AWS regenerates it at most every 4 hours)
+#   cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-001
 #   severity: critical
@@ -24,7 +26,7 @@
 #     decommission_date.
 #   cis: ["1.4 (v1.4.0-v4.0.1)"]
 #   aws_security_hub: ["IAM.4"]
-#   requires: [credential_report]
+#   requires: [credential_report, account_summary]
 package rootwarden.rules.root_access_keys
 
 import rego.v1
@@ -115,20 +117,43 @@ deny contains f if {
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
-		"message": sprintf(
-			"The account summary reports a root access key but %s shows none; %s.",
-			[root.source("access_keys"), stale_hint],
+		"message": summary_message,
+		"evidence": object.union(
+			{
+				"account_access_keys_present": true,
+				"credential_report_generated_at": root.report_generated_at,
+				"keys_from": root.source("access_keys"),
+			},
+			report_slots,
 		),
-		"evidence": {
-			"account_access_keys_present": true,
-			"credential_report_generated_at": root.report_generated_at,
-			"keys_from": root.source("access_keys"),
-			"access_key_1": root.key_evidence(1, root.key_slots[1]),
-			"access_key_2": root.key_evidence(2, root.key_slots[2]),
-		},
 	}
 }
+
+summary_message := sprintf(
+	"The account summary reports a root access key; the credential report generated at %s is too old to say which (%d hours before collection).",
+	[root.report_generated_at, root.stale_report.evidence.age_hours],
+) if {
+	not root.audited("access_keys")
+	root.report_stale
+	root.report_age_ns >= 0
+} else := sprintf(
+	"The account summary reports a root access key but %s shows none; %s.",
+	[root.source("access_keys"), stale_hint],
+)
 
 stale_hint := "a key may have been created since" if {
 	root.audited("access_keys")
 } else := "the credential report may be stale"
+
+report_slots := {
+	"access_key_1": root.key_evidence(1, root.key_slots[1]),
+	"access_key_2": root.key_evidence(2, root.key_slots[2]),
+} if {
+	not root.report_stale
+} else := {}
+
+# Keys a root session listed are current; without them the keys rest on the report.
+insufficient_data contains root.stale_report if {
+	root.report_stale
+	not root.audited("access_keys")
+}

@@ -241,3 +241,37 @@ test_resource_uses_partition if {
 	some f in denies
 	f.resource == "arn:aws-us-gov:iam::555566667777:root"
 }
+
+test_stale_report_is_insufficient_data_with_its_age if {
+	inp := fx.generated(fx.root_with({"access_key_1": used_key}), fx.stale_at)
+	count(rule.deny) == 0 with input as inp with data.requirements as fx.requirements
+	entries := rule.insufficient_data with input as inp with data.requirements as fx.requirements
+	count(entries) == 1
+	some e in entries
+	contains(e.message, "generated at 2025-10-01T06:00:00Z, 9962 hours (415 days) before the snapshot was collected")
+	e.evidence.age_hours == 9962
+}
+
+test_stale_report_still_fails_on_a_key_the_current_summary_reports if {
+	inp := fx.generated(
+		object.union(fx.base_input, {"account": {"iam": {"account_summary": {"account_access_keys_present": true}}}}),
+		fx.stale_at,
+	)
+	denies := rule.deny with input as inp with data.requirements as fx.requirements
+	count(denies) == 1
+	some f in denies
+	startswith(f.message, "The account summary reports a root access key; the credential report generated at 2025-10-01T06:00:00Z is too old to say which")
+}
+
+test_a_report_under_24_hours_old_is_used if {
+	inp := fx.generated(fx.root_with({"access_key_1": used_key}), "2026-11-19T08:30:00Z")
+	count(rule.deny) == 1 with input as inp with data.requirements as fx.requirements
+	count(rule.insufficient_data) == 0 with input as inp with data.requirements as fx.requirements
+}
+
+test_a_report_dated_after_collection_is_insufficient_data if {
+	inp := fx.generated(fx.base_input, "2026-11-21T08:00:00Z")
+	entries := rule.insufficient_data with input as inp with data.requirements as fx.requirements
+	some e in entries
+	contains(e.message, "after the snapshot was collected")
+}

@@ -12,6 +12,10 @@
 #   known kind is never counted as hardware. The control does not apply when the requirements
 #   accept virtual MFA, nor to a member account whose root credentials were removed through
 #   centralized root access.
+#   iam:GetAccountSummary, which is current, is compared with the report to catch MFA removed after
+#   it was generated. Without a root session's device list, a credential report generated more
+#   than 24 hours before collection (AWS regenerates it at most every 4 hours) cannot describe the
+#   credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-004
 #   severity: high
@@ -25,7 +29,7 @@
 #     require_hardware_mfa to false in the requirements.
 #   cis: ["1.6 (v1.4.0-v4.0.1)"]
 #   aws_security_hub: ["IAM.6"]
-#   requires: [credential_report, root_mfa_devices]
+#   requires: [credential_report, account_summary, root_mfa_devices]
 package rootwarden.rules.root_hardware_mfa
 
 import rego.v1
@@ -70,6 +74,25 @@ deny contains f if {
 			"require_hardware_mfa": true,
 		},
 	}
+}
+
+# GetAccountSummary is current: MFA removed after the credential report leaves no hardware device.
+deny contains f if {
+	applicable
+	root.report_root.mfa_active == true
+	input.account.iam.account_summary.account_mfa_enabled == false
+	f := {
+		"account_id": account_id,
+		"resource": util.root_arn,
+		"message": "The account summary says root MFA is not enabled now, so root has no hardware MFA device.",
+		"evidence": {"account_mfa_enabled": false, "credential_report_generated_at": root.report_generated_at},
+	}
+}
+
+insufficient_data contains root.stale_report if {
+	applicable
+	root.report_stale
+	not root.audited("mfa_devices")
 }
 
 # mfa_active says a device exists, but the device list came back empty: its kind is unknown.

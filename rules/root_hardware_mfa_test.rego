@@ -125,10 +125,29 @@ test_member_with_virtual_device_and_password_fails if {
 	inp := fx.member_with({"account": {"iam": {
 		"root_login_profile": "present",
 		"credential_report": {"root": {"mfa_active": true}},
+		"account_summary": {"account_mfa_enabled": true},
 		"root_mfa_devices": [fx.virtual_device],
 	}}})
 	denies := rule.deny with input as inp with data.requirements as fx.requirements
 	count(denies) == 1
 	some f in denies
 	f.evidence.kind == "virtual"
+}
+
+test_mfa_removed_after_the_report_fails if {
+	inp := object.union(fx.base_input, {"account": {"iam": {"account_summary": {"account_mfa_enabled": false}}}})
+	denies := rule.deny with input as inp with data.requirements as fx.requirements
+	count(denies) == 1
+	some f in denies
+	f.message == "The account summary says root MFA is not enabled now, so root has no hardware MFA device."
+}
+
+test_stale_report_is_insufficient_data_but_a_virtual_device_still_fails if {
+	stale := fx.generated(fx.base_input, fx.stale_at)
+	count(rule.deny) == 0 with input as stale with data.requirements as fx.requirements
+	count(rule.insufficient_data) == 1 with input as stale with data.requirements as fx.requirements
+	virtual := fx.generated(virtual_only, fx.stale_at)
+	count(rule.deny) == 1 with input as virtual with data.requirements as fx.requirements
+	# Not applicable stays not applicable: the control does not rest on the report then.
+	count(rule.insufficient_data) == 0 with input as stale with data.requirements as accept_virtual
 }

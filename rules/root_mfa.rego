@@ -10,6 +10,9 @@
 #   root credentials were removed through centralized root access (no password, no access key, no
 #   active signing certificate, and RootCredentialsManagement enabled so the password cannot be
 #   recovered).
+#   Without a root session's device list, a credential report generated more than 24 hours before
+#   collection (AWS regenerates it at most every 4 hours) cannot describe the credentials now: the
+#   control then has insufficient data.
 # custom:
 #   id: RW-ROOT-003
 #   severity: critical
@@ -23,7 +26,7 @@
 #     `aws iam delete-login-profile`.
 #   cis: ["1.5 (v1.4.0-v4.0.1)"]
 #   aws_security_hub: ["IAM.9"]
-#   requires: [credential_report]
+#   requires: [credential_report, account_summary]
 package rootwarden.rules.root_mfa
 
 import rego.v1
@@ -74,6 +77,12 @@ deny contains f if {
 			"credential_report_generated_at": root.report_generated_at,
 		},
 	}
+}
+
+# MFA devices a root session listed are current; without them MFA rests on the report.
+insufficient_data contains root.stale_report if {
+	root.report_stale
+	not root.audited("mfa_devices")
 }
 
 not_applicable contains {

@@ -150,3 +150,13 @@ test_mfa_enabled_since_report_still_fails_on_report if {
 	inp := object.union(no_mfa, {"account": {"iam": {"account_summary": {"account_mfa_enabled": true}}}})
 	count(rule.deny) == 1 with input as inp with data.requirements as fx.requirements
 }
+
+test_stale_report_is_insufficient_data_never_not_applicable if {
+	inp := fx.generated(no_mfa, fx.stale_at)
+	count(rule.deny) == 0 with input as inp with data.requirements as fx.requirements
+	count(rule.insufficient_data) == 1 with input as inp with data.requirements as fx.requirements
+	# Whether a member has no root credentials rests on the report too.
+	member := fx.generated(fx.credentialless_member, fx.stale_at)
+	count(rule.not_applicable) == 0 with input as member with data.requirements as fx.requirements
+	count(rule.insufficient_data) == 1 with input as member with data.requirements as fx.requirements
+}

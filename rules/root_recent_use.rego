@@ -9,6 +9,8 @@
 #   credential is judged on its own: an exception covering the latest sign-in does not excuse an
 #   earlier key use inside the window. Cells with AWS markers (never used, no information) are not
 #   uses.
+#   A credential report generated more than 24 hours before collection (AWS regenerates it at most
+#   every 4 hours) cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-005
 #   severity: high
@@ -99,6 +101,8 @@ message(use, days) := sprintf(
 	"Root %s was last used at %s (%d days ago), within the %d-day lookback and outside any approved root-use exception.",
 	[use.credential, use.last_used, days, lookback_days],
 )
+
+insufficient_data contains root.stale_report if root.report_stale
 
 deny contains f if {
 	some use in uses

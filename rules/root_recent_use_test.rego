@@ -199,3 +199,9 @@ test_use_after_collection_time_fails if {
 	# A clock-skewed or future timestamp is still recent use.
 	count(rule.deny) == 1 with input as password_used("2026-11-20T09:00:00Z") with data.requirements as fx.requirements
 }
+
+test_stale_report_is_insufficient_data if {
+	inp := fx.generated(neglected, fx.stale_at)
+	count(rule.deny) == 0 with input as inp with data.requirements as fx.requirements
+	count(rule.insufficient_data) == 1 with input as inp with data.requirements as fx.requirements
+}

@@ -7,7 +7,9 @@
 #   certificate slots; each active one is a finding. The check also compares the report with
 #   iam:GetAccountSummary, which is current, to catch a certificate uploaded after the report was
 #   generated. In a member account audited with --audit-root, the certificates an sts:AssumeRoot
-#   session listed (ListSigningCertificates, current) are judged instead.
+#   session listed (ListSigningCertificates, current) are judged instead. Otherwise a credential
+#   report generated more than 24 hours before collection (AWS regenerates it at most every 4
+#   hours) cannot describe the credentials now: the control then has insufficient data.
 # custom:
 #   id: RW-ROOT-002
 #   severity: high
@@ -18,7 +20,7 @@
 #     --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials`, then
 #     with that session `aws iam list-signing-certificates` and
 #     `aws iam delete-signing-certificate --certificate-id CERT_ID`.
-#   requires: [credential_report]
+#   requires: [credential_report, account_summary]
 package rootwarden.rules.root_signing_certificates
 
 import rego.v1
@@ -54,19 +56,39 @@ deny contains f if {
 	f := {
 		"account_id": account_id,
 		"resource": util.root_arn,
-		"message": sprintf(
-			"The account summary reports a root signing certificate but %s shows none; %s.",
-			[root.source("signing_certificates"), stale_hint],
+		"message": summary_message,
+		"evidence": object.union(
+			{
+				"account_signing_certificates_present": true,
+				"credential_report_generated_at": root.report_generated_at,
+			},
+			report_slots,
 		),
-		"evidence": {
-			"account_signing_certificates_present": true,
-			"credential_report_generated_at": root.report_generated_at,
-			"cert_1": root.cert_slots[1],
-			"cert_2": root.cert_slots[2],
-		},
 	}
 }
+
+summary_message := sprintf(
+	"The account summary reports a root signing certificate; the credential report generated at %s is too old to say which (%d hours before collection).",
+	[root.report_generated_at, root.stale_report.evidence.age_hours],
+) if {
+	not root.audited("signing_certificates")
+	root.report_stale
+	root.report_age_ns >= 0
+} else := sprintf(
+	"The account summary reports a root signing certificate but %s shows none; %s.",
+	[root.source("signing_certificates"), stale_hint],
+)
 
 stale_hint := "a certificate may have been uploaded since" if {
 	root.audited("signing_certificates")
 } else := "the credential report may be stale"
+
+report_slots := {"cert_1": root.cert_slots[1], "cert_2": root.cert_slots[2]} if {
+	not root.report_stale
+} else := {}
+
+# Certificates a root session listed are current; without them they rest on the report.
+insufficient_data contains root.stale_report if {
+	root.report_stale
+	not root.audited("signing_certificates")
+}

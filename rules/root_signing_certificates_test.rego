@@ -84,3 +84,17 @@ test_access_keys_are_not_certificates if {
 	count(rule.deny) == 0 with input as fx.root_with({"access_key_1": key})
 		with data.requirements as fx.requirements
 }
+
+test_stale_report_is_insufficient_data if {
+	inp := fx.generated(fx.root_with({"cert_1": active_cert}), fx.stale_at)
+	count(rule.deny) == 0 with input as inp with data.requirements as fx.requirements
+	count(rule.insufficient_data) == 1 with input as inp with data.requirements as fx.requirements
+}
+
+test_stale_report_still_fails_on_a_certificate_the_current_summary_reports if {
+	inp := fx.generated(
+		object.union(fx.base_input, {"account": {"iam": {"account_summary": {"account_signing_certificates_present": true}}}}),
+		fx.stale_at,
+	)
+	count(rule.deny) == 1 with input as inp with data.requirements as fx.requirements
+}

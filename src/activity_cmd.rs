@@ -59,7 +59,8 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     if args.snapshot_out.is_some() && args.snapshot.is_none() && !args.lookup {
         bail!("--snapshot-out needs a snapshot to add activity to: give --snapshot FILE or --lookup");
     }
-    let requirements = load_requirements(&args.requirements)?;
+    let doc = load_requirements(&args.requirements)?;
+    let requirements = &doc.requirements;
     let days = args.days.unwrap_or(requirements.lookback_days);
     if args.lookup && days > EVENT_HISTORY_DAYS {
         bail!("--days {days}: CloudTrail event history (--lookup) keeps {EVENT_HISTORY_DAYS} days; review older activity from log files with --logs");
@@ -74,7 +75,8 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(chrono::Utc::now);
     let start = end - chrono::Duration::days(i64::from(days));
     // Rules and requirements are checked before any long work.
-    let policy = Policy::load(&loader::bundled(), &requirements)?;
+    let policy = Policy::load(&loader::bundled(), requirements)?;
+    doc.check_waiver_rules(policy.rules().map(|r| r.id()))?;
 
     if args.lookup {
         let mut opts = args.collect.options()?;
@@ -146,7 +148,7 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let review = review::review(&snapshot, &requirements, controls);
+    let review = review::review(&snapshot, requirements, controls);
     let unapproved = review.kpis.unapproved_events;
     let incomplete = review.accounts.iter().any(|a| !a.complete);
     let report = ActivityReport {

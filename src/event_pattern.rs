@@ -126,7 +126,7 @@ fn node(o: &Map<String, Value>, path: &str) -> Result<Node, PatternError> {
                 let Value::Object(ao) = a else {
                     return Err(err(&format!("{here}[{i}]"), "each `$or` entry must be an object"));
                 };
-                nodes.push(node(ao, path)?);
+                nodes.push(node(ao, &format!("{here}[{i}]"))?);
             }
             ors.push(nodes);
             continue;

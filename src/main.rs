@@ -12,7 +12,6 @@ use rootwarden::input;
 use rootwarden::policy::{self, loader, Policy, RuleSet, Severity};
 use rootwarden::report::output::OutputPlan;
 use rootwarden::report::{self, OutputSpec};
-use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
 use rootwarden::{errln, outln};
 
@@ -229,14 +228,15 @@ fn positive_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Loads the selected rules with `requirements`, applying --only, --skip, --rule-timeout and
-/// --rule-memory.
-fn load_policy(sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
+/// Loads the selected rules with the requirements, checks that each waiver names a loaded rule,
+/// and applies --only, --skip, --rule-timeout and --rule-memory.
+fn load_policy(sel: &RuleSelection, requirements: &input::RequirementsDoc) -> anyhow::Result<Policy> {
     policy_from(&rule_set(&sel.rules, sel.no_builtin_rules)?, sel, requirements)
 }
 
-fn policy_from(set: &RuleSet, sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
-    let mut policy = Policy::load_set(set, requirements)?;
+fn policy_from(set: &RuleSet, sel: &RuleSelection, requirements: &input::RequirementsDoc) -> anyhow::Result<Policy> {
+    let mut policy = Policy::load_set(set, &requirements.requirements)?;
+    requirements.check_waiver_rules(policy.rules().map(|r| r.id()))?;
     policy.select(&sel.only, &sel.skip)?;
     policy.set_time_limit(std::time::Duration::from_secs_f64(sel.rule_timeout));
     policy.set_memory_limit(sel.rule_memory << 20);
@@ -497,10 +497,10 @@ fn rule_set(paths: &[PathBuf], no_builtin_rules: bool) -> anyhow::Result<RuleSet
     Ok(set)
 }
 
-fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<Requirements> {
+fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<input::RequirementsDoc> {
     Ok(match path {
-        Some(p) => input::load_requirements(p)?,
-        None => Requirements::default(),
+        Some(p) => input::RequirementsDoc::load(p)?,
+        None => input::RequirementsDoc::default(),
     })
 }
 
@@ -665,7 +665,7 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         RulesCommand::List { selection } => {
-            let policy = load_policy(&selection, &Requirements::default())?;
+            let policy = load_policy(&selection, &input::RequirementsDoc::default())?;
             for r in policy.rules() {
                 outln!(
                     "{:<12} {:<8} {:<60} {}",
@@ -678,7 +678,7 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Show { id, selection } => {
-            let policy = load_policy(&selection, &Requirements::default())?;
+            let policy = load_policy(&selection, &input::RequirementsDoc::default())?;
             let rule = policy
                 .rules()
                 .find(|r| r.id() == id)
@@ -708,7 +708,7 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
         } => {
             let requirements = load_requirements(&requirements)?;
             let snapshot = input::load_snapshot(&snapshot)?;
-            let docs = policy::documents::account_documents(&snapshot, &requirements, account.as_deref())?;
+            let docs = policy::documents::account_documents(&snapshot, &requirements.requirements, account.as_deref())?;
             for path in policy::documents::write(&output, &docs)? {
                 println!("wrote {}", path.display());
             }

@@ -14,7 +14,6 @@ use rootwarden::policy::{loader, Evaluation, Policy};
 use rootwarden::remediate::export::{self, ExportTarget, IacFormat};
 use rootwarden::remediate::plan::{self, PlanOptions};
 use rootwarden::remediate::{apply, render, Plan};
-use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
 
 use super::{load_requirements, snapshot_json, AwsArgs};
@@ -203,8 +202,10 @@ async fn collect_live(source: &Source) -> anyhow::Result<Snapshot> {
     Ok(collect::collect(&opts).await?.snapshot)
 }
 
-fn bundled_policy(requirements: &Requirements) -> anyhow::Result<Policy> {
-    Ok(Policy::load(&loader::bundled(), requirements)?)
+fn bundled_policy(requirements: &rootwarden::input::RequirementsDoc) -> anyhow::Result<Policy> {
+    let policy = Policy::load(&loader::bundled(), &requirements.requirements)?;
+    requirements.check_waiver_rules(policy.rules().map(|r| r.id()))?;
+    Ok(policy)
 }
 
 /// What one output of `plan` or `apply` holds.
@@ -266,8 +267,9 @@ fn prepare(args: &PlanArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
     // Output paths are checked before a collection or a change, so an unwritable report cannot
     // fail a run after apply has changed accounts.
     let outputs = plan_outputs(args)?;
-    let requirements = load_requirements(&args.source.requirements)?;
-    let mut policy = bundled_policy(&requirements)?;
+    let doc = load_requirements(&args.source.requirements)?;
+    let mut policy = bundled_policy(&doc)?;
+    let requirements = doc.requirements;
     let opts = PlanOptions {
         accounts: args.source.accounts.clone(),
         notify: args.notify.clone(),
@@ -384,7 +386,7 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
             endpoints: args.notify.clone(),
         }],
         None => {
-            let requirements = load_requirements(&args.source.requirements)?;
+            let requirements = load_requirements(&args.source.requirements)?.requirements;
             let snapshot = match &args.source.snapshot {
                 Some(p) => rootwarden::input::load_snapshot(p)?,
                 None => runtime()?.block_on(collect_live(&args.source))?,

@@ -3,9 +3,15 @@
 //! Rules see it as `data.requirements` (every field present: defaults are filled in here, so a
 //! rule never has to guess). `schemas/requirements.schema.json` is generated from these types.
 
+mod checked;
+
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::input::Step;
+
+pub use checked::{EARLIEST_DATE, LATEST_DATE};
 
 /// The organisation's root-user requirements.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -47,19 +53,27 @@ pub struct Requirements {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
-    /// The rule id, e.g. `RW-MON-007`.
+    /// The rule id, e.g. `RW-MON-007`: a rule loaded for the run (bundled or user).
+    #[serde(deserialize_with = "checked::text")]
     pub rule_id: String,
     /// The account, or `*` for every account.
+    #[serde(deserialize_with = "checked::text")]
     pub account_id: String,
     /// The finding's resource ARN; `*` matches any run of characters. Default: every resource.
-    #[serde(default = "any_resource")]
+    #[serde(default = "any_resource", deserialize_with = "checked::text")]
     pub resource: String,
     /// Why the finding is accepted (shown as the SARIF suppression's justification).
+    #[serde(deserialize_with = "checked::text")]
     pub reason: String,
     /// Who accepted it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::opt_text"
+    )]
     pub approver: Option<String>,
     /// Last day it suppresses (inclusive, UTC), judged against the snapshot's collection date.
+    #[serde(deserialize_with = "checked::date")]
     pub expires: NaiveDate,
 }
 
@@ -96,6 +110,22 @@ pub struct Scope {
     /// Never these accounts.
     #[serde(default)]
     pub exclude_accounts: Vec<AccountId>,
+}
+
+impl Scope {
+    /// Why this scope selects none of `accounts` (the snapshot's account ids), for an error.
+    pub fn mismatch(&self, accounts: &[&str]) -> String {
+        if accounts.is_empty() {
+            return "the snapshot has no accounts".to_string();
+        }
+        let list = |l: &[AccountId]| l.iter().map(AccountId::as_str).collect::<Vec<_>>().join(", ");
+        format!(
+            "the requirements' scope (include_accounts: [{}], exclude_accounts: [{}]) leaves none of the snapshot's accounts ({}); check the account ids",
+            list(&self.include_accounts),
+            list(&self.exclude_accounts),
+            accounts.join(", ")
+        )
+    }
 }
 
 /// A 12-digit AWS account id.
@@ -143,16 +173,23 @@ pub struct RootUseException {
     /// The account the exception is for.
     pub account_id: AccountId,
     /// What the root user may be used for, e.g. "close account", "restore S3 bucket policy".
+    #[serde(deserialize_with = "checked::text")]
     pub scenario: String,
     /// CloudTrail event names root may perform under this exception (e.g. `ConsoleLogin`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "checked::text_list")]
     pub allowed_event_names: Vec<String>,
     /// Who approved it.
+    #[serde(deserialize_with = "checked::text")]
     pub approver: String,
     /// First day the exception is valid (inclusive); unbounded when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked::opt_date"
+    )]
     pub starts: Option<NaiveDate>,
     /// Last day the exception is valid (inclusive, UTC).
+    #[serde(deserialize_with = "checked::date")]
     pub expires: NaiveDate,
 }
 
@@ -164,14 +201,17 @@ pub struct RetainedRootKey {
     pub account_id: AccountId,
     /// Last four characters of the access key id.
     #[schemars(regex(pattern = r"^[A-Z0-9]{4}$"))]
+    #[serde(deserialize_with = "checked::text")]
     pub key_last4: String,
     /// Credential-report slot (1 or 2), used when the collector could not read key ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 2))]
     pub slot: Option<u8>,
     /// Why it is kept.
+    #[serde(deserialize_with = "checked::text")]
     pub justification: String,
     /// Last day it may exist (inclusive, UTC).
+    #[serde(deserialize_with = "checked::date")]
     pub decommission_date: NaiveDate,
 }
 
@@ -217,7 +257,7 @@ pub struct Alerting {
     pub required_events: Vec<AlertEvent>,
     /// Subscription endpoints that count as reaching a person (exact, or with `*` wildcards,
     /// e.g. `*@example.com`). Empty: any confirmed subscription counts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "checked::text_list")]
     pub accepted_endpoints: Vec<String>,
     /// Whether an EventBridge rule on root activity with an SNS target is an acceptable
     /// detection path instead of the CIS metric filter and alarm.
@@ -264,15 +304,23 @@ impl Requirements {
             && !listed(&self.scope.exclude_accounts)
     }
 
-    /// Checks that cannot be expressed by the types alone.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks that cannot be expressed by the types alone. Errors are (path, message).
+    pub fn validate(&self) -> Result<(), (Vec<Step>, String)> {
+        let key = |k: &str| Step::Key(k.to_string());
+        let at = |list: &str, i: usize, field: &str| {
+            let mut p = vec![key(list), Step::Index(i)];
+            if !field.is_empty() {
+                p.push(key(field));
+            }
+            p
+        };
         if self.version != 1 {
-            return Err(format!("`version`: expected 1, found {}", self.version));
+            return Err((vec![key("version")], format!("expected 1, found {}", self.version)));
         }
         if !(1..=400).contains(&self.lookback_days) {
-            return Err(format!(
-                "`lookback_days`: expected 1 to 400, found {}",
-                self.lookback_days
+            return Err((
+                vec![key("lookback_days")],
+                format!("expected 1 to 400, found {}", self.lookback_days),
             ));
         }
         for (i, k) in self.retained_root_keys.iter().enumerate() {
@@ -282,41 +330,84 @@ impl Requirements {
                     .bytes()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             {
-                return Err(format!(
-                    "`retained_root_keys[{i}].key_last4`: expected the last 4 characters of an access key id (A-Z, 0-9), found {:?}",
-                    k.key_last4
+                return Err((
+                    at("retained_root_keys", i, "key_last4"),
+                    format!(
+                        "expected the last 4 characters of an access key id (A-Z, 0-9), found {} characters",
+                        k.key_last4.chars().count()
+                    ),
                 ));
             }
             if let Some(s) = k.slot {
                 if !(1..=2).contains(&s) {
-                    return Err(format!("`retained_root_keys[{i}].slot`: expected 1 or 2, found {s}"));
+                    return Err((
+                        at("retained_root_keys", i, "slot"),
+                        format!("expected 1 or 2, found {s}"),
+                    ));
                 }
+            }
+            if k.justification.trim().is_empty() {
+                return Err((
+                    at("retained_root_keys", i, "justification"),
+                    "a retained key needs a justification".into(),
+                ));
             }
         }
         for (i, e) in self.root_use_exceptions.iter().enumerate() {
             if let Some(s) = e.starts {
                 if s > e.expires {
-                    return Err(format!(
-                        "`root_use_exceptions[{i}]`: `starts` ({s}) is after `expires` ({})",
-                        e.expires
+                    return Err((
+                        at("root_use_exceptions", i, "starts"),
+                        format!("`starts` ({s}) is after `expires` ({})", e.expires),
+                    ));
+                }
+            }
+            for (field, value) in [("scenario", &e.scenario), ("approver", &e.approver)] {
+                if value.trim().is_empty() {
+                    return Err((
+                        at("root_use_exceptions", i, field),
+                        format!("an exception needs its {field}"),
                     ));
                 }
             }
         }
         for (i, w) in self.waivers.iter().enumerate() {
             if w.rule_id.trim().is_empty() {
-                return Err(format!("`waivers[{i}].rule_id`: must name a rule"));
+                return Err((at("waivers", i, "rule_id"), "must name a rule".into()));
             }
             let id_ok =
                 w.account_id == "*" || (w.account_id.len() == 12 && w.account_id.bytes().all(|b| b.is_ascii_digit()));
             if !id_ok {
-                return Err(format!(
-                    "`waivers[{i}].account_id`: expected a 12-digit account id or `*`, found {:?}",
-                    w.account_id
+                return Err((
+                    at("waivers", i, "account_id"),
+                    format!("expected a 12-digit account id or `*`, found {:?}", w.account_id),
                 ));
             }
             if w.reason.trim().is_empty() {
-                return Err(format!("`waivers[{i}].reason`: a waiver needs a reason"));
+                return Err((at("waivers", i, "reason"), "a waiver needs a reason".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every waiver names one of `rule_ids` (the rules loaded for the run): a waiver
+    /// for an unknown id, a typo above all, would silently waive nothing.
+    pub fn check_waiver_rules<'a>(
+        &self,
+        rule_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), (Vec<Step>, String)> {
+        let known: std::collections::BTreeSet<&str> = rule_ids.into_iter().collect();
+        for (i, w) in self.waivers.iter().enumerate() {
+            if !known.contains(w.rule_id.as_str()) {
+                let list: Vec<&str> = known.iter().copied().collect();
+                return Err((
+                    vec![Step::Key("waivers".into()), Step::Index(i), Step::Key("rule_id".into())],
+                    format!(
+                        "no rule loaded for this run has id {:?} (loaded: {})",
+                        w.rule_id,
+                        list.join(", ")
+                    ),
+                ));
             }
         }
         Ok(())

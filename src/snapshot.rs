@@ -12,14 +12,20 @@
 //! - Credential-report cells keep AWS's own markers (`N/A`, `no_information`, `not_supported`)
 //!   instead of squashing them to `false`.
 
+mod values;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The snapshot format version this build reads and writes.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub use values::{check_time, KeyId, Last4, Retention};
+
+/// The snapshot format version this build reads and writes. 2.0 made every fact explicit: a
+/// region list, a log retention that never expires, an unlisted key id and an empty error list
+/// are values, so no deleted or `null` field reads as one of them.
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// One collection run over one or more accounts.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -28,6 +34,7 @@ pub struct Snapshot {
     /// Format version; this build accepts exactly [`SCHEMA_VERSION`].
     pub schema_version: String,
     /// When collection finished. Evaluation measures every age against this, never the clock.
+    #[serde(deserialize_with = "values::time")]
     pub collected_at: DateTime<Utc>,
     /// What produced the snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,8 +44,7 @@ pub struct Snapshot {
     pub organization: Option<Organization>,
     /// The accounts in this snapshot.
     pub accounts: Vec<Account>,
-    /// Every API call that failed during collection. Never silently dropped.
-    #[serde(default)]
+    /// Every API call that failed during collection. Never silently dropped; `[]` when none did.
     pub collection_errors: Vec<CollectionError>,
 }
 
@@ -109,7 +115,11 @@ pub struct Account {
     pub role: AccountRole,
     /// IAM facts about the root user.
     pub iam: Iam,
-    /// Per-region facts, keyed by region name. Regions not enabled for the account are absent.
+    /// Regions that were meant to be collected for this account (its enabled regions, or those
+    /// chosen with `--regions`). One missing from `regions` was not collected: every regional
+    /// fact of the account is then insufficient data.
+    pub expected_regions: Vec<String>,
+    /// Per-region facts, keyed by region name; every key is one of `expected_regions`.
     pub regions: BTreeMap<String, Region>,
     /// Root activity read from CloudTrail by `rootwarden activity`; absent when activity was
     /// not reviewed.
@@ -153,6 +163,7 @@ pub struct Iam {
 #[serde(deny_unknown_fields)]
 pub struct RootAudit {
     /// When the session read the facts.
+    #[serde(deserialize_with = "values::time")]
     pub audited_at: DateTime<Utc>,
     /// `iam:ListAccessKeys`: root's access keys, oldest first.
     pub access_keys: Option<Vec<RootAccessKey>>,
@@ -176,12 +187,15 @@ pub enum CredentialStatus {
 #[serde(deny_unknown_fields)]
 pub struct RootAccessKey {
     /// Last four characters of the key id. Never more.
-    #[schemars(regex(pattern = r"^[A-Z0-9]{4}$"))]
-    pub key_id_last4: String,
+    pub key_id_last4: Last4,
     /// `Status`.
     pub status: CredentialStatus,
     /// `CreateDate`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "values::opt_time"
+    )]
     pub create_date: Option<DateTime<Utc>>,
 }
 
@@ -189,12 +203,18 @@ pub struct RootAccessKey {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RootSigningCertificate {
-    /// Last four characters of the certificate id.
+    /// Last four characters of the certificate id. Never more.
+    #[serde(deserialize_with = "values::tail4")]
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]{4}$"))]
     pub certificate_id_last4: String,
     /// `Status`.
     pub status: CredentialStatus,
     /// `UploadDate`, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "values::opt_time"
+    )]
     pub upload_date: Option<DateTime<Utc>>,
 }
 
@@ -212,20 +232,38 @@ pub enum LoginProfileState {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialReport {
-    /// When AWS generated the report.
+    /// When AWS generated the report (it serves the same report for up to 4 hours).
+    #[serde(deserialize_with = "values::time")]
     pub generated_at: DateTime<Utc>,
     /// The `<root_account>` row; `null` when the report had none.
     pub root: Option<RootCredentials>,
 }
 
 /// A credential-report cell: a value, or one of AWS's markers.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 #[serde(untagged)]
 pub enum Reported<T> {
     /// AWS wrote a marker instead of a value.
     Marker(ReportMarker),
     /// AWS wrote a value.
     Value(T),
+}
+
+impl<'de, T: serde::de::DeserializeOwned + values::Checked> Deserialize<'de> for Reported<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        if let Ok(m) = ReportMarker::deserialize(&v) {
+            return Ok(Reported::Marker(m));
+        }
+        let t = T::deserialize(v).map_err(|e| {
+            D::Error::custom(format!(
+                "{e}, or one of AWS's markers N/A, no_information, not_supported"
+            ))
+        })?;
+        t.check().map_err(D::Error::custom)?;
+        Ok(Reported::Value(t))
+    }
 }
 
 /// The markers AWS writes in credential-report cells.
@@ -282,10 +320,9 @@ pub struct AccessKeyCells {
     pub last_used_region: Reported<String>,
     /// `access_key_N_last_used_service`.
     pub last_used_service: Reported<String>,
-    /// Last four characters of the key id, when a collector could list root's keys. Never more.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Z0-9]{4}$"))]
-    pub key_id_last4: Option<String>,
+    /// Last four characters of the key id when a collector could list root's keys (never more),
+    /// else `not_listed`.
+    pub key_id_last4: KeyId,
 }
 
 /// The credential-report cells of one root signing certificate slot.
@@ -331,7 +368,11 @@ pub struct MfaDevice {
     /// Virtual or hardware.
     pub kind: MfaKind,
     /// When it was enabled, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "values::opt_time"
+    )]
     pub enable_date: Option<DateTime<Utc>>,
 }
 
@@ -411,7 +452,11 @@ pub struct TrailStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest_cloud_watch_logs_delivery_error: Option<String>,
     /// `LatestCloudWatchLogsDeliveryTime`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "values::opt_time"
+    )]
     pub latest_cloud_watch_logs_delivery_time: Option<DateTime<Utc>>,
 }
 
@@ -510,8 +555,8 @@ pub struct LogGroup {
     /// `arn` (AWS appends `:*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
-    /// `retentionInDays`; `null` means the events never expire.
-    pub retention_in_days: Option<u32>,
+    /// `retentionInDays`, or `never_expires` when AWS reports none (events are kept forever).
+    pub retention_in_days: Retention,
 }
 
 /// A CloudWatch Logs metric filter.
@@ -792,7 +837,6 @@ pub struct EventRule {
     /// `Arn`.
     pub arn: String,
     /// `EventBusName`.
-    #[serde(default = "default_bus")]
     pub event_bus_name: String,
     /// `State`: `ENABLED`, `DISABLED` or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`.
     pub state: String,
@@ -800,10 +844,6 @@ pub struct EventRule {
     pub event_pattern: Option<String>,
     /// Targets (`ListTargetsByRule`); `null` when they could not be read.
     pub targets: Option<Vec<EventTarget>>,
-}
-
-fn default_bus() -> String {
-    "default".to_string()
 }
 
 /// An EventBridge rule target.
@@ -843,18 +883,19 @@ pub struct CollectionError {
 #[serde(deny_unknown_fields)]
 pub struct Activity {
     /// Start of the window (inclusive).
+    #[serde(deserialize_with = "values::time")]
     pub window_start: DateTime<Utc>,
     /// End of the window (exclusive).
+    #[serde(deserialize_with = "values::time")]
     pub window_end: DateTime<Utc>,
     /// Where the events came from: `lookup_events` (CloudTrail event history, per region) and/or
     /// `logs` (CloudTrail log files).
     pub sources: Vec<String>,
-    /// Regions whose event history was read (`lookup_events` only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Regions whose event history was read (`lookup_events`; `[]` for log files only).
     pub regions: Vec<String>,
-    /// What could not be read (a region's event history, a log file). Any entry makes the
-    /// activity incomplete: a rule must not read "no events" as "no root use" then.
-    #[serde(default)]
+    /// What could not be read (a region's event history, a log file); `[]` when everything was.
+    /// Any entry makes the activity incomplete: a rule must not read "no events" as "no root
+    /// use" then.
     pub errors: Vec<ActivityError>,
     /// Root events in the window, oldest first, AWS-service events excluded.
     pub events: Vec<RootEvent>,
@@ -916,6 +957,7 @@ pub struct RootEvent {
     /// `eventID`.
     pub event_id: String,
     /// `eventTime`.
+    #[serde(deserialize_with = "values::time")]
     pub event_time: DateTime<Utc>,
     /// `awsRegion`.
     pub region: String,
@@ -940,9 +982,9 @@ pub struct RootEvent {
     /// Whether MFA was used (sign-ins: `MFAUsed`; sessions: `mfaAuthenticated`), when recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_used: Option<bool>,
-    /// Last 4 characters of the access key id, for programmatic calls.
+    /// Last 4 characters of the access key id, for programmatic calls. Never more.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_key_last4: Option<String>,
+    pub access_key_last4: Option<Last4>,
 }
 
 /// One change of an alarm to the `ALARM` state.
@@ -954,6 +996,7 @@ pub struct AlarmTransition {
     /// Region of the alarm.
     pub region: String,
     /// When the alarm went to `ALARM`.
+    #[serde(deserialize_with = "values::time")]
     pub timestamp: DateTime<Utc>,
 }
 

@@ -117,7 +117,10 @@ async fn pages_are_followed_paced_and_throttling_is_retried() {
     assert_eq!(out.pages, 2);
     let kinds: Vec<RootEventKind> = out.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [RootEventKind::ConsoleSignIn, RootEventKind::Programmatic]);
-    assert_eq!(out.events[1].access_key_last4.as_deref(), Some("MPLE"));
+    assert_eq!(
+        out.events[1].access_key_last4.as_ref().map(|k| k.as_str()),
+        Some("MPLE")
+    );
     assert_eq!(out.service_events["support.amazonaws.com"], 1);
 
     let requests: Vec<Value> = http

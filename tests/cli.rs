@@ -195,7 +195,159 @@ fn unknown_schema_version() {
         "future.json",
         "{\"schema_version\": \"9.9\", \"collected_at\": \"2026-01-01T00:00:00Z\", \"accounts\": []}",
     );
-    assert_bad_input(&["evaluate", &p], &["future.json", "schema_version", "\"9.9\"", "1.0"]);
+    assert_bad_input(&["evaluate", &p], &["future.json", "schema_version", "\"9.9\"", "2.0"]);
+    // 1.0 left facts implicit that 2.0 states: it cannot be read as 2.0, and says why.
+    let old = std::fs::read_to_string(root().join("fixtures/snapshots/compliant-org.json"))
+        .unwrap()
+        .replacen("\"schema_version\": \"2.0\"", "\"schema_version\": \"1.0\"", 1);
+    let p = write_temp(&d, "old.json", &old);
+    assert_bad_input(
+        &["evaluate", &p],
+        &["old.json", "schema_version", "\"1.0\" is no longer read", "re-collect"],
+    );
+}
+
+/// Edits a fixture's JSON and returns the path of the result.
+fn edited_fixture(dir: &tempfile::TempDir, fixture: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("fixtures/snapshots").join(fixture)).unwrap())
+            .unwrap();
+    edit(&mut v);
+    write_temp(dir, fixture, &serde_json::to_string_pretty(&v).unwrap())
+}
+
+#[test]
+fn times_out_of_range_are_refused_by_the_reader_naming_the_field() {
+    let d = tempfile::tempdir().unwrap();
+    for (year, at) in [
+        ("0000-01-01T00:00:00Z", "collected_at"),
+        ("9999-12-31T23:59:59Z", "collected_at"),
+        ("1969-12-31T23:59:59Z", "accounts[0].iam.credential_report.generated_at"),
+        (
+            "2262-04-12T00:00:00Z",
+            "accounts[0].iam.credential_report.root.password_last_used",
+        ),
+    ] {
+        let p = edited_fixture(&d, "neglected-account.json", |v| match at {
+            "collected_at" => v["collected_at"] = year.into(),
+            a if a.ends_with("generated_at") => {
+                v["accounts"][0]["iam"]["credential_report"]["generated_at"] = year.into()
+            }
+            _ => v["accounts"][0]["iam"]["credential_report"]["root"]["password_last_used"] = year.into(),
+        });
+        let o = run(&["evaluate", &p]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("at `{at}`")) && err.contains("out of range"),
+            "{year}: {err}"
+        );
+        assert!(err.contains("line "), "{err}");
+        assert!(!err.contains(".rego"), "a rule is not to blame: {err}");
+    }
+}
+
+#[test]
+fn key_id_fields_hold_exactly_four_characters() {
+    let d = tempfile::tempdir().unwrap();
+    for bad in ["AKIAIOSFODNN7EXAMPLE", "MPL", "mple", ""] {
+        let p = edited_fixture(&d, "compliant-standalone.json", |v| {
+            v["accounts"][0]["iam"]["credential_report"]["root"]["access_key_2"]["key_id_last4"] = bad.into()
+        });
+        let o = run(&["evaluate", &p, "-o", "json"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(
+            err.contains("accounts[0].iam.credential_report.root.access_key_2.key_id_last4"),
+            "{err}"
+        );
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("AKIAIOSFODNN7EXAMPLE"));
+        assert!(
+            !err.contains("AKIAIOSFODNN7EXAMPLE"),
+            "the error must not repeat a key id: {err}"
+        );
+    }
+    // The same for ids a root session (--audit-root) listed.
+    for (at, bad) in [
+        (
+            "accounts[2].iam.root_audit.access_keys[0].key_id_last4",
+            "AKIAIOSFODNN7EXAMPLE",
+        ),
+        ("accounts[2].iam.root_audit.access_keys[0].key_id_last4", "7qxa"),
+        (
+            "accounts[2].iam.root_audit.signing_certificates[0].certificate_id_last4",
+            "ASCACKCEVSQ6C2EXAMPLE",
+        ),
+        (
+            "accounts[2].iam.root_audit.signing_certificates[0].certificate_id_last4",
+            "MPL",
+        ),
+    ] {
+        let p = edited_fixture(&d, "audited-org.json", |v| {
+            let audit = &mut v["accounts"][2]["iam"]["root_audit"];
+            if at.contains("certificate") {
+                audit["signing_certificates"] = serde_json::json!([{"certificate_id_last4": bad, "status": "Active"}]);
+            } else {
+                audit["access_keys"][0]["key_id_last4"] = bad.into();
+            }
+        });
+        let o = run(&["evaluate", &p, "-o", "json"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains(at), "{err}");
+        assert!(!err.contains("EXAMPLE"), "the error must not repeat an id: {err}");
+    }
+}
+
+#[test]
+fn regions_and_field_selectors_are_checked_against_each_other() {
+    let d = tempfile::tempdir().unwrap();
+    let p = edited_fixture(&d, "compliant-standalone.json", |v| {
+        v["accounts"][0]["expected_regions"] = serde_json::json!(["us-east-1"]);
+    });
+    assert_bad_input(
+        &["evaluate", &p],
+        &[
+            "accounts[0].regions.eu-west-1",
+            "line ",
+            "not in the account's expected_regions",
+        ],
+    );
+    let p = edited_fixture(&d, "advanced-selectors.json", |v| {
+        let field = &mut v["accounts"][0]["regions"]["us-east-1"]["cloudtrail"]["trails"][0]
+            ["advanced_event_selectors"][0]["field_selectors"][0];
+        field.as_object_mut().unwrap().remove("equals");
+    });
+    assert_bad_input(
+        &["evaluate", &p],
+        &[
+            "accounts[0].regions.us-east-1.cloudtrail.trails[0].advanced_event_selectors[0].field_selectors[0]",
+            "no operator",
+        ],
+    );
+    // A region meant to be collected but missing is insufficient data for every regional control.
+    let (o, v) = json_of(&[
+        "evaluate",
+        &edited_fixture(&d, "compliant-standalone.json", |v| {
+            v["accounts"][0]["regions"].as_object_mut().unwrap().remove("eu-west-1");
+        }),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (rule, status) in statuses(&v, "555566667777") {
+        if rule.starts_with("RW-MON") {
+            assert_eq!(status, "insufficient_data", "{rule}");
+        }
+    }
+    let msg = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_id"] == "RW-MON-004")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("regions not collected: eu-west-1"), "{msg}");
 }
 
 #[test]
@@ -333,6 +485,54 @@ fn out_of_scope_accounts_are_skipped() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(v["summary"]["accounts"], 2);
     assert!(statuses(&v, "222222222222").is_empty());
+}
+
+/// Evaluating nothing is never a pass: a scope that matches no account of the snapshot (a typo'd
+/// id), or a snapshot without accounts, is bad input on every command that evaluates.
+#[test]
+fn a_scope_that_matches_nothing_is_an_error_never_a_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let typo = write_temp(&d, "typo.yaml", "scope:\n  include_accounts: [\"111111111112\"]\n");
+    let all_out = write_temp(
+        &d,
+        "none.yaml",
+        "scope:\n  exclude_accounts: [\"111111111111\", \"222222222222\", \"333333333333\"]\n",
+    );
+    let org = "fixtures/snapshots/compliant-org.json";
+    let strict = ["--fail-on", "info", "--fail-on-incomplete"];
+    for req in [&typo, &all_out] {
+        let mut args = vec!["evaluate", org, "--requirements", req.as_str(), "-o", "json"];
+        args.extend(strict);
+        assert_bad_input(&args, &["nothing to evaluate", "scope", "111111111111"]);
+        assert_bad_input(
+            &["remediate", "--snapshot", org, "--requirements", req.as_str()],
+            &["nothing to evaluate", "scope"],
+        );
+        assert_bad_input(
+            &[
+                "activity",
+                "--logs",
+                "fixtures/activity/logs",
+                "--snapshot",
+                org,
+                "--requirements",
+                req.as_str(),
+            ],
+            &["nothing to evaluate", "scope"],
+        );
+    }
+    assert_bad_input(
+        &["evaluate", org, "--requirements", &typo],
+        &["include_accounts: [111111111112]"],
+    );
+    let mut empty: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(org)).unwrap()).unwrap();
+    empty["accounts"] = serde_json::json!([]);
+    empty.as_object_mut().unwrap().remove("organization");
+    let p = write_temp(&d, "empty.json", &empty.to_string());
+    let mut args = vec!["evaluate", p.as_str(), "-o", "sarif", "-o", "junit=/dev/null"];
+    args.extend(strict);
+    assert_bad_input(&args, &["nothing to evaluate", "no accounts"]);
 }
 
 #[test]
@@ -835,6 +1035,99 @@ fn an_expired_or_non_matching_waiver_suppresses_nothing_and_is_reported() {
     assert_bad_input(
         &["evaluate", snap, "--requirements", &no_reason],
         &["noreason.yaml", "reason"],
+    );
+}
+
+/// A waiver's reason, rule and expiry are what they say: `~` is not the reason "null", a rule id
+/// no loaded rule has is a typo that would waive nothing, and a date past the rules' clock is
+/// not a date. Each is bad input naming the file and the line.
+#[test]
+fn a_waiver_needs_a_reason_a_loaded_rule_and_a_real_date() {
+    let d = tempfile::tempdir().unwrap();
+    let waiver = |rule: &str, reason: &str, expires: &str| {
+        format!(
+            "# waivers\nwaivers:\n  - rule_id: {rule}\n    account_id: \"555566667777\"\n    reason: {reason}\n    expires: {expires}\n"
+        )
+    };
+    let snap = "fixtures/snapshots/waived-signing-cert.json";
+    for (name, text, place, says) in [
+        (
+            "null.yaml",
+            waiver("RW-ROOT-002", "~", "2099-12-31"),
+            "line 5",
+            "waivers[0].reason",
+        ),
+        (
+            "null-word.yaml",
+            waiver("RW-ROOT-002", "null", "2099-12-31"),
+            "line 5",
+            "found null",
+        ),
+        (
+            "typo.yaml",
+            waiver("RW-ROOT-020", "legacy partner", "2099-12-31"),
+            "line 3",
+            "RW-ROOT-020",
+        ),
+        (
+            "far.yaml",
+            waiver("RW-ROOT-002", "legacy partner", "+99999-12-31"),
+            "line 6",
+            "waivers[0].expires",
+        ),
+        (
+            "past.yaml",
+            waiver("RW-ROOT-002", "legacy partner", "9999-12-31"),
+            "line 6",
+            "out of range",
+        ),
+    ] {
+        let p = write_temp(&d, name, &text);
+        for cmd in [
+            vec!["evaluate", snap, "--requirements", p.as_str()],
+            vec!["remediate", "--snapshot", snap, "--requirements", p.as_str()],
+        ] {
+            assert_bad_input(&cmd, &[name, place, says]);
+        }
+    }
+    // Known means loaded for this run: a user rule's id is, a bundled one is not without them.
+    let rules = tempfile::tempdir().unwrap();
+    write_temp(
+        &rules,
+        "mine.rego",
+        "# METADATA\n# title: t\n# description: d\n# custom:\n#   id: ACME-009\n#   severity: low\n#   remediation: r\npackage rootwarden.rules.mine\nimport rego.v1\ndeny contains 1 if false\n",
+    );
+    let dir = rules.path().display().to_string();
+    let p = write_temp(&d, "user.yaml", &waiver("ACME-009", "accepted", "2099-12-31"));
+    let o = run(&[
+        "evaluate",
+        snap,
+        "--requirements",
+        &p,
+        "--rules",
+        &dir,
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let p = write_temp(&d, "bundled.yaml", &waiver("RW-ROOT-002", "accepted", "2099-12-31"));
+    assert_bad_input(
+        &[
+            "evaluate",
+            snap,
+            "--requirements",
+            &p,
+            "--rules",
+            &dir,
+            "--no-builtin-rules",
+        ],
+        &["bundled.yaml", "line 3", "RW-ROOT-002", "ACME-009"],
+    );
+    // Checks made after parsing name the line too.
+    let p = write_temp(&d, "lookback.yaml", "version: 1\nlookback_days: 0\n");
+    assert_bad_input(
+        &["evaluate", snap, "--requirements", &p],
+        &["lookback.yaml", "line 2", "lookback_days"],
     );
 }
 

@@ -27,6 +27,17 @@ fn event_with(name: &str, changes: Value) -> tempfile::NamedTempFile {
     for (k, v) in changes.as_object().unwrap() {
         ev[k] = v.clone();
     }
+    // An event for another account says so in the invoking event too, as Config's do.
+    if let (Some(account), Some(inner)) = (changes.get("accountId"), ev["invokingEvent"].as_str()) {
+        let mut inner: Value = serde_json::from_str(inner).unwrap();
+        for item in ["configurationItem", "configurationItemSummary"] {
+            if inner[item].is_object() {
+                inner[item]["awsAccountId"] = account.clone();
+            }
+        }
+        inner["awsAccountId"] = account.clone();
+        ev["invokingEvent"] = Value::String(inner.to_string());
+    }
     let f = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
     std::fs::write(f.path(), ev.to_string()).unwrap();
     f
@@ -171,6 +182,18 @@ fn a_bad_event_is_exit_2_naming_the_file_and_field() {
         json!({"ruleParameters": "{\"skipp\":\"RW-MON-006\"}"}),
     );
     let unknown_rule = event_with("left-scope.json", json!({"ruleParameters": "{\"only\":\"RW-NOPE-1\"}"}));
+    let short_account = event_with("scheduled.json", json!({"accountId": "12345678901"}));
+    let mut other = serde_json::from_str::<Value>(&event_file("scheduled.json")).unwrap();
+    other["accountId"] = json!("210987654321");
+    let other_account = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(other_account.path(), other.to_string()).unwrap();
+    let mut item = serde_json::from_str::<Value>(&event_file("configuration-item-change.json")).unwrap();
+    item["invokingEvent"] = json!(item["invokingEvent"].as_str().unwrap().replace(
+        "\"awsAccountId\":\"123456789012\"",
+        "\"awsAccountId\":\"1234567890123\""
+    ));
+    let item_account = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(item_account.path(), item.to_string()).unwrap();
     let truncated = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
     std::fs::write(truncated.path(), &event_file("scheduled.json")[..200]).unwrap();
     for (file, says) in [
@@ -181,6 +204,18 @@ fn a_bad_event_is_exit_2_naming_the_file_and_field() {
         (&typo, "ruleParameters.skipp: unknown parameter"),
         (&unknown_rule, "no loaded rule has id RW-NOPE-1"),
         (&truncated, "EOF"),
+        (
+            &short_account,
+            "accountId: expected a 12-digit AWS account id, found \"12345678901\"",
+        ),
+        (
+            &other_account,
+            "accountId: is 210987654321, but invokingEvent.awsAccountId is 123456789012",
+        ),
+        (
+            &item_account,
+            "invokingEvent.configurationItem.awsAccountId: expected a 12-digit AWS account id",
+        ),
     ] {
         let path = file.path().display().to_string();
         let o = rootwarden(&["config-rule", "invoke", "--event", &path, "--dry-run"]);
@@ -650,6 +685,29 @@ deny contains {"account_id": input.account.account_id, "resource": input.account
     let (o, _) = invoke(&moto, "scheduled.json", json!({"accountId": member}));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("assumeExecutionRole"));
+
+    // Requirements whose scope leaves the account out evaluate nothing: the invocation fails
+    // (Config shows the error) instead of posting nothing, which would keep the last results.
+    let before = moto.server_calls()[&org.management]
+        .get("config:PutEvaluations")
+        .copied();
+    let (o, _) = invoke(
+        &moto,
+        "scheduled.json",
+        json!({"ruleParameters": "{\"requirements\":\"scope: {include_accounts: ['111111111112']}\"}"}),
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("nothing to evaluate") && stderr.contains("111111111112"),
+        "{stderr}"
+    );
+    assert_eq!(
+        moto.server_calls()[&org.management]
+            .get("config:PutEvaluations")
+            .copied(),
+        before
+    );
 }
 
 #[test]

@@ -58,6 +58,20 @@ fn each_single_fault_changes_exactly_its_cells() {
             "member-no-mfa",
             &[(Some(1), "RW-ROOT-003", "fail"), (Some(1), "RW-ROOT-004", "fail")],
         ),
+        // The launcher serves the credential report as generated; the current account summary
+        // shows the key created since.
+        ("key-after-report", &[(Some(1), "RW-ROOT-001", "fail")]),
+        // A report over 24 hours old decides nothing; the summary still shows the key.
+        (
+            "stale-report",
+            &[
+                (Some(1), "RW-ROOT-001", "fail"),
+                (Some(1), "RW-ROOT-002", "insufficient_data"),
+                (Some(1), "RW-ROOT-003", "insufficient_data"),
+                (Some(1), "RW-ROOT-004", "insufficient_data"),
+                (Some(1), "RW-ROOT-005", "insufficient_data"),
+            ],
+        ),
         // A trail that does not log feeds nothing downstream: the whole chain fails.
         (
             "trail-stopped",
@@ -379,10 +393,15 @@ fn no_secret_reaches_the_snapshot_or_the_output() {
 
 #[test]
 fn activity_that_cannot_be_read_is_insufficient_data_never_a_pass() {
-    // moto has no CloudTrail event history (LookupEvents): every region's history is an error,
-    // exactly what an access-denied or disabled region looks like to the collector.
+    // Event history is refused as AWS refuses it to a role without cloudtrail:LookupEvents
+    // (moto itself lacks the operation, which it answers in a way AWS never does).
     let Some(moto) = Moto::start() else { return };
     let org = moto.scenario(&[]);
+    moto.post_json(
+        "/_rootwarden/deny",
+        &serde_json::json!({"action": "cloudtrail:LookupEvents", "code": "AccessDeniedException", "status": 400,
+                            "message": "User is not authorized to perform: cloudtrail:LookupEvents"}),
+    );
     let s = scan(&moto, &["--activity", "30", "--regions", "us-east-1"]);
     assert_eq!(
         s.out.status.code(),
@@ -412,7 +431,12 @@ fn activity_that_cannot_be_read_is_insufficient_data_never_a_pass() {
         );
     }
     let errors = s.snapshot["collection_errors"].as_array().unwrap();
-    assert!(errors.iter().any(|e| e["operation"] == "LookupEvents"), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["operation"] == "LookupEvents" && e["error_code"] == "AccessDeniedException"),
+        "{errors:?}"
+    );
 }
 
 /// The management account's region facts in a scanned snapshot.

@@ -1,5 +1,6 @@
 //! SARIF and JUnit checked by real consumers: the SARIF Multitool, the OASIS schema, GitHub's
-//! ingestion limits, and junitparser, on every fixture.
+//! ingestion limits, and junitparser, on every fixture evaluated with its own requirements (so
+//! waivers reach the outside tools as SARIF suppressions and JUnit skips).
 //!
 //! `.ci/run` installs the tools and exports `SARIF_MULTITOOL` and `ROOTWARDEN_PYTHON` (a Python
 //! with junitparser). When run without them outside CI these checks say so and are skipped; in CI
@@ -12,14 +13,31 @@ use std::process::Command;
 
 use support::{root, tool};
 
-fn snapshots() -> Vec<PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(root().join("fixtures/snapshots"))
+/// Every fixture snapshot with the requirements its expected table was made with.
+fn fixtures() -> Vec<(PathBuf, Vec<String>)> {
+    let mut specs: Vec<_> = std::fs::read_dir(root().join("fixtures/expected"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
-    v.sort();
-    v
+    specs.sort();
+    let snapshots = std::fs::read_dir(root().join("fixtures/snapshots")).unwrap().count();
+    assert_eq!(specs.len(), snapshots, "every snapshot has its expected table");
+    specs
+        .iter()
+        .map(|p| {
+            let spec = read_json(p);
+            let requirements = match spec["requirements"].as_str() {
+                Some(r) => vec!["--requirements".to_string(), root().join(r).display().to_string()],
+                None => Vec::new(),
+            };
+            (root().join(spec["snapshot"].as_str().unwrap()), requirements)
+        })
+        .collect()
+}
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 struct Outputs {
@@ -89,8 +107,9 @@ fn sarif_follows_the_oasis_schema_and_github_ingestion_rules() {
     assert!(fixed >= 2, "the schema's language patterns moved: {fixed}");
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut results_seen = 0;
-    for snap in snapshots() {
-        let out = evaluate(&snap, &[]);
+    let mut suppressed = 0;
+    for (snap, requirements) in fixtures() {
+        let out = evaluate(&snap, &args(&requirements));
         let sarif = read_json(&out.sarif);
         let errors: Vec<String> = validator
             .iter_errors(&sarif)
@@ -132,6 +151,13 @@ fn sarif_follows_the_oasis_schema_and_github_ingestion_rules() {
             assert!(loc["logicalLocations"].as_array().unwrap().len() >= 2);
             assert!(r["partialFingerprints"]["rootwarden/v1"].is_string());
             assert!(r["message"]["text"].as_str().unwrap().contains("ccount"));
+            if let Some(s) = r["suppressions"].as_array() {
+                suppressed += 1;
+                assert_eq!(s.len(), 1);
+                assert_eq!(s[0]["kind"], "external");
+                assert_eq!(s[0]["status"], "accepted");
+                assert!(!s[0]["justification"].as_str().unwrap().is_empty());
+            }
         }
         results_seen += results.len();
     }
@@ -139,6 +165,7 @@ fn sarif_follows_the_oasis_schema_and_github_ingestion_rules() {
         results_seen > 50,
         "the fixtures should produce many results, got {results_seen}"
     );
+    assert!(suppressed >= 1, "the waiver fixtures must reach SARIF as suppressions");
 }
 
 #[test]
@@ -223,8 +250,15 @@ fn sarif_multitool_validates_every_fixture() {
     let Some(multitool) = tool("SARIF_MULTITOOL") else {
         return;
     };
-    for snap in snapshots() {
-        let out = evaluate(&snap, &[]);
+    let mut suppressions = 0;
+    for (snap, requirements) in fixtures() {
+        let out = evaluate(&snap, &args(&requirements));
+        suppressions += read_json(&out.sarif)["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["suppressions"].is_array())
+            .count();
         let report = out.sarif.with_extension("validation.sarif");
         let o = Command::new(&multitool)
             .args(["validate", "--output"])
@@ -255,6 +289,7 @@ fn sarif_multitool_validates_every_fixture() {
             snap.display()
         );
     }
+    assert!(suppressions >= 1, "the Multitool must see a suppressed result");
 }
 
 #[test]
@@ -262,8 +297,9 @@ fn junit_read_by_junitparser_matches_the_json_report() {
     let Some(python) = tool("ROOTWARDEN_PYTHON") else {
         return;
     };
-    for snap in snapshots() {
-        let out = evaluate(&snap, &[]);
+    let mut waived_seen = 0;
+    for (snap, requirements) in fixtures() {
+        let out = evaluate(&snap, &args(&requirements));
         let o = Command::new(&python)
             .arg(root().join("tests/junit_reader.py"))
             .arg(&out.junit)
@@ -273,14 +309,38 @@ fn junit_read_by_junitparser_matches_the_json_report() {
         let seen: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let json = read_json(&out.json);
         let outcomes = &json["summary"]["outcomes"];
-        let total: u64 = ["pass", "fail", "not_applicable", "insufficient_data"]
+        let count = |k: &str| outcomes[k].as_u64().unwrap();
+        let total: u64 = ["pass", "fail", "not_applicable", "insufficient_data", "waived"]
             .iter()
-            .map(|k| outcomes[k].as_u64().unwrap())
+            .map(|k| count(k))
             .sum();
         assert_eq!(seen["tests"].as_u64().unwrap(), total, "{}", snap.display());
         assert_eq!(seen["failures"], outcomes["fail"], "{}", snap.display());
         assert_eq!(seen["errors"], outcomes["insufficient_data"], "{}", snap.display());
-        assert_eq!(seen["skipped"], outcomes["not_applicable"], "{}", snap.display());
+        assert_eq!(
+            seen["skipped"].as_u64().unwrap(),
+            count("not_applicable") + count("waived"),
+            "{}: a waived control is skipped, never a failure or a pass",
+            snap.display()
+        );
+        // Each waived control is a skipped case whose message gives the waiver.
+        for r in json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "waived")
+        {
+            waived_seen += 1;
+            let case = seen["suites"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| s["cases"].as_array().unwrap())
+                .find(|c| c["name"].as_str().unwrap().starts_with(r["rule_id"].as_str().unwrap()))
+                .unwrap();
+            assert_eq!(case["kind"], "skipped", "{case}");
+            assert!(case["message"].as_str().unwrap().contains("waived until"), "{case}");
+        }
         assert_eq!(
             seen["suites"].as_array().unwrap().len() as u64,
             json["summary"]["accounts"].as_u64().unwrap()
@@ -315,4 +375,5 @@ fn junit_read_by_junitparser_matches_the_json_report() {
             );
         }
     }
+    assert!(waived_seen >= 1, "junitparser must see a waived control");
 }

@@ -8,11 +8,51 @@ import rego.v1
 
 import data.rootwarden.lib.util
 
-# The credential report's <root_account> row.
-report_root := input.account.iam.credential_report.root
+# The credential report's <root_account> row; undefined when the report is stale, so that no
+# verdict rests on it (rules then say insufficient data, see `stale_report`).
+report_root := input.account.iam.credential_report.root if not report_stale
 
 # When AWS generated the credential report.
 report_generated_at := input.account.iam.credential_report.generated_at
+
+# --- how old the report is -----------------------------------------------------------------------
+
+# AWS generates a new credential report at most every 4 hours and serves the last one until then.
+# A report much older than that at collection (a failed regeneration, a snapshot pieced together)
+# no longer says which keys, certificates and MFA root has.
+report_max_age_hours := 24
+
+# A report dated after the collection is not one AWS served; a few minutes of clock skew are.
+report_max_skew_ns := (15 * 60) * 1000000000
+
+_hour_ns := 3600000000000
+
+report_age_ns := util.now_ns - time.parse_rfc3339_ns(report_generated_at)
+
+report_stale if report_age_ns > report_max_age_hours * _hour_ns
+
+report_stale if report_age_ns < 0 - report_max_skew_ns
+
+# The insufficient_data entry of a rule resting on the report, when the report is stale.
+stale_report := {
+	"message": _stale_message,
+	"evidence": {
+		"credential_report_generated_at": report_generated_at,
+		"collected_at": input.collected_at,
+		"age_hours": floor(report_age_ns / _hour_ns),
+		"max_age_hours": report_max_age_hours,
+	},
+} if report_stale
+
+_stale_message := sprintf(
+	"The credential report was generated at %s, %d hours (%d days) before the snapshot was collected; AWS regenerates it at most every 4 hours, so a report over %d hours old cannot say what root's credentials are now.",
+	[report_generated_at, floor(report_age_ns / _hour_ns), floor(report_age_ns / (24 * _hour_ns)), report_max_age_hours],
+) if {
+	report_age_ns >= 0
+} else := sprintf(
+	"The credential report is dated %s, after the snapshot was collected (%s): it is not a report AWS served at collection.",
+	[report_generated_at, input.collected_at],
+)
 
 # Access key slots: slot number -> credential-report cells.
 key_slots := {1: report_root.access_key_1, 2: report_root.access_key_2}
@@ -50,8 +90,12 @@ active_cert_slots contains slot if {
 	cells.active == true
 }
 
-# The last four characters of a key slot's key id; undefined when the collector could not list keys.
-key_last4(cells) := cells.key_id_last4 if is_string(cells.key_id_last4)
+# The last four characters of a key slot's key id; undefined when the collector could not list
+# keys ("not_listed").
+key_last4(cells) := cells.key_id_last4 if {
+	is_string(cells.key_id_last4)
+	cells.key_id_last4 != "not_listed"
+}
 
 # How a key slot is named in messages: "access key 2" or "access key 2 (ending Q7ZD)".
 key_label(slot, cells) := sprintf("access key %d (ending %s)", [slot, key_last4(cells)]) if {
@@ -143,6 +187,7 @@ mfa_devices := audit.mfa_devices if {
 # credentials were removed through centralized root access (no password, no access key, no active
 # signing certificate, and password recovery blocked by RootCredentialsManagement).
 no_root_credentials if {
+	report_root
 	input.account.role == "member"
 	input.organization.root_access.root_credentials_management == true
 	input.account.iam.root_login_profile == "absent"

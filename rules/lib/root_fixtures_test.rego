@@ -17,6 +17,7 @@ no_key := {
 	"last_used_date": "N/A",
 	"last_used_region": "N/A",
 	"last_used_service": "N/A",
+	"key_id_last4": "not_listed",
 }
 
 no_cert := {"active": false, "last_rotated": "N/A"}
@@ -77,6 +78,12 @@ input_with(patch) := object.union(base_input, {"account": patch})
 
 # The base input with `patch` merged into the credential report's root row.
 root_with(patch) := input_with({"iam": {"credential_report": {"root": patch}}})
+
+# `inp` with its credential report generated at `ts` (collected_at is 2026-11-20T08:00:00Z).
+generated(inp, ts) := object.union(inp, {"account": {"iam": {"credential_report": {"generated_at": ts}}}})
+
+# A report over a year old at collection.
+stale_at := "2025-10-01T06:00:00Z"
 
 organization := {
 	"id": "o-a1b2c3d4e5",

@@ -133,6 +133,7 @@ pub fn logs_only_snapshot(activities: BTreeMap<String, Activity>, end: DateTime<
                 name: None,
                 partition: "aws".into(),
                 role: AccountRole::Standalone,
+                expected_regions: Vec::new(),
                 iam: Iam {
                     credential_report: None,
                     account_summary: None,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::redact;
-use crate::snapshot::{RootEvent, RootEventKind};
+use crate::snapshot::{Last4, RootEvent, RootEventKind};
 
 /// The fields of a CloudTrail record the review needs.
 #[derive(Debug, Deserialize)]
@@ -146,11 +146,7 @@ impl Record {
         };
         let assumed_root = truthy(context.and_then(|c| c.get("assumedRoot"))) == Some(true);
         let from_console = truthy(self.session_credential_from_console.as_ref()) == Some(true);
-        let key_last4 = identity
-            .access_key_id
-            .as_deref()
-            .filter(|k| k.len() >= 4 && k.is_ascii())
-            .map(|k| k[k.len() - 4..].to_string());
+        let key_last4 = identity.access_key_id.as_deref().and_then(Last4::of_key_id);
         let (kind, sign_in_result, mfa_used) = if event_type == "AwsConsoleSignIn" {
             let result = self
                 .response_elements
@@ -255,7 +251,7 @@ mod tests {
         assert_eq!(action.mfa_used, Some(true));
         let key = root("root-api-call-access-key");
         assert_eq!(key.kind, RootEventKind::Programmatic);
-        assert_eq!(key.access_key_last4.as_deref(), Some("MPLE"));
+        assert_eq!(key.access_key_last4.as_ref().map(|k| k.as_str()), Some("MPLE"));
         assert_eq!(key.event_source, "s3.amazonaws.com");
         let session = root("root-assume-root-session");
         assert_eq!(session.kind, RootEventKind::AssumeRootSession);

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::snapshot::{AccessKeyCells, CertCells, ReportMarker, Reported, RootCredentials};
+use crate::snapshot::{AccessKeyCells, CertCells, KeyId, ReportMarker, Reported, RootCredentials};
 
 /// The user name AWS gives the root user's row.
 pub const ROOT_ROW: &str = "<root_account>";
@@ -106,7 +106,8 @@ pub fn parse(csv_text: &str) -> Result<Option<RootCredentials>, String> {
                 last_used_date: time(&c("last_used_date"), cell(&c("last_used_date")))?,
                 last_used_region: text(cell(&c("last_used_region"))),
                 last_used_service: text(cell(&c("last_used_service"))),
-                key_id_last4: None,
+                // The report has no key ids, and IAM principals cannot list root's keys.
+                key_id_last4: KeyId::NotListed,
             })
         };
         let cert = |k: u8| -> Result<CertCells, String> {

@@ -506,6 +506,8 @@ impl AccountTask {
                 root_login_profile: None,
                 root_audit: None,
             },
+            // Unreachable: no region could be read, and which were enabled is unknown.
+            expected_regions: Vec::new(),
             regions: BTreeMap::new(),
             activity: None,
         }
@@ -582,7 +584,7 @@ impl AccountTask {
                 None => {
                     // Asked-for activity that could not be read is incomplete, not absent.
                     if let Some(w) = self.activity {
-                        let mut a = assemble_activity(w, &BTreeMap::new(), Vec::new());
+                        let mut a = assemble_activity(w, &[], Vec::new());
                         a.alarm_transitions = None;
                         a.errors.push(crate::snapshot::ActivityError {
                             source: "lookup_events".into(),
@@ -597,6 +599,7 @@ impl AccountTask {
             }
         };
         let regions = self.regions(&cfg, &scope).await;
+        account.expected_regions = regions.clone();
         let iam_task = {
             let (cfg, scope, home, limit) = (cfg.clone(), scope.clone(), self.home.clone(), self.limit.clone());
             tokio::spawn(async move {
@@ -634,7 +637,7 @@ impl AccountTask {
             }
         }
         if let Some(w) = window {
-            account.activity = Some(assemble_activity(w, &account.regions, activities));
+            account.activity = Some(assemble_activity(w, &account.expected_regions, activities));
         }
         regional::fill_shadow_trails(&mut account.regions);
         match iam_task.await {
@@ -697,7 +700,7 @@ async fn region_activity(
 /// missing from `regions`' activity and counts as an error.
 fn assemble_activity(
     w: ActivityWindow,
-    regions: &BTreeMap<String, crate::snapshot::Region>,
+    regions: &[String],
     per_region: Vec<(String, root_events::RegionActivity)>,
 ) -> crate::snapshot::Activity {
     let mut activity = crate::snapshot::Activity {
@@ -722,7 +725,7 @@ fn assemble_activity(
         }
         activity.errors.append(&mut a.errors);
     }
-    for region in regions.keys() {
+    for region in regions {
         if !activity.regions.contains(region) {
             activity.errors.push(crate::snapshot::ActivityError {
                 source: "lookup_events".into(),

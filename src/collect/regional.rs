@@ -12,7 +12,7 @@ use super::aws::{AccountConfig, Scope};
 use crate::snapshot::{
     AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, Dimension, EventRule, EventSelector,
     EventTarget, Events, FieldSelector, FilterTest, LogGroup, Logs, MetricFilter, MetricQuery, MetricStat,
-    MetricTransformation, ReadWriteType, Region, Setting, Sns, Subscription, Topic, TopicAttributes, Trail,
+    MetricTransformation, ReadWriteType, Region, Retention, Setting, Sns, Subscription, Topic, TopicAttributes, Trail,
     TrailStatus,
 };
 
@@ -214,7 +214,13 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
                 log_groups.push(LogGroup {
                     log_group_name: name.clone(),
                     arn: g.arn().map(str::to_string),
-                    retention_in_days: g.retention_in_days().and_then(|d| u32::try_from(d).ok()),
+                    // AWS leaves retentionInDays out for a group whose events never expire; a
+                    // value that is not a positive day count cannot be one AWS sends, and reads as
+                    // no retention at all rather than as forever.
+                    retention_in_days: match g.retention_in_days() {
+                        None => Retention::NeverExpires,
+                        Some(d) => Retention::Days(u32::try_from(d).unwrap_or(0).max(1)),
+                    },
                 });
             }
         }

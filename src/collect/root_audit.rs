@@ -13,7 +13,7 @@ use super::assume_root::{self, TaskPolicy};
 use super::aws::{describe, AccountConfig, CallCounter, Scope};
 use super::regional::arn_parts;
 use crate::snapshot::{
-    CredentialStatus, LoginProfileState, MfaDevice, MfaKind, RootAccessKey, RootAudit, RootSigningCertificate,
+    CredentialStatus, Last4, LoginProfileState, MfaDevice, MfaKind, RootAccessKey, RootAudit, RootSigningCertificate,
 };
 
 /// What a root session read: the login profile (`root_login_profile`) and the rest.
@@ -71,9 +71,12 @@ pub async fn audit(
     }
 }
 
-fn last4(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    chars[chars.len().saturating_sub(4)..].iter().collect()
+/// The last four characters of a certificate id, when they are ASCII letters or digits.
+fn last4(id: &str) -> Option<String> {
+    let tail = id.get(id.len().checked_sub(4)?..)?;
+    tail.bytes()
+        .all(|b| b.is_ascii_alphanumeric())
+        .then(|| tail.to_string())
 }
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -118,11 +121,24 @@ async fn access_keys(iam: &aws_sdk_iam::Client, scope: &Scope) -> Option<Vec<Roo
             Ok(p) => p,
             Err(e) => return scope.fail("iam", "ListAccessKeys", e),
         };
-        keys.extend(page.access_key_metadata().iter().map(|k| RootAccessKey {
-            key_id_last4: last4(k.access_key_id().unwrap_or_default()),
-            status: status(k.status()),
-            create_date: time(k.create_date()),
-        }));
+        for k in page.access_key_metadata() {
+            // A key whose id is not shaped like one cannot be told from another: the list is
+            // not evidence (the report stands in), never a key fewer.
+            let Some(key_id_last4) = k.access_key_id().and_then(Last4::of_key_id) else {
+                scope.fail_with(
+                    "iam",
+                    "ListAccessKeys",
+                    "MalformedResponse",
+                    "an access key without a well-formed AccessKeyId",
+                );
+                return None;
+            };
+            keys.push(RootAccessKey {
+                key_id_last4,
+                status: status(k.status()),
+                create_date: time(k.create_date()),
+            });
+        }
     }
     // Oldest first, as the credential report numbers its slots.
     keys.sort_by_key(|k| (k.create_date.is_none(), k.create_date));
@@ -137,11 +153,22 @@ async fn signing_certificates(iam: &aws_sdk_iam::Client, scope: &Scope) -> Optio
             Ok(p) => p,
             Err(e) => return scope.fail("iam", "ListSigningCertificates", e),
         };
-        certs.extend(page.certificates().iter().map(|c| RootSigningCertificate {
-            certificate_id_last4: last4(c.certificate_id()),
-            status: status(Some(c.status())),
-            upload_date: time(c.upload_date()),
-        }));
+        for c in page.certificates() {
+            let Some(certificate_id_last4) = last4(c.certificate_id()) else {
+                scope.fail_with(
+                    "iam",
+                    "ListSigningCertificates",
+                    "MalformedResponse",
+                    "a signing certificate without a well-formed CertificateId",
+                );
+                return None;
+            };
+            certs.push(RootSigningCertificate {
+                certificate_id_last4,
+                status: status(Some(c.status())),
+                upload_date: time(c.upload_date()),
+            });
+        }
     }
     certs.sort_by_key(|c| (c.upload_date.is_none(), c.upload_date));
     Some(certs)
@@ -186,7 +213,15 @@ mod tests {
 
     #[test]
     fn only_the_last_four_characters_of_an_id_are_kept() {
-        assert_eq!(last4("AKIAOLDROOTKEY00AAAA"), "AAAA");
-        assert_eq!(last4("AB"), "AB");
+        assert_eq!(last4("ASCACKCEVSQ6C2EXAMPLE").as_deref(), Some("MPLE"));
+        // Never the whole id, and never a shorter or stranger tail.
+        assert_eq!(last4("AB"), None);
+        assert_eq!(last4("ASCA-\u{1b}[0m"), None);
+        assert_eq!(
+            Last4::of_key_id("AKIAOLDROOTKEY00AAAA")
+                .map(|l| l.to_string())
+                .as_deref(),
+            Some("AAAA")
+        );
     }
 }

@@ -279,11 +279,18 @@ pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
     if raw.result_token.is_empty() {
         return Err(err("resultToken", "is empty; PutEvaluations needs it".into()));
     }
-    let account_id = raw
-        .account_id
-        .clone()
-        .or(invoking.aws_account_id.clone())
-        .or_else(|| item.and_then(|i| i.aws_account_id.clone()));
+    let item_place = match message_type {
+        MessageType::OversizedConfigurationItemChangeNotification => {
+            "invokingEvent.configurationItemSummary.awsAccountId"
+        }
+        _ => "invokingEvent.configurationItem.awsAccountId",
+    };
+    let account_id = event_account(&[
+        ("accountId", raw.account_id.as_deref()),
+        ("invokingEvent.awsAccountId", invoking.aws_account_id.as_deref()),
+        (item_place, item.and_then(|i| i.aws_account_id.as_deref())),
+    ])
+    .map_err(|(place, message)| err(place, message))?;
     let parameters = match raw.rule_parameters.as_deref().map(str::trim) {
         None | Some("") => RuleParameters::default(),
         Some(text) => parse_parameters(text).map_err(|(place, message)| err(&place, message))?,
@@ -318,6 +325,30 @@ pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
             .to_string(),
         parameters,
     })
+}
+
+/// The account an event is about, from every field that names it: each must be a 12-digit
+/// account id and all must agree, or the evaluations would be posted for a made-up resource.
+/// Errors are (place, message).
+fn event_account<'a>(fields: &[(&'a str, Option<&str>)]) -> Result<Option<String>, (&'a str, String)> {
+    let mut found: Option<(&str, &str)> = None;
+    for (place, value) in fields {
+        let Some(id) = value else { continue };
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err((place, format!("expected a 12-digit AWS account id, found {id:?}")));
+        }
+        match found {
+            Some((first, other)) if other != *id => {
+                return Err((
+                    first,
+                    format!("is {other}, but {place} is {id}; an event names one account"),
+                ))
+            }
+            Some(_) => {}
+            None => found = Some((place, id)),
+        }
+    }
+    Ok(found.map(|(_, id)| id.to_string()))
 }
 
 /// Parses `ruleParameters` (a JSON object in a string). Errors are (place, message).

@@ -9,9 +9,8 @@ use super::evaluations::{self, ConfigEvaluation};
 use super::event::{Invocation, RequirementsSource, S3Object};
 use super::post::{self, Posted};
 use crate::collect::{self, aws, AccountScope, CollectOptions};
-use crate::input::{self, Syntax};
+use crate::input::{RequirementsDoc, Syntax};
 use crate::policy::{bundle, Policy, RuleSet};
-use crate::requirements::Requirements;
 
 /// How the handler runs (the Lambda uses the defaults; local runs and tests set them).
 #[derive(Debug, Clone)]
@@ -92,13 +91,15 @@ pub struct HandlerReport {
 
 /// Handles one invocation.
 pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerReport, HandlerError> {
-    let requirements = requirements(&inv.parameters.requirements, &opts.aws).await?;
+    let doc = requirements(&inv.parameters.requirements, &opts.aws).await?;
     let mut rules = RuleSet::bundled();
     if let Some(object) = &inv.parameters.rules_bundle {
         let bytes = s3_bytes(object, &opts.aws).await.map_err(HandlerError::Rules)?;
         rules.extend(bundle::from_bytes(&bytes, &object.to_string())?);
     }
-    let mut policy = Policy::load_set(&rules, &requirements)?;
+    let mut policy = Policy::load_set(&rules, &doc.requirements)?;
+    doc.check_waiver_rules(policy.rules().map(|r| r.id()))
+        .map_err(|e| HandlerError::Requirements(e.to_string()))?;
     policy.select(&inv.parameters.only, &inv.parameters.skip)?;
     if let Some(min) = inv.parameters.severity_threshold {
         policy.retain_rules(|r| r.severity() >= min);
@@ -187,9 +188,9 @@ async fn caller_account(opts: &CollectOptions) -> Result<String, HandlerError> {
 
 /// The requirements from the rule parameters: built-in, inline, or an S3 object read with the
 /// function's own credentials (the bucket lives with the function, not in each account).
-async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Result<Requirements, HandlerError> {
+async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Result<RequirementsDoc, HandlerError> {
     let (name, text) = match source {
-        RequirementsSource::Default => return Ok(Requirements::default()),
+        RequirementsSource::Default => return Ok(RequirementsDoc::default()),
         RequirementsSource::Inline(text) => ("ruleParameters.requirements".to_string(), text.clone()),
         RequirementsSource::S3 { bucket, key } => {
             let object = S3Object {
@@ -203,8 +204,7 @@ async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Resu
         }
     };
     // YAML is a superset of JSON, so one parser reads both.
-    input::parse_requirements(Path::new(&name), &text, Syntax::Yaml)
-        .map_err(|e| HandlerError::Requirements(e.to_string()))
+    RequirementsDoc::parse(Path::new(&name), &text, Syntax::Yaml).map_err(|e| HandlerError::Requirements(e.to_string()))
 }
 
 /// The content of an S3 object, read with the function's own credentials (the bucket lives with

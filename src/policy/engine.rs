@@ -302,6 +302,15 @@ impl Policy {
             .accounts
             .iter()
             .partition(|a| self.requirements.in_scope(&a.account_id));
+        if in_scope.is_empty() {
+            let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
+            return Err(PolicyError::NothingInScope(self.requirements.scope.mismatch(&ids)));
+        }
+        for id in self.requirements.scope.include_accounts.iter().map(|a| a.as_str()) {
+            if !snapshot.accounts.iter().any(|a| a.account_id == id) {
+                tracing::warn!("requirements scope.include_accounts lists {id}, which is not in the snapshot");
+            }
+        }
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(in_scope.len().div_ceil(ACCOUNTS_PER_WORKER_AT_LEAST))
@@ -611,14 +620,25 @@ impl Worker<'_> {
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|f| f.as_str()).collect();
             let errors: Vec<&crate::snapshot::CollectionError> = snapshot.errors_for(&account.account_id).collect();
+            let absent: Vec<&str> = account
+                .expected_regions
+                .iter()
+                .filter(|r| !account.regions.contains_key(*r))
+                .map(String::as_str)
+                .collect();
+            let regions_note = if absent.is_empty() || missing.iter().all(|f| !f.regional()) {
+                String::new()
+            } else {
+                format!(" (regions not collected: {})", absent.join(", "))
+            };
             return Ok(single(
                 Status::InsufficientData,
                 format!(
-                    "cannot decide: {} not collected for account {}",
+                    "cannot decide: {} not collected for account {}{regions_note}",
                     names.join(", "),
                     account.account_id
                 ),
-                json!({ "missing_facts": names, "collection_errors": errors }),
+                json!({ "missing_facts": names, "regions_not_collected": absent, "collection_errors": errors }),
             ));
         }
 
@@ -805,8 +825,14 @@ fn related_accounts<'a>(snapshot: &'a Snapshot, account: &Account) -> BTreeMap<&
 
 /// The required facts that are `null` for this account.
 pub fn missing_facts(required: &[Fact], snapshot: &Snapshot, account: &Account) -> Vec<Fact> {
+    // A region meant to be collected but absent holds none of its facts.
     let regional = |present: &dyn Fn(&crate::snapshot::Region) -> bool| {
-        !account.regions.is_empty() && account.regions.values().all(present)
+        !account.expected_regions.is_empty()
+            && account
+                .expected_regions
+                .iter()
+                .all(|r| account.regions.get(r).is_some_and(present))
+            && account.regions.values().all(present)
     };
     required
         .iter()

@@ -75,6 +75,14 @@ pub enum Fact {
 }
 
 impl Fact {
+    /// Whether the fact is collected per region.
+    pub fn regional(self) -> bool {
+        matches!(
+            self,
+            Fact::Cloudtrail | Fact::Logs | Fact::Cloudwatch | Fact::Sns | Fact::Events
+        )
+    }
+
     /// The snake_case name used in METADATA and evidence.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -86,4 +86,8 @@ pub enum PolicyError {
     /// `--only` / `--skip` names a rule that is not loaded.
     #[error("--only/--skip: {0}")]
     Selection(String),
+    /// No account is left to evaluate: the snapshot has none, or the requirements' scope
+    /// matches none of them. Evaluating nothing would report a vacuous pass.
+    #[error("nothing to evaluate: {0}")]
+    NothingInScope(String),
 }

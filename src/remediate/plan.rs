@@ -186,7 +186,7 @@ fn credential_states(account: &Account) -> Vec<CredentialState> {
                 kind: "access_key".into(),
                 slot,
                 active: k.active,
-                last4: k.key_id_last4.clone(),
+                last4: k.key_id_last4.last4().map(str::to_string),
                 last_used: date(&k.last_used_date),
             });
         }
@@ -332,8 +332,8 @@ impl Ctx<'_> {
             let retained = requirements.retained_root_keys.iter().find(|e| {
                 e.account_id.as_str() == id
                     && e.decommission_date >= today
-                    && match &k.key_id_last4 {
-                        Some(l4) => &e.key_last4 == l4,
+                    && match k.key_id_last4.last4() {
+                        Some(l4) => e.key_last4 == l4,
                         None => e.slot == Some(slot),
                     }
             });
@@ -346,8 +346,8 @@ impl Ctx<'_> {
                         decommission_date: e.decommission_date.to_string(),
                     });
                     if k.active {
-                        match &k.key_id_last4 {
-                            Some(l4) => keep_last4.push(l4.clone()),
+                        match k.key_id_last4.last4() {
+                            Some(l4) => keep_last4.push(l4.to_string()),
                             None => keep_slots.push(slot),
                         }
                     }

@@ -23,7 +23,7 @@ mod planning {
     use super::super::{Action, Plan};
     use crate::policy::{loader, Policy};
     use crate::requirements::Requirements;
-    use crate::snapshot::{Reported, Snapshot};
+    use crate::snapshot::{KeyId, Reported, Snapshot};
 
     fn fixture(name: &str) -> Snapshot {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -51,7 +51,7 @@ mod planning {
                 "222222222222" => {
                     root.access_key_1.active = true;
                     root.access_key_1.last_rotated = Reported::Value(ts);
-                    root.access_key_1.key_id_last4 = Some("WXYZ".into());
+                    root.access_key_1.key_id_last4 = KeyId::Last4("WXYZ".to_string().try_into().unwrap());
                 }
                 "333333333333" => {
                     root.access_key_2.active = true;

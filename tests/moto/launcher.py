@@ -15,6 +15,9 @@ moto's WSGI application is wrapped with a middleware that adds:
   floats, blobs become byte strings).
 * A simulated root user per account (credential report row, account summary,
   root virtual MFA device) configured through ``POST /_rootwarden/root``.
+* The credential report as AWS serves it: generated at most every 4 hours, its
+  content frozen at generation; ``POST /_rootwarden/credential_report`` holds an
+  account's report at an age of your choosing (a report AWS did not regenerate).
 * Fault injection (``POST /_rootwarden/deny``) in each service's own protocol.
 * A per-account call counter (``GET /_rootwarden/calls``).
 * ``sts:AssumeRoot`` (centralized root access) and the privileged root sessions
@@ -65,6 +68,8 @@ from moto.moto_server.werkzeug_app import (
 
 UTC = dt.timezone.utc
 CSV_DATE = "%Y-%m-%dT%H:%M:%S+00:00"
+# AWS generates a new credential report only when the last one is older than this.
+REPORT_REGENERATION = dt.timedelta(hours=4)
 
 # --------------------------------------------------------------------------
 # botocore models (used for the CBOR <-> JSON translation)
@@ -329,6 +334,11 @@ class State:
         self.sns_pending = True
         # account id (or "*") -> {region: RegionOptStatus} for account:ListRegions
         self.regions: dict[str, dict[str, str]] = {}
+        # account id -> credential-report generation time held by a fault (not regenerated)
+        self.held_reports: dict[str, dt.datetime] = {}
+        # "service:Operation" -> calls moto could not answer (it lacks the operation). AWS never
+        # answers like that, so a test must not depend on it: it injects the AWS error it means.
+        self.unimplemented: dict[str, int] = {}
         # access key id of an AssumeRoot session -> RootSession
         self.root_sessions: dict[str, "RootSession"] = {}
 
@@ -337,8 +347,25 @@ class State:
             self.roots.clear()
             self.faults.clear()
             self.regions.clear()
+            self.held_reports.clear()
+            self.unimplemented.clear()
             self.root_sessions.clear()
             self.sns_pending = True
+        # Reports generated from the cleared roots go too (the next generation starts afresh).
+        from moto.iam import models as iam_models
+
+        for by_partition in list(iam_models.iam_backends.values()):
+            for backend in list(by_partition.values()):
+                backend._rw_report_time = None
+                backend._rw_report_content = None
+
+    def note_unimplemented(self, action: str) -> None:
+        with self.lock:
+            self.unimplemented[action] = self.unimplemented.get(action, 0) + 1
+
+    def held_report(self, account_id: str) -> dt.datetime | None:
+        with self.lock:
+            return self.held_reports.get(account_id)
 
     def root_session(self, access_key: str) -> "RootSession | None":
         with self.lock:
@@ -400,10 +427,12 @@ def _patch_iam() -> None:
     backend_cls = iam_models.IAMBackend
     response_cls = iam_responses.IamResponse
 
-    # ---- credential report: <root_account> row first, real GeneratedTime ----
+    # ---- credential report: <root_account> row first; generated as AWS does it ----
+    # AWS generates a new report only when the last one is more than 4 hours old, and
+    # GetCredentialReport serves the content of that generation, whatever changed since.
     orig_get_report = backend_cls.get_credential_report
 
-    def get_credential_report(self: Any) -> str:
+    def current_report(self: Any) -> str:
         report = orig_get_report(self)
         spec = STATE.root(self.account_id)
         if spec is None:
@@ -414,15 +443,28 @@ def _patch_iam() -> None:
     orig_generate = backend_cls.generate_report
 
     def generate_report(self: Any) -> None:
-        if not getattr(self, "_rw_report_time", None):
-            self._rw_report_time = dt.datetime.now(UTC).replace(microsecond=0)
         orig_generate(self)
+        now = dt.datetime.now(UTC).replace(microsecond=0)
+        held = STATE.held_report(self.account_id)
+        last = getattr(self, "_rw_report_time", None)
+        if held is not None:
+            if getattr(self, "_rw_report_content", None) is None:
+                self._rw_report_content = current_report(self)
+            self._rw_report_time = held
+        elif last is None or now - last > REPORT_REGENERATION:
+            self._rw_report_time = now
+            self._rw_report_content = current_report(self)
+
+    def get_credential_report(self: Any) -> str:
+        content = getattr(self, "_rw_report_content", None)
+        if content is None:
+            return orig_get_report(self)  # raises ReportNotPresent as AWS does
+        return content
 
     def resp_get_credential_report(self: Any) -> ActionResult:
         report = self.backend.get_credential_report()
-        when = getattr(self.backend, "_rw_report_time", None) or dt.datetime.now(UTC)
         return ActionResult(
-            {"Content": report, "ReportFormat": "text/csv", "GeneratedTime": when}
+            {"Content": report, "ReportFormat": "text/csv", "GeneratedTime": self.backend._rw_report_time}
         )
 
     backend_cls.get_credential_report = get_credential_report
@@ -1544,6 +1586,41 @@ class RootwardenMiddleware:
                 if method == "GET":
                     with st.lock:
                         return _json_response(start_response, 200, {a: s.raw for a, s in st.roots.items()})
+            elif path == "/_rootwarden/credential_report" and method == "DELETE":
+                # Forget an account's report (held or not): the next generation starts afresh.
+                account = query.get("account_id") or (data.get("account_id") if isinstance(data, dict) else None)
+                if not isinstance(account, str):
+                    raise BadRequest("expected ?account_id=...")
+                from moto.iam import models as iam_models
+
+                with st.lock:
+                    st.held_reports.pop(account, None)
+                backend = iam_models.iam_backends[account]["aws"]
+                backend._rw_report_time = None
+                backend._rw_report_content = None
+                return _json_response(start_response, 200, {"ok": True})
+            elif path == "/_rootwarden/credential_report" and method == "POST":
+                # A report AWS keeps serving instead of regenerating: generated now (content as of
+                # now), dated `hours_ago` hours back, and left as it is by later
+                # GenerateCredentialReport calls, so changes made after it stay unseen.
+                if not isinstance(data, dict) or not isinstance(data.get("account_id"), str):
+                    raise BadRequest('expected {"account_id": "...", "hours_ago": number}')
+                hours = data.get("hours_ago", 0)
+                if not isinstance(hours, (int, float)) or hours < 0:
+                    raise BadRequest("hours_ago: expected a number of hours >= 0")
+                from moto.iam import models as iam_models
+
+                backend = iam_models.iam_backends[data["account_id"]]["aws"]
+                when = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(hours=hours)
+                with st.lock:
+                    st.held_reports.pop(data["account_id"], None)
+                backend._rw_report_time = None
+                backend._rw_report_content = None
+                backend.generate_report()
+                with st.lock:
+                    st.held_reports[data["account_id"]] = when
+                backend._rw_report_time = when
+                return _json_response(start_response, 200, {"ok": True, "generated_at": when.strftime(CSV_DATE)})
             elif path == "/_rootwarden/deny":
                 if method == "POST":
                     if not isinstance(data, dict):
@@ -1595,6 +1672,9 @@ class RootwardenMiddleware:
                 if method in ("GET", "POST"):
                     with st.lock:
                         return _json_response(start_response, 200, {"sns_pending": st.sns_pending})
+            elif path == "/_rootwarden/unimplemented" and method == "GET":
+                with st.lock:
+                    return _json_response(start_response, 200, dict(st.unimplemented))
             elif path == "/_rootwarden/calls" and method == "GET":
                 with st.lock:
                     if query.get("by") == "region":
@@ -1658,6 +1738,7 @@ class RootwardenMiddleware:
             # operation it lacks): answer in the service's protocol so the SDK
             # reports a readable error instead of failing to parse an HTML page.
             if isinstance(exc, NotImplementedError):
+                self.state.note_unimplemented(req.action)
                 code, status_code, message = "NotImplemented", 501, f"moto: {exc}"
             else:
                 code, status_code, message = "InternalFailure", 500, f"moto raised {type(exc).__name__}: {exc}"
@@ -1697,6 +1778,7 @@ class RootwardenMiddleware:
         try:
             app_iter, status_line, moto_headers = run_wsgi_app(self.app, env, buffered=True)
         except NotImplementedError as exc:
+            self.state.note_unimplemented(req.action)
             return render_error(req, "NotImplemented", f"moto: {exc}", 501, environ)
         except Exception as exc:  # moto crashed: answer in CBOR rather than an HTML 500
             return render_error(req, "InternalFailure", f"moto raised {type(exc).__name__}: {exc}", 500, environ)

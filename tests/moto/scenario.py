@@ -132,6 +132,25 @@ def member_no_mfa(w: World) -> None:
                                     "password_last_used": "N/A"})
 
 
+def _key_after_report(w: World, hours_ago: float) -> None:
+    w.control("/_rootwarden/credential_report", {"account_id": w.members[0], "hours_ago": hours_ago})
+    w.control("/_rootwarden/root", {
+        "account_id": w.members[0], "mfa": "hardware", "password_last_used": "N/A",
+        "access_keys": [{"active": True, "last_rotated": "2026-11-19T00:00:00Z"}]})
+
+
+def key_after_report(w: World) -> None:
+    """Member 0's credential report was generated an hour ago (AWS serves it for 4 hours); a root
+    access key was created since: only the account summary shows it."""
+    _key_after_report(w, 1)
+
+
+def stale_report(w: World) -> None:
+    """Member 0's credential report is 30 hours old (AWS did not regenerate it); a root access key
+    was created since."""
+    _key_after_report(w, 30)
+
+
 def member_root_removed(w: World) -> None:
     """Member 1's root credentials were removed centrally: no password, MFA device or key."""
     w.control("/_rootwarden/root", {"account_id": w.members[1], "mfa": "none", "password": False,
@@ -263,6 +282,8 @@ def iam_throttled(w: World) -> None:
 FAULTS: dict[str, Callable[[World], None]] = {
     "member-root-key": member_root_key,
     "member-no-mfa": member_no_mfa,
+    "key-after-report": key_after_report,
+    "stale-report": stale_report,
     "member-root-removed": member_root_removed,
     "root-sessions-disabled": root_sessions_disabled,
     "trail-stopped": trail_stopped,

@@ -381,6 +381,46 @@ def root_user(w: World) -> None:
 
 
 @section
+def credential_report_generation(w: World) -> None:
+    """AWS regenerates the report at most every 4 hours and serves the last generation's content."""
+    l = w.l
+    creds2 = l.client("sts").assume_role(RoleArn=f"arn:aws:iam::{w.m2}:role/OrganizationAccountAccessRole",
+                                         RoleSessionName="rootwarden")["Credentials"]
+    iam = l.client("iam", creds2)
+    l.control("POST", "/_rootwarden/root", {"account_id": w.m2, "mfa": "hardware"})
+    status, _ = l.control("DELETE", f"/_rootwarden/credential_report?account_id={w.m2}")
+    check("DELETE /_rootwarden/credential_report forgets the last report", status == 200)
+    iam.generate_credential_report()
+    first = iam.get_credential_report()
+    root = dict(zip(AWS_COLUMNS, _csv(first)[1]))
+    check("fresh report: no root key", root["access_key_1_active"] == "false", root)
+    l.control("POST", "/_rootwarden/root", {"account_id": w.m2, "mfa": "hardware",
+                                            "access_keys": [{"active": True, "last_rotated": "2026-11-01T00:00:00Z"}]})
+    check("GenerateCredentialReport within 4 hours: COMPLETE, nothing regenerated",
+          iam.generate_credential_report()["State"] == "COMPLETE")
+    again = iam.get_credential_report()
+    root = dict(zip(AWS_COLUMNS, _csv(again)[1]))
+    check("a key created after generation is not in the report (content frozen at generation)",
+          root["access_key_1_active"] == "false" and again["GeneratedTime"] == first["GeneratedTime"], root)
+    summary = iam.get_account_summary()["SummaryMap"]
+    check("... while the account summary, which is current, shows it", summary["AccountAccessKeysPresent"] == 1, summary)
+
+    status, body = l.control("POST", "/_rootwarden/credential_report", {"account_id": w.m2, "hours_ago": 30})
+    check("POST /_rootwarden/credential_report holds a report", status == 200 and body["ok"], body)
+    iam.generate_credential_report()
+    held = iam.get_credential_report()
+    age = dt.datetime.now(dt.timezone.utc) - held["GeneratedTime"]
+    check("a held report keeps its age through GenerateCredentialReport",
+          dt.timedelta(hours=29) < age < dt.timedelta(hours=31), age)
+    root = dict(zip(AWS_COLUMNS, _csv(held)[1]))
+    check("a held report is generated from the state when it was held", root["access_key_1_active"] == "true", root)
+    status, body = l.control("POST", "/_rootwarden/credential_report", {"account_id": w.m2, "hours_ago": -1})
+    check("negative hours_ago -> 400", status == 400, body)
+    l.control("DELETE", f"/_rootwarden/root?account_id={w.m2}")
+    l.control("DELETE", f"/_rootwarden/credential_report?account_id={w.m2}")
+
+
+@section
 def cloudtrail_and_logs(w: World) -> None:
     l, m1 = w.l, w.m1
     l.client("s3", w.m1_creds).create_bucket(Bucket=f"trail-{m1}")

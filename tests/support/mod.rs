@@ -138,19 +138,36 @@ impl Moto {
 
     /// The server's own count of calls per account since the scenario was built.
     pub fn server_calls(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
+        serde_json::from_value(self.get_json("/_rootwarden/calls")).unwrap()
+    }
+
+    fn get_json(&self, path: &str) -> serde_json::Value {
         let o = Command::new(&self.python)
             .args([
                 "-c",
                 "import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=30).read().decode())",
             ])
-            .arg(format!("{}/_rootwarden/calls", self.url))
+            .arg(format!("{}{path}", self.url))
             .output()
             .unwrap();
         serde_json::from_slice(&o.stdout).unwrap()
     }
 
     /// Runs rootwarden against this server with throwaway credentials and no shared config.
+    /// An operation moto lacks makes the test fail: moto answers it with an HTTP 501 AWS never
+    /// sends, so a test that needs a refusal injects the AWS error it means (`/_rootwarden/deny`).
     pub fn rootwarden(&self, args: &[&str]) -> Output {
+        let out = self.rootwarden_unchecked(args);
+        let unimplemented = self.get_json("/_rootwarden/unimplemented");
+        assert_eq!(
+            unimplemented,
+            serde_json::json!({}),
+            "rootwarden {args:?} called operations moto lacks; inject the AWS answer the test means instead"
+        );
+        out
+    }
+
+    fn rootwarden_unchecked(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_rootwarden"))
             .args(args)
             .args(["--endpoint-url", &self.url])

@@ -48,6 +48,7 @@ fn account(id: &str, role: AccountRole, activity: Activity) -> Account {
         name: None,
         partition: "aws".into(),
         role,
+        expected_regions: Vec::new(),
         iam: Iam {
             credential_report: None,
             account_summary: None,

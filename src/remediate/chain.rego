@@ -99,8 +99,19 @@ sections := [{"log_group": d.log_group, "name": name, "known": sec.known, "why":
 	sec := m.section(d.log_group.account, d.log_group.region, name)
 ]
 
+# The endpoints a plan may subscribe (data.remediate.candidate_endpoints: the --notify endpoints
+# and the requirements' concrete accepted endpoints) that the requirements accept, judged exactly
+# as RW-MON-005 judges a confirmed subscription.
+accepted_endpoints := [e | some e in _candidate_endpoints; m.endpoint_accepted(e)]
+
+_candidate_endpoints := c if {
+	c := data.remediate.candidate_endpoints
+	is_array(c)
+} else := []
+
 # Everything above, in one evaluation.
 chain := {
+	"accepted_endpoints": accepted_endpoints,
 	"deliveries": deliveries,
 	"root_filters": root_filters,
 	"alarm_links": alarm_links,

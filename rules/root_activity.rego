@@ -32,7 +32,7 @@ account_id := input.account.account_id
 
 activity := input.account.activity
 
-exceptions := root_use.exceptions
+exceptions := root_use.exceptions(account_id)
 
 unapproved contains ev if {
 	some ev in activity.events

@@ -59,7 +59,7 @@ uses contains use if {
 }
 
 # This account's root-use exceptions.
-exceptions := root_use.exceptions
+exceptions := root_use.exceptions(account_id)
 
 covered(ts) if root_use.covered_time(time.parse_rfc3339_ns(ts))
 

@@ -504,7 +504,9 @@ fn eventbridge_rules_are_judged_as_eventbridge_delivers() {
                         .filter_map(|r| r["message"].as_str())
                         .collect();
                     assert!(
-                        messages.iter().any(|m| m.contains("root-activity") && m.contains("does not match")),
+                        messages
+                            .iter()
+                            .any(|m| m.contains("root-activity") && m.contains("does not match")),
                         "{messages:?}"
                     );
                 }

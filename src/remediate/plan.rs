@@ -14,10 +14,8 @@ use crate::policy::{Evaluation, Outcome, PolicyError, Status};
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, AccountRole, Reported, RootCredentials, Snapshot, Topic};
 
-/// The chain query, judged by the monitoring library.
-const CHAIN_REGO: &str = include_str!("chain.rego");
-const CHAIN_PATH: &str = "src/remediate/chain.rego";
-const CHAIN_RULE: &str = "data.rootwarden.remediate.chain.chain";
+/// The chain query (`rules/lib/remediate_chain.rego`), judged by the monitoring library.
+const CHAIN_RULE: &str = "data.rootwarden.lib.remediate_chain.chain";
 
 /// Rules whose failures a plan fixes with API changes (the rest get manual steps).
 const KEYS: &str = "RW-ROOT-001";
@@ -66,8 +64,9 @@ pub fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     check_options(opts)?;
-    let mut query = LibraryQuery::new(&[(CHAIN_PATH, CHAIN_REGO)], requirements)?;
-    query.add_data(serde_json::json!({"remediate": {"candidate_endpoints": candidate_endpoints(opts, requirements)}}))?;
+    let mut query = LibraryQuery::new(&[], requirements)?;
+    query
+        .add_data(serde_json::json!({"remediate": {"candidate_endpoints": candidate_endpoints(opts, requirements)}}))?;
     let mut steps = Steps::default();
     let mut accounts = Vec::new();
     let today = snapshot.collected_at.date_naive();
@@ -793,7 +792,7 @@ pub fn log_group_targets(
     requirements: &Requirements,
     accounts: &[String],
 ) -> Result<Vec<(String, String, String)>, PlanError> {
-    let mut query = LibraryQuery::new(&[(CHAIN_PATH, CHAIN_REGO)], requirements)?;
+    let mut query = LibraryQuery::new(&[], requirements)?;
     let mut out: Vec<(String, String, String)> = Vec::new();
     for account in &snapshot.accounts {
         if !accounts.is_empty() && !accounts.contains(&account.account_id) {

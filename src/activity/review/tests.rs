@@ -161,9 +161,19 @@ fn the_review_and_rw_act_001_agree_on_every_event() {
     let r = reqs(vec![exception(id, &["ConsoleLogin"], Some((11, 10)), (11, 10))]);
     let at = |d, h, m, ms| t(d, h, m) + Duration::milliseconds(ms);
     let events = vec![
-        event("before", at(9, 23, 59, 59_999), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
+        event(
+            "before",
+            at(9, 23, 59, 59_999),
+            RootEventKind::ConsoleSignIn,
+            "ConsoleLogin",
+        ),
         event("first", at(10, 0, 0, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
-        event("last", at(10, 23, 59, 59_999), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
+        event(
+            "last",
+            at(10, 23, 59, 59_999),
+            RootEventKind::ConsoleSignIn,
+            "ConsoleLogin",
+        ),
         event("after", at(11, 0, 0, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
         event("other", at(10, 12, 0, 0), RootEventKind::ConsoleAction, "CreateUser"),
     ];

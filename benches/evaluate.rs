@@ -1,15 +1,56 @@
-//! Evaluates every bundled rule over a 1,000-account snapshot with one compiled engine.
+//! Evaluates every bundled rule over a 1,000-account snapshot with one compiled engine, and
+//! 1,000 user rules (the `rules new` template) over the same snapshot.
 //! Time per account = reported time / 1,000.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rootwarden::input;
-use rootwarden::policy::{loader, Policy};
+use rootwarden::policy::outcome::RuleOrigin;
+use rootwarden::policy::{loader, Policy, RuleFile};
 use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
 
 // The allocator the rootwarden binary uses, so the figure is the one users get.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: rootwarden::policy::budget::BudgetedAlloc<mimalloc::MiMalloc> =
+    rootwarden::policy::budget::BudgetedAlloc(mimalloc::MiMalloc);
+
+/// `n` user rules as `rootwarden rules new` writes them, each its own package and id.
+fn user_rules(n: usize) -> Vec<RuleFile> {
+    (0..n)
+        .map(|i| RuleFile {
+            path: format!("acme/rule_{i}.rego"),
+            text: format!(
+                r#"# METADATA
+# title: Root has no console password in member accounts
+# description: A user rule.
+# custom:
+#   id: ACME-{i:04}
+#   severity: medium
+#   remediation: Remove the password.
+#   requires: [credential_report]
+package rootwarden.rules.rule_{i}
+
+import rego.v1
+
+root := input.account.iam.credential_report.root
+
+deny contains {{
+	"account_id": input.account.account_id,
+	"resource": sprintf("arn:%s:iam::%s:root", [input.account.partition, input.account.account_id]),
+	"message": sprintf("The root user of member account %s has a console password.", [input.account.account_id]),
+	"evidence": {{"password_enabled": root.password_enabled}},
+}} if {{
+	input.account.role == "member"
+	root.password_enabled == true
+}}
+
+not_applicable contains "Only member accounts are judged." if input.account.role != "member"
+"#
+            ),
+            origin: RuleOrigin::User,
+        })
+        .collect()
+}
 
 /// A snapshot of `n` accounts: a mix of the compliant-organization members, compliant
 /// standalone accounts and neglected accounts, so every rule takes its pass and fail paths.
@@ -48,6 +89,17 @@ fn bench(c: &mut Criterion) {
                 )));
             }
         })
+    });
+    g.finish();
+
+    let mut user = Policy::load(&user_rules(1000), &Requirements::default()).unwrap();
+    // The default 10 s per account is for runaway rules; the bench measures, it does not judge.
+    user.set_time_limit(std::time::Duration::from_secs(600));
+    let mut g = c.benchmark_group("evaluate_user_rules");
+    g.throughput(Throughput::Elements(snap.accounts.len() as u64));
+    g.sample_size(10);
+    g.bench_function("1000_user_rules_1000_accounts", |b| {
+        b.iter(|| user.evaluate(&snap).unwrap())
     });
     g.finish();
 }

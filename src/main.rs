@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rootwarden::collect;
 use rootwarden::config_rule;
 use rootwarden::input;
-use rootwarden::policy::{self, loader, Policy, RuleFile, Severity};
+use rootwarden::policy::{self, loader, Policy, RuleSet, Severity};
 use rootwarden::report::output::OutputPlan;
 use rootwarden::report::{self, OutputSpec};
 use rootwarden::requirements::Requirements;
@@ -199,8 +199,9 @@ impl FailOn {
 
 #[derive(clap::Args)]
 struct RuleSelection {
-    /// A directory of user rules (repeatable).
-    #[arg(long = "rules", value_name = "DIR")]
+    /// User rules: a directory of .rego files or an OPA bundle (.tar.gz, or a .zip of .rego
+    /// files); repeatable.
+    #[arg(long = "rules", value_name = "DIR|BUNDLE")]
     rules: Vec<PathBuf>,
     /// Do not load the bundled rules.
     #[arg(long)]
@@ -211,10 +212,14 @@ struct RuleSelection {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "ID,...")]
     skip: Vec<String>,
-    /// Stop the rules of one account after this many seconds (a runaway rule fails the run
-    /// with exit 2 instead of hanging it).
+    /// The time all the rules together may take on one account; when it runs out the run
+    /// fails with exit 2 naming the rule that was running (nothing is run again).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
     rule_timeout: f64,
+    /// The memory one account's evaluation may allocate, in MiB; a rule that asks for more ends
+    /// the run with exit 2 naming it.
+    #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    rule_memory: u64,
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
@@ -224,15 +229,17 @@ fn positive_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Loads the selected rules with `requirements`, applying --only, --skip and --rule-timeout.
+/// Loads the selected rules with `requirements`, applying --only, --skip, --rule-timeout and
+/// --rule-memory.
 fn load_policy(sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
-    policy_from(&rule_files(sel)?, sel, requirements)
+    policy_from(&rule_set(&sel.rules, sel.no_builtin_rules)?, sel, requirements)
 }
 
-fn policy_from(files: &[RuleFile], sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
-    let mut policy = Policy::load(files, requirements)?;
+fn policy_from(set: &RuleSet, sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
+    let mut policy = Policy::load_set(set, requirements)?;
     policy.select(&sel.only, &sel.skip)?;
     policy.set_time_limit(std::time::Duration::from_secs_f64(sel.rule_timeout));
+    policy.set_memory_limit(sel.rule_memory << 20);
     Ok(policy)
 }
 
@@ -431,7 +438,8 @@ enum RulesCommand {
     },
     /// Run every `test_*` rule in `*_test.rego` files (bundled ones unless --no-builtin-rules).
     Test {
-        /// Directories of user rules and their tests.
+        /// Directories or OPA bundles of user rules and their tests.
+        #[arg(value_name = "DIR|BUNDLE")]
         dirs: Vec<PathBuf>,
         /// Do not include the bundled rules and their tests.
         #[arg(long)]
@@ -439,6 +447,29 @@ enum RulesCommand {
         /// Print line coverage of the rule and library files (regorus' coverage report).
         #[arg(long)]
         coverage: bool,
+    },
+    /// Write, per account of a snapshot, the exact `input` and `data` documents the rules see
+    /// (DIR/ACCOUNT/input.json and DIR/ACCOUNT/data.json), for `opa eval` and editor tooling.
+    Input {
+        /// The snapshot.
+        snapshot: PathBuf,
+        /// Only this account.
+        #[arg(long, value_name = "ID")]
+        account: Option<String>,
+        /// Requirements document (YAML or JSON); default: the built-in defaults.
+        #[arg(long, value_name = "FILE")]
+        requirements: Option<PathBuf>,
+        /// Directory to write into.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Print an OPA capabilities JSON declaring rootwarden's builtins, for `opa check
+    /// --capabilities` and Rego linters.
+    Capabilities {
+        /// An OPA capabilities document (`opa capabilities --current`) to complete: rootwarden's
+        /// builtins are added and what rootwarden does not provide is removed.
+        #[arg(long, value_name = "FILE")]
+        base: Option<PathBuf>,
     },
     /// Write a new rule and its test from a template into a directory.
     New {
@@ -454,16 +485,16 @@ enum RulesCommand {
     },
 }
 
-fn rule_files(sel: &RuleSelection) -> anyhow::Result<Vec<RuleFile>> {
-    let mut files = if sel.no_builtin_rules {
-        Vec::new()
+fn rule_set(paths: &[PathBuf], no_builtin_rules: bool) -> anyhow::Result<RuleSet> {
+    let mut set = if no_builtin_rules {
+        RuleSet::default()
     } else {
-        loader::bundled()
+        RuleSet::bundled()
     };
-    for dir in &sel.rules {
-        files.extend(loader::from_dir(dir)?);
+    for path in paths {
+        set.extend(loader::from_path(path)?);
     }
-    Ok(files)
+    Ok(set)
 }
 
 fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<Requirements> {
@@ -514,10 +545,10 @@ fn prepare(
     if let Some(p) = &args.requirements {
         outputs.refuse_input("the requirements", p)?;
     }
-    let files = rule_files(&args.selection)?;
-    refuse_rule_inputs(&outputs, &args.selection.rules, &files)?;
+    let set = rule_set(&args.selection.rules, args.selection.no_builtin_rules)?;
+    refuse_rule_inputs(&outputs, &args.selection.rules, &set)?;
     let requirements = load_requirements(&args.requirements)?;
-    let policy = policy_from(&files, &args.selection, &requirements)?;
+    let policy = policy_from(&set, &args.selection, &requirements)?;
     let opts = report::ReportOptions {
         sarif: report::sarif::SarifOptions {
             category: args.sarif_category.clone(),
@@ -527,13 +558,22 @@ fn prepare(
     Ok(Prepared { outputs, policy, opts })
 }
 
-/// Refuses an output that is a user rule file, or a `*.rego` under a --rules directory.
-fn refuse_rule_inputs<T>(outputs: &OutputPlan<T>, dirs: &[PathBuf], files: &[RuleFile]) -> anyhow::Result<()> {
-    for f in files.iter().filter(|f| f.origin == policy::outcome::RuleOrigin::User) {
+/// Refuses an output that is a user rule file, an OPA bundle given to --rules, or a `*.rego`
+/// under a --rules directory.
+fn refuse_rule_inputs<T>(outputs: &OutputPlan<T>, paths: &[PathBuf], set: &RuleSet) -> anyhow::Result<()> {
+    for f in set
+        .files
+        .iter()
+        .filter(|f| f.origin == policy::outcome::RuleOrigin::User)
+    {
         outputs.refuse_input("a rule file", std::path::Path::new(&f.path))?;
     }
-    for dir in dirs {
-        outputs.refuse_under(&format!("--rules {}", dir.display()), dir, |n| n.ends_with(".rego"))?;
+    for path in paths {
+        if path.is_dir() {
+            outputs.refuse_under(&format!("--rules {}", path.display()), path, |n| n.ends_with(".rego"))?;
+        } else {
+            outputs.refuse_input("an OPA bundle of --rules", path)?;
+        }
     }
     Ok(())
 }
@@ -657,15 +697,26 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
             no_builtin_rules,
             coverage,
         } => {
-            let files = rule_files(&RuleSelection {
-                rules: dirs,
-                no_builtin_rules,
-                only: Vec::new(),
-                skip: Vec::new(),
-                rule_timeout: policy::engine::RULE_TIME_LIMIT.as_secs_f64(),
-            })?;
-            let run = policy::rego_tests::run_with(&files, coverage)?;
+            let run = policy::rego_tests::run_set(&rule_set(&dirs, no_builtin_rules)?, coverage)?;
             Ok(rules_cmd::print_test_run(&run))
+        }
+        RulesCommand::Input {
+            snapshot,
+            account,
+            requirements,
+            output,
+        } => {
+            let requirements = load_requirements(&requirements)?;
+            let snapshot = input::load_snapshot(&snapshot)?;
+            let docs = policy::documents::account_documents(&snapshot, &requirements, account.as_deref())?;
+            for path in policy::documents::write(&output, &docs)? {
+                println!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Capabilities { base } => {
+            print!("{}", rules_cmd::capabilities(base.as_deref())?);
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -708,8 +759,9 @@ mod remediate_cmd;
 mod rules_cmd;
 
 // regorus allocates and frees small values constantly; mimalloc cut evaluation CPU by ~15%.
+// The wrapper holds each account's evaluation to its memory budget (--rule-memory).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: policy::budget::BudgetedAlloc<mimalloc::MiMalloc> = policy::budget::BudgetedAlloc(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
     // regorus raises and discards anyhow errors on its normal evaluation path; with
@@ -720,6 +772,9 @@ fn main() -> ExitCode {
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
+    // Rego's time builtins read the zone "Local" as the machine's zone; pinned to UTC, the same
+    // snapshot gives the same report on any machine.
+    std::env::set_var("TZ", "UTC");
     // The provided.al2023 runtime starts the function's `bootstrap` without arguments.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as_bootstrap = args.len() == 1

@@ -1,5 +1,5 @@
-//! `rootwarden rules show | new | test`: rule metadata for people, a rule scaffold, and the
-//! test report.
+//! `rootwarden rules show | new | test | capabilities`: rule metadata for people, a rule
+//! scaffold, the test report and the OPA capabilities document.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -120,6 +120,21 @@ test_standalone_is_not_applicable if {
 	count(rule.not_applicable) == 1 with input as inp
 }
 "#;
+
+/// The OPA capabilities document to print: rootwarden's builtins alone, or `base` (an OPA
+/// capabilities file) completed with them.
+pub fn capabilities(base: Option<&Path>) -> anyhow::Result<String> {
+    let doc = match base {
+        None => rootwarden::policy::capabilities::document(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+            let base: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+            rootwarden::policy::capabilities::merged(&base).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+    };
+    Ok(format!("{}\n", serde_json::to_string_pretty(&doc)?))
+}
 
 /// Prints one line per test (and coverage); exit 1 when any test failed or none ran.
 pub fn print_test_run(run: &TestRun) -> ExitCode {

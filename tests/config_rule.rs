@@ -137,6 +137,11 @@ fn rule_parameters_are_read_strictly() {
             "not both",
         ),
         (r#"["only"]"#, "ruleParameters", "JSON object"),
+        (
+            r#"{"rulesS3Uri":"rules.tar.gz"}"#,
+            "ruleParameters.rulesS3Uri",
+            "s3://BUCKET/KEY",
+        ),
     ] {
         let (p, m) = event::parse_parameters(text).unwrap_err();
         assert_eq!(p, place, "{text}");
@@ -568,6 +573,78 @@ fn the_handler_collects_evaluates_and_posts_to_moto() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+
+    // User rules from an OPA bundle in S3 (`opa build` layout: .manifest, data.json beside the
+    // rules), evaluated beside the bundled ones; the bundle's data reaches the rule.
+    let rule = r#"# METADATA
+# title: Watched accounts
+# description: Accounts the security team watches are flagged.
+# custom:
+#   id: ACME-001
+#   severity: low
+#   remediation: Stop watching it.
+package rootwarden.rules.acme.watched
+
+import rego.v1
+
+deny contains {"account_id": input.account.account_id, "resource": input.account.account_id, "message": "watched", "evidence": {}} if {
+	input.account.account_id in data.acme.watched
+}
+"#;
+    let put = Command::new(&moto.python)
+        .args([
+            "-c",
+            "import io, sys, json, tarfile, boto3\n\
+             buf = io.BytesIO()\n\
+             with tarfile.open(fileobj=buf, mode='w:gz') as t:\n\
+             \x20   for name, text in json.loads(sys.argv[2]).items():\n\
+             \x20       data = text.encode(); info = tarfile.TarInfo(name); info.size = len(data)\n\
+             \x20       t.addfile(info, io.BytesIO(data))\n\
+             s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             s3.put_object(Bucket='sec-config', Key='rootwarden/rules.tar.gz', Body=buf.getvalue())\n\
+             s3.put_object(Bucket='sec-config', Key='rootwarden/not-a-bundle.tar.gz', Body=b'hello')\n",
+        ])
+        .arg(&moto.url)
+        .arg(
+            json!({
+                "/.manifest": r#"{"roots": ["rootwarden/rules/acme", "acme"]}"#,
+                "/rootwarden/rules/acme/watched.rego": rule,
+                "/acme/data.json": json!({"watched": [org.management]}).to_string(),
+            })
+            .to_string(),
+        )
+        .output()
+        .unwrap();
+    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
+    let (o, report) = invoke(
+        &moto,
+        "scheduled.json",
+        json!({"ruleParameters": "{\"rulesS3Uri\":\"s3://sec-config/rootwarden/rules.tar.gz\",\"only\":\"ACME-001,RW-ROOT-004\"}"}),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let c = compliance(&report.unwrap());
+    assert_eq!(c[&format!("{}/ACME-001", org.management)].0, "NON_COMPLIANT", "{c:?}");
+    assert!(c.contains_key(&format!("{}/RW-ROOT-004", org.management)), "{c:?}");
+    for (uri, says) in [
+        (
+            "s3://sec-config/rootwarden/missing.tar.gz",
+            "s3://sec-config/rootwarden/missing.tar.gz: cannot read",
+        ),
+        (
+            "s3://sec-config/rootwarden/not-a-bundle.tar.gz",
+            "s3://sec-config/rootwarden/not-a-bundle.tar.gz",
+        ),
+    ] {
+        let (o, _) = invoke(
+            &moto,
+            "scheduled.json",
+            json!({"ruleParameters": json!({"rulesS3Uri": uri}).to_string()}),
+        );
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
 
     // Without the role the credentials reach the wrong account: refuse rather than post.
     let (o, _) = invoke(&moto, "scheduled.json", json!({"accountId": member}));

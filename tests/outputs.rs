@@ -332,6 +332,14 @@ fn an_output_over_an_input_is_refused_before_any_work() {
     )
     .unwrap();
     let (rules_s, rule_s) = (rules.display().to_string(), rule.display().to_string());
+    // The same rule as an OPA bundle (a plain tar) for --rules.
+    let bundle = d.path().join("rules.tar");
+    let mut tar = tar::Builder::new(std::fs::File::create(&bundle).unwrap());
+    tar.append_path_with_name(&rule, "rootwarden/rules/root_mfa_copy.rego")
+        .unwrap();
+    tar.finish().unwrap();
+    drop(tar);
+    let bundle_s = bundle.display().to_string();
     let logs = d.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
     let log = logs.join("a.json");
@@ -340,6 +348,7 @@ fn an_output_over_an_input_is_refused_before_any_work() {
     let before = listing(d.path());
     let contents = |p: &str| std::fs::read(p).unwrap();
     let (snap_bytes, req_bytes, rule_bytes) = (contents(&snap), contents(&req), contents(&rule_s));
+    let bundle_bytes = contents(&bundle_s);
 
     assert_refused(
         &["evaluate", &snap, "-o", &format!("json={snap}")],
@@ -352,6 +361,17 @@ fn an_output_over_an_input_is_refused_before_any_work() {
     assert_refused(
         &["evaluate", &snap, "--rules", &rules_s, "-o", &format!("sarif={rule_s}")],
         &["is a rule file"],
+    );
+    assert_refused(
+        &[
+            "evaluate",
+            &snap,
+            "--rules",
+            &bundle_s,
+            "-o",
+            &format!("json={bundle_s}"),
+        ],
+        &["-o json", "is an OPA bundle of --rules"],
     );
     // Not there yet, but the next run would read it as a rule.
     let new_rule = format!("text={}/report.rego", rules_s);
@@ -412,6 +432,7 @@ fn an_output_over_an_input_is_refused_before_any_work() {
     assert_eq!(contents(&snap), snap_bytes);
     assert_eq!(contents(&req), req_bytes);
     assert_eq!(contents(&rule_s), rule_bytes);
+    assert_eq!(contents(&bundle_s), bundle_bytes);
 }
 
 #[test]

@@ -159,6 +159,35 @@ pub struct RuleParameters {
     /// `verifyFilters`: ask CloudWatch Logs (`logs:TestMetricFilter`) how each metric filter
     /// treats the canonical CloudTrail events.
     pub verify_filters: bool,
+    /// `rulesS3Uri`: an OPA bundle of user rules (`s3://bucket/key`), evaluated beside the
+    /// bundled rules.
+    pub rules_bundle: Option<S3Object>,
+}
+
+/// An object in S3, named by an `s3://BUCKET/KEY` parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Object {
+    /// Bucket name.
+    pub bucket: String,
+    /// Object key.
+    pub key: String,
+}
+
+impl std::fmt::Display for S3Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// Reads an `s3://BUCKET/KEY` URI.
+fn s3_object(text: &str) -> Option<S3Object> {
+    text.strip_prefix("s3://")
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+        .map(|(bucket, key)| S3Object {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        })
 }
 
 impl Default for RuleParameters {
@@ -173,6 +202,7 @@ impl Default for RuleParameters {
             member_role_name: None,
             audit_root: false,
             verify_filters: false,
+            rules_bundle: None,
         }
     }
 }
@@ -189,6 +219,7 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "memberRoleName",
     "auditRoot",
     "verifyFilters",
+    "rulesS3Uri",
 ];
 
 /// Parses a Config rule event (JSON text) read from `source_name`.
@@ -330,15 +361,20 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
             }
             "requirements" => p.requirements = RequirementsSource::Inline(text.clone()),
             "requirementsS3Uri" => {
-                let (bucket, object) = text
-                    .strip_prefix("s3://")
-                    .and_then(|rest| rest.split_once('/'))
-                    .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-                    .ok_or_else(|| (place(key), format!("{text:?} is not an s3://BUCKET/KEY URI")))?;
+                let object =
+                    s3_object(&text).ok_or_else(|| (place(key), format!("{text:?} is not an s3://BUCKET/KEY URI")))?;
                 p.requirements = RequirementsSource::S3 {
-                    bucket: bucket.to_string(),
-                    key: object.to_string(),
+                    bucket: object.bucket,
+                    key: object.key,
                 };
+            }
+            "rulesS3Uri" => {
+                p.rules_bundle = Some(s3_object(&text).ok_or_else(|| {
+                    (
+                        place(key),
+                        format!("{text:?} is not an s3://BUCKET/KEY URI of an OPA bundle"),
+                    )
+                })?);
             }
             "regions" => p.regions = Some(list()).filter(|r| !r.is_empty()),
             "memberRoleName" => {

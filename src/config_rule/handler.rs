@@ -6,11 +6,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::evaluations::{self, ConfigEvaluation};
-use super::event::{Invocation, RequirementsSource};
+use super::event::{Invocation, RequirementsSource, S3Object};
 use super::post::{self, Posted};
 use crate::collect::{self, aws, AccountScope, CollectOptions};
 use crate::input::{self, Syntax};
-use crate::policy::{loader, Policy};
+use crate::policy::{bundle, Policy, RuleSet};
 use crate::requirements::Requirements;
 
 /// How the handler runs (the Lambda uses the defaults; local runs and tests set them).
@@ -45,6 +45,9 @@ pub enum HandlerError {
     /// The requirements document could not be read or is invalid.
     #[error("requirements: {0}")]
     Requirements(String),
+    /// The rules bundle (`rulesS3Uri`) could not be read.
+    #[error("rules: {0}")]
+    Rules(String),
     /// The rules could not be loaded or selected.
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
@@ -90,7 +93,12 @@ pub struct HandlerReport {
 /// Handles one invocation.
 pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerReport, HandlerError> {
     let requirements = requirements(&inv.parameters.requirements, &opts.aws).await?;
-    let mut policy = Policy::load(&loader::bundled(), &requirements)?;
+    let mut rules = RuleSet::bundled();
+    if let Some(object) = &inv.parameters.rules_bundle {
+        let bytes = s3_bytes(object, &opts.aws).await.map_err(HandlerError::Rules)?;
+        rules.extend(bundle::from_bytes(&bytes, &object.to_string())?);
+    }
+    let mut policy = Policy::load_set(&rules, &requirements)?;
     policy.select(&inv.parameters.only, &inv.parameters.skip)?;
     if let Some(min) = inv.parameters.severity_threshold {
         policy.retain_rules(|r| r.severity() >= min);
@@ -184,29 +192,45 @@ async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Resu
         RequirementsSource::Default => return Ok(Requirements::default()),
         RequirementsSource::Inline(text) => ("ruleParameters.requirements".to_string(), text.clone()),
         RequirementsSource::S3 { bucket, key } => {
-            let uri = format!("s3://{bucket}/{key}");
-            let sdk = collect::base_config(own).await;
-            // Custom endpoints (AWS-compatible servers) rarely resolve bucket subdomains.
-            let conf = aws_sdk_s3::config::Builder::from(&sdk)
-                .force_path_style(own.endpoint_url.is_some())
-                .build();
-            let s3 = aws_sdk_s3::Client::from_conf(conf);
-            let object = s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                let (code, message) = aws::describe(&e);
-                HandlerError::Requirements(format!("{uri}: cannot read: {code}: {message}"))
-            })?;
-            let bytes = object
-                .body
-                .collect()
-                .await
-                .map_err(|e| HandlerError::Requirements(format!("{uri}: cannot read: {e}")))?
-                .into_bytes();
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| HandlerError::Requirements(format!("{uri}: is not UTF-8 text")))?;
-            (uri, text)
+            let object = S3Object {
+                bucket: bucket.clone(),
+                key: key.clone(),
+            };
+            let bytes = s3_bytes(&object, own).await.map_err(HandlerError::Requirements)?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| HandlerError::Requirements(format!("{object}: is not UTF-8 text")))?;
+            (object.to_string(), text)
         }
     };
     // YAML is a superset of JSON, so one parser reads both.
     input::parse_requirements(Path::new(&name), &text, Syntax::Yaml)
         .map_err(|e| HandlerError::Requirements(e.to_string()))
+}
+
+/// The content of an S3 object, read with the function's own credentials (the bucket lives with
+/// the function, not in each account); the error names the URI.
+async fn s3_bytes(object: &S3Object, own: &CollectOptions) -> Result<Vec<u8>, String> {
+    let sdk = collect::base_config(own).await;
+    // Custom endpoints (AWS-compatible servers) rarely resolve bucket subdomains.
+    let conf = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(own.endpoint_url.is_some())
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(conf);
+    let answer = s3
+        .get_object()
+        .bucket(&object.bucket)
+        .key(&object.key)
+        .send()
+        .await
+        .map_err(|e| {
+            let (code, message) = aws::describe(&e);
+            format!("{object}: cannot read: {code}: {message}")
+        })?;
+    let bytes = answer
+        .body
+        .collect()
+        .await
+        .map_err(|e| format!("{object}: cannot read: {e}"))?
+        .into_bytes();
+    Ok(bytes.to_vec())
 }

@@ -1,21 +1,28 @@
 //! Loading rules into regorus and evaluating a snapshot into the outcome table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use regorus::utils::limits::ExecutionTimerConfig;
 use serde_json::{json, Value as Json};
 
-use super::loader::{classify, RuleFile, RuleKind};
+use super::batch::{self, VerdictSets};
+use super::budget::EvalScope;
+use super::groups::Placed;
+use super::loader::{check_sources, classify, RuleFile, RuleKind, RuleSet, LIB_PREFIX, RULES_PREFIX};
 use super::metadata::Fact;
-use super::outcome::{Evaluation, Finding, Outcome, RuleInfo, Status};
+use super::outcome::{Evaluation, Finding, Outcome, RuleInfo, RuleOrigin, Status};
 use super::PolicyError;
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, AccountRole, Snapshot};
 
-/// How long the rules may run on one account before they are stopped as runaway (default).
+/// How long the rules may run on one account, all together, before the run is stopped (default).
 pub const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// How many bytes one account's evaluation may allocate (default; enforced when the binary
+/// installs [`super::budget::BudgetedAlloc`]).
+pub const RULE_MEMORY_LIMIT: u64 = 1 << 30;
 
 /// The optional verdict sets a rule may define besides `deny`.
 const NOT_APPLICABLE: &str = "not_applicable";
@@ -25,21 +32,39 @@ struct LoadedRule {
     info: RuleInfo,
     has_not_applicable: bool,
     has_insufficient: bool,
-    deny_path: String,
-    not_applicable_path: String,
-    insufficient_path: String,
+    /// The engine (of [`Policy::groups`]) that holds it.
+    group: usize,
+}
+
+/// What one account's evaluation may use.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    time: Duration,
+    memory: u64,
+}
+
+/// One engine and the selected rules it evaluates (see [`super::groups`]).
+#[derive(Clone)]
+struct Group {
+    engine: regorus::Engine,
+    /// The rule gathering the verdicts of `members`, once generated for the current selection.
+    query: Option<String>,
+    /// Indices into [`Policy::rules`], in the order the gathered verdicts come in.
+    members: Vec<usize>,
 }
 
 /// Compiled rules plus requirements, ready to evaluate any number of snapshots.
 pub struct Policy {
-    engine: regorus::Engine,
+    groups: Vec<Group>,
     rules: Vec<LoadedRule>,
     requirements: Requirements,
-    /// The package of the generated module that gathers every rule's verdict sets, once the
-    /// current rule selection has one (see [`Policy::batch_module`]).
-    batch: Option<String>,
-    /// How many batch modules were added; each needs a fresh package name.
+    /// Whether the groups gather the verdicts of the current selection (see [`batch`]).
+    prepared: bool,
+    /// How many generations of verdict modules were added; each needs fresh rule names.
     batches: usize,
+    /// "rule ID (FILE)" per selected rule, for messages about the running rule.
+    labels: Vec<String>,
+    limits: Limits,
 }
 
 /// The verdict sets of one rule on one account.
@@ -53,91 +78,137 @@ struct Verdicts {
 impl Policy {
     /// Loads rule and library files (test files are ignored here) and the requirements.
     pub fn load(files: &[RuleFile], requirements: &Requirements) -> Result<Policy, PolicyError> {
-        let mut engine = new_engine();
-        let mut rules = Vec::new();
-        let mut ids: BTreeMap<String, String> = BTreeMap::new();
-        for f in files {
+        Policy::load_set(&RuleSet::from(files.to_vec()), requirements)
+    }
+
+    /// Loads the rule and library files and the data documents of `set` (test files are ignored
+    /// here) and the requirements.
+    pub fn load_set(set: &RuleSet, requirements: &Requirements) -> Result<Policy, PolicyError> {
+        check_sources(set)?;
+        let mut kinds = Vec::new();
+        for f in &set.files {
             let kind = classify(f)?;
             if matches!(kind, RuleKind::Test { .. }) {
                 continue;
             }
-            engine
-                .add_policy(f.path.clone(), f.text.clone())
-                .map_err(|e| PolicyError::Rego {
-                    file: f.path.clone(),
-                    message: e.to_string(),
-                })?;
-            if let RuleKind::Rule {
+            if f.origin != RuleOrigin::Bundled {
+                super::sandbox::check(&f.path, &f.text)?;
+            }
+            let package = match &kind {
+                RuleKind::Rule { package, .. } => package.clone(),
+                _ => super::loader::package_of(&f.text).map(|(p, _)| p).unwrap_or_default(),
+            };
+            kinds.push((f, kind, package));
+        }
+        let placed: Vec<Placed<'_>> = kinds
+            .iter()
+            .map(|(f, kind, package)| Placed {
+                file: f,
                 package,
-                line,
-                metadata,
-            } = kind
-            {
-                if let Some(other) = ids.insert(metadata.custom.id.clone(), f.path.clone()) {
-                    return Err(PolicyError::Contract {
-                        file: f.path.clone(),
-                        line,
-                        message: format!(
-                            "rule id {} is already used by {other}; ids must be unique",
-                            metadata.custom.id
-                        ),
-                    });
+                rule: matches!(kind, RuleKind::Rule { .. }),
+            })
+            .collect();
+        let mut plan = super::groups::plan(&placed);
+        // Every file is compiled at least once, so a broken library nobody reads is still reported.
+        let unplaced: Vec<usize> = (0..kinds.len())
+            .filter(|i| !plan.iter().any(|e| e.contains(i)))
+            .collect();
+        plan[0].splice(0..0, unplaced);
+        let mut group_of = vec![0; kinds.len()];
+        let mut groups = Vec::with_capacity(plan.len());
+        let mut declared: HashMap<String, HashSet<String>> = HashMap::new();
+        for (g, members) in plan.iter().enumerate() {
+            let mut engine = new_engine();
+            for &i in members {
+                add_file(&mut engine, kinds[i].0)?;
+                if placed[i].rule {
+                    group_of[i] = g;
                 }
-                let declared = |name: &str| -> Result<bool, PolicyError> {
-                    engine
-                        .has_declared_rule_rooted_at(&f.path, name)
-                        .map_err(|e| PolicyError::Rego {
+            }
+            add_data(&mut engine, set, requirements)?;
+            declared.extend(declared_rules(&mut engine)?);
+            groups.push(Group {
+                engine,
+                query: None,
+                members: Vec::new(),
+            });
+        }
+        let declares = |f: &RuleFile, name: &str| declared.get(&f.path).is_some_and(|names| names.contains(name));
+        let mut rules = Vec::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for (i, (f, kind, package)) in kinds.into_iter().enumerate() {
+            let (line, metadata) = match kind {
+                RuleKind::Rule { line, metadata, .. } => (line, metadata),
+                RuleKind::Library => {
+                    if !package.starts_with(LIB_PREFIX) && declares(f, "deny") {
+                        return Err(PolicyError::Contract {
                             file: f.path.clone(),
-                            message: e.to_string(),
-                        })
-                };
-                if !declared("deny")? {
-                    return Err(PolicyError::Contract {
-                        file: f.path.clone(),
-                        line,
-                        message: format!(
-                            "package {package} defines no `deny` rule; every rule must yield a `deny` set"
-                        ),
-                    });
+                            line: super::loader::package_of(&f.text).map_or(1, |(_, l)| l),
+                            message: format!(
+                                "package {package} defines `deny` but is outside {RULES_PREFIX}*; rules live in \
+                                 {RULES_PREFIX}NAME (libraries may use any package outside rootwarden.*)"
+                            ),
+                        });
+                    }
+                    continue;
                 }
-                let has_not_applicable = declared(NOT_APPLICABLE)?;
-                let has_insufficient = declared(INSUFFICIENT)?;
-                rules.push(LoadedRule {
-                    deny_path: format!("data.{package}.deny"),
-                    not_applicable_path: format!("data.{package}.{NOT_APPLICABLE}"),
-                    insufficient_path: format!("data.{package}.{INSUFFICIENT}"),
-                    has_not_applicable,
-                    has_insufficient,
-                    info: RuleInfo {
-                        package,
-                        file: f.path.clone(),
-                        line,
-                        origin: f.origin.clone(),
-                        metadata: *metadata,
-                    },
+                RuleKind::Test { .. } => continue,
+            };
+            if let Some(other) = ids.insert(metadata.custom.id.clone(), f.path.clone()) {
+                return Err(PolicyError::Contract {
+                    file: f.path.clone(),
+                    line,
+                    message: format!(
+                        "rule id {} is already used by {other}; ids must be unique",
+                        metadata.custom.id
+                    ),
                 });
             }
+            if !declares(f, "deny") {
+                return Err(PolicyError::Contract {
+                    file: f.path.clone(),
+                    line,
+                    message: format!("package {package} defines no `deny` rule; every rule must yield a `deny` set"),
+                });
+            }
+            rules.push(LoadedRule {
+                has_not_applicable: declares(f, NOT_APPLICABLE),
+                has_insufficient: declares(f, INSUFFICIENT),
+                group: group_of[i],
+                info: RuleInfo {
+                    package,
+                    file: f.path.clone(),
+                    line,
+                    origin: f.origin.clone(),
+                    metadata: *metadata,
+                },
+            });
         }
         rules.sort_by(|a, b| a.info.id().cmp(b.info.id()));
-        engine
-            .add_data(requirements_data(requirements))
-            .map_err(|e| PolicyError::Rego {
-                file: "<requirements>".into(),
-                message: e.to_string(),
-            })?;
         Ok(Policy {
-            engine,
+            groups,
             rules,
             requirements: requirements.clone(),
-            batch: None,
+            prepared: false,
             batches: 0,
+            labels: Vec::new(),
+            limits: Limits {
+                time: RULE_TIME_LIMIT,
+                memory: RULE_MEMORY_LIMIT,
+            },
         })
     }
 
-    /// Stops any evaluation of one account (all rules together, or one rule in the fallback)
-    /// that runs longer than `limit`, so a runaway user rule cannot hang a CI job.
+    /// Bounds the time all the rules together may take on one account. When it runs out the
+    /// evaluation stops with an error naming the rule that was running: a runaway user rule
+    /// cannot hang a CI job, and no rule is run again.
     pub fn set_time_limit(&mut self, limit: Duration) {
-        set_time_limit(&mut self.engine, limit);
+        self.limits.time = limit;
+    }
+
+    /// Bounds the bytes one account's evaluation may allocate (see [`super::budget`]).
+    pub fn set_memory_limit(&mut self, bytes: u64) {
+        self.limits.memory = bytes;
     }
 
     /// Keeps only the rules whose ids are in `only` (when non-empty) and not in `skip`; an id
@@ -166,58 +237,67 @@ impl Policy {
     /// Keeps only the rules for which `keep` returns true.
     pub fn retain_rules(&mut self, mut keep: impl FnMut(&RuleInfo) -> bool) {
         self.rules.retain(|r| keep(&r.info));
-        self.batch = None;
+        self.prepared = false;
     }
 
-    /// A module whose rule `verdicts` maps "d", "i" or "n" and each rule's index to its `deny`,
-    /// `insufficient_data` or `not_applicable` set, so one evaluation per account yields every
-    /// verdict. regorus forgets computed values between evaluations; evaluated together, the
-    /// library rules the monitoring rules share (trails, deliveries, alarms...) are computed once
-    /// per account instead of once per rule and verdict set, about 7x faster on the bundled rules.
-    /// Each set gets a default, so an undefined one reads as empty instead of making the whole
-    /// object undefined.
-    fn batch_module(&self, package: &str) -> String {
-        let mut m = format!("package {package}\n\nimport rego.v1\n\n");
-        let mut keys = Vec::new();
-        for (idx, rule) in self.rules.iter().enumerate() {
-            for (present, set, path) in [
-                (true, 'd', &rule.deny_path),
-                (rule.has_insufficient, 'i', &rule.insufficient_path),
-                (rule.has_not_applicable, 'n', &rule.not_applicable_path),
-            ] {
-                if present {
-                    m.push_str(&format!("default {set}{idx} := set()\n\n{set}{idx} := {path}\n\n"));
-                    keys.push(format!("\"{set}{idx}\": {set}{idx}"));
-                }
-            }
-        }
-        m.push_str(&format!("verdicts := {{{}}}\n", keys.join(", ")));
-        m
-    }
-
-    /// The package of the batch module for the current rules, adding the module when needed.
-    fn ensure_batch(&mut self) -> Result<String, PolicyError> {
-        if let Some(p) = &self.batch {
-            return Ok(p.clone());
+    /// Adds to each engine the modules gathering the verdicts of its selected rules, when the
+    /// selection changed.
+    fn ensure_batch(&mut self) -> Result<(), PolicyError> {
+        if self.prepared {
+            return Ok(());
         }
         self.batches += 1;
-        let package = format!("rootwarden.generated.batch{}", self.batches);
-        let module = self.batch_module(&package);
-        self.engine
-            .add_policy(format!("<{package}>"), module)
-            .map_err(|e| PolicyError::Rego {
-                file: format!("<{package}>"),
-                message: e.to_string(),
-            })?;
-        self.batch = Some(package.clone());
-        Ok(package)
+        let (verdicts, ready) = batch::rule_names(self.batches);
+        for (g, group) in self.groups.iter_mut().enumerate() {
+            group.members = (0..self.rules.len()).filter(|&i| self.rules[i].group == g).collect();
+            group.query = None;
+            if group.members.is_empty() {
+                continue;
+            }
+            let sets: Vec<VerdictSets<'_>> = group
+                .members
+                .iter()
+                .map(|&i| VerdictSets {
+                    index: i,
+                    package: &self.rules[i].info.package,
+                    insufficient: self.rules[i].has_insufficient,
+                    not_applicable: self.rules[i].has_not_applicable,
+                })
+                .collect();
+            for (path, module) in batch::modules(self.batches, &sets) {
+                group
+                    .engine
+                    .add_policy(path.clone(), module)
+                    .map_err(|e| PolicyError::Rego {
+                        file: path,
+                        message: e.to_string(),
+                    })?;
+            }
+            // Prepare the engine (analysis of every module) now, once, rather than inside the
+            // first account's budgets and once per worker.
+            group
+                .engine
+                .eval_rule(format!("data.{}.{ready}", batch::PACKAGE))
+                .map_err(|e| PolicyError::Rego {
+                    file: "<generated verdicts>".into(),
+                    message: e.to_string(),
+                })?;
+            group.query = Some(format!("data.{}.{verdicts}", batch::PACKAGE));
+        }
+        self.labels = self
+            .rules
+            .iter()
+            .map(|r| format!("rule {} ({})", r.info.id(), r.info.file))
+            .collect();
+        self.prepared = true;
+        Ok(())
     }
 
     /// Evaluates every rule for every in-scope account of `snapshot`. Accounts are shared out
     /// to one worker per core, each with its own clone of the compiled engine; outcomes keep
     /// the snapshot's account order.
     pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
-        let batch = self.ensure_batch()?;
+        self.ensure_batch()?;
         let (in_scope, skipped): (Vec<&Account>, Vec<&Account>) = snapshot
             .accounts
             .iter()
@@ -227,27 +307,30 @@ impl Policy {
             .min(in_scope.len().div_ceil(ACCOUNTS_PER_WORKER_AT_LEAST))
             .max(1);
         let chunk = in_scope.len().div_ceil(workers).max(1);
-        let rules = &self.rules;
+        let shared = Shared {
+            rules: &self.rules,
+            labels: &self.labels,
+            limits: self.limits,
+            clock_ns: clock_ns(snapshot),
+        };
         let results: Vec<Result<Vec<Outcome>, PolicyError>> = if workers == 1 {
             let mut w = Worker {
-                engine: &mut self.engine,
-                rules,
-                batch: &batch,
+                groups: &mut self.groups,
+                shared: &shared,
             };
             vec![w.accounts(snapshot, &in_scope)]
         } else {
-            let engine = &self.engine;
+            let groups = &self.groups;
+            let shared = &shared;
             std::thread::scope(|scope| {
                 let handles: Vec<_> = in_scope
                     .chunks(chunk)
                     .map(|part| {
-                        let batch = &batch;
                         scope.spawn(move || {
-                            let mut engine = engine.clone();
+                            let mut groups = groups.clone();
                             Worker {
-                                engine: &mut engine,
-                                rules,
-                                batch,
+                                groups: &mut groups,
+                                shared,
                             }
                             .accounts(snapshot, part)
                         })
@@ -328,81 +411,169 @@ fn apply_waivers(
         .collect()
 }
 
+/// The snapshot's `collected_at` in nanoseconds: what `time.now_ns()` answers.
+fn clock_ns(snapshot: &Snapshot) -> i64 {
+    snapshot.collected_at.timestamp_nanos_opt().unwrap_or(i64::MAX)
+}
+
+/// Adds one `.rego` file to `engine`.
+fn add_file(engine: &mut regorus::Engine, f: &RuleFile) -> Result<(), PolicyError> {
+    engine
+        .add_policy(f.path.clone(), f.text.clone())
+        .map_err(|e| PolicyError::Rego {
+            file: f.path.clone(),
+            message: e.to_string(),
+        })?;
+    Ok(())
+}
+
+/// The names of the rules each loaded file declares at the top of its package (`deny`,
+/// `not_applicable`...), read once from the parsed modules.
+fn declared_rules(engine: &mut regorus::Engine) -> Result<HashMap<String, HashSet<String>>, PolicyError> {
+    use regorus::unstable::{Parser, Rule, RuleHead};
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    for module in engine.get_modules() {
+        let path = module.package.span.source.get_path().clone();
+        let names = out.entry(path.clone()).or_default();
+        for rule in &module.policy {
+            let refr = match rule.as_ref() {
+                Rule::Spec { head, .. } => match head {
+                    RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } | RuleHead::Func { refr, .. } => refr,
+                },
+                Rule::Default { refr, .. } => refr,
+            };
+            let components = Parser::get_path_ref_components(refr).map_err(|e| PolicyError::Rego {
+                file: path.clone(),
+                message: e.to_string(),
+            })?;
+            if let Some(first) = components.first() {
+                names.insert(first.text().to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the data documents of `set`, then `data.requirements` and `data.canonical_events`.
+fn add_data(engine: &mut regorus::Engine, set: &RuleSet, requirements: &Requirements) -> Result<(), PolicyError> {
+    for d in &set.data {
+        let mut value = d.value.clone();
+        for key in d.path.iter().rev() {
+            value = json!({ key: value });
+        }
+        engine
+            .add_data(regorus::Value::from(value))
+            .map_err(|e| PolicyError::Rego {
+                file: d.file.clone(),
+                message: format!("cannot add this data document: {e}"),
+            })?;
+    }
+    engine
+        .add_data(regorus::Value::from(rootwarden_data(requirements)))
+        .map_err(|e| PolicyError::Rego {
+            file: "<requirements>".into(),
+            message: e.to_string(),
+        })
+}
+
 /// Below this many accounts per core, another thread costs more than it saves.
 const ACCOUNTS_PER_WORKER_AT_LEAST: usize = 16;
 
-/// Evaluates accounts with one engine.
-struct Worker<'a> {
-    engine: &'a mut regorus::Engine,
+/// What every worker of one evaluation shares.
+struct Shared<'a> {
     rules: &'a [LoadedRule],
-    batch: &'a str,
+    labels: &'a [String],
+    limits: Limits,
+    clock_ns: i64,
+}
+
+/// Evaluates accounts with its own copy of the engines.
+struct Worker<'a> {
+    groups: &'a mut [Group],
+    shared: &'a Shared<'a>,
 }
 
 impl Worker<'_> {
-    /// The outcomes of every rule on each account, in order.
+    /// The outcomes of every rule on each account, in order. Each account is evaluated within
+    /// one time and one memory budget, whatever the number of engines; rules whose required facts
+    /// are missing are not run.
     fn accounts(&mut self, snapshot: &Snapshot, accounts: &[&Account]) -> Result<Vec<Outcome>, PolicyError> {
-        let mut outcomes = Vec::with_capacity(accounts.len() * self.rules.len());
+        let shared = self.shared;
+        let mut outcomes = Vec::with_capacity(accounts.len() * shared.rules.len());
         for account in accounts {
-            self.engine
-                .set_input(regorus::Value::from(account_input(snapshot, account)));
-            let mut verdicts = self.batch_verdicts().map(Vec::into_iter);
-            for idx in 0..self.rules.len() {
-                let batched = verdicts.as_mut().and_then(Iterator::next);
-                let missing = missing_facts(&self.rules[idx].info.metadata.custom.requires, snapshot, account);
-                // A rule whose required facts are missing is insufficient data whatever it
-                // says; in the fallback it is not run at all, since it may fail on the nulls
-                // (the usual reason the batch failed).
-                let v = match batched {
-                    _ if !missing.is_empty() => Verdicts::default(),
-                    Some(v) => v,
-                    None => self.rule_verdicts(idx, account)?,
+            let input = regorus::Value::from(account_input(snapshot, account));
+            let missing: Vec<Vec<Fact>> = shared
+                .rules
+                .iter()
+                .map(|r| missing_facts(&r.info.metadata.custom.requires, snapshot, account))
+                .collect();
+            let skip: Vec<bool> = missing.iter().map(|m| !m.is_empty()).collect();
+            let scope = EvalScope::new(shared.labels, &skip, &account.account_id)
+                .with_clock(shared.clock_ns)
+                .with_memory_limit(shared.limits.memory);
+            let start = std::time::Instant::now();
+            let mut verdicts: Vec<Verdicts> = (0..shared.rules.len()).map(|_| Verdicts::default()).collect();
+            for g in 0..self.groups.len() {
+                let group = &mut self.groups[g];
+                let Some(query) = group.query.clone() else {
+                    continue;
                 };
-                outcomes.push(self.outcome(idx, snapshot, account, &missing, v)?);
+                let remaining = shared.limits.time.saturating_sub(start.elapsed());
+                if remaining.is_zero() {
+                    return Err(self.timed_out(&scope, account));
+                }
+                set_time_limit(&mut group.engine, remaining);
+                group.engine.set_input(input.clone());
+                let engine = &mut group.engine;
+                let result = scope.run(|| engine.eval_rule(query));
+                let value = result.map_err(|e| self.failure(&e, &scope, account))?;
+                read_verdicts(value, &self.groups[g].members, &mut verdicts);
+            }
+            for (idx, (missing, v)) in missing.iter().zip(verdicts).enumerate() {
+                outcomes.push(self.outcome(idx, snapshot, account, missing, v)?);
             }
         }
         Ok(outcomes)
     }
 
-    /// Every rule's verdict sets for the account in the engine's input, in one evaluation;
-    /// `None` when it fails, so the caller can evaluate rule by rule and name the rule at fault.
-    fn batch_verdicts(&mut self) -> Option<Vec<Verdicts>> {
-        let v = self.engine.eval_rule(format!("data.{}.verdicts", self.batch)).ok()?;
-        let Json::Object(mut all) = v_json(v) else {
-            return None;
-        };
-        let mut take = |set: char, idx: usize| all.remove(&format!("{set}{idx}")).map(set_members).unwrap_or_default();
-        Some(
-            (0..self.rules.len())
-                .map(|idx| Verdicts {
-                    deny: take('d', idx),
-                    insufficient: take('i', idx),
-                    not_applicable: take('n', idx),
-                })
-                .collect(),
-        )
+    /// The error for an account whose time budget ran out, naming the rule that was running.
+    fn timed_out(&self, scope: &EvalScope<'_>, account: &Account) -> PolicyError {
+        let rules = self.shared.rules;
+        let rule = scope.current_rule().and_then(|i| rules.get(i));
+        PolicyError::TimeBudget {
+            file: rule.map_or_else(|| "<rules>".to_string(), |r| r.info.file.clone()),
+            rule_id: rule.map_or_else(|| "?".to_string(), |r| r.info.id().to_string()),
+            account_id: account.account_id.clone(),
+            limit_secs: self.shared.limits.time.as_secs_f64(),
+            started: scope.rules_started(),
+            total: rules.len(),
+        }
     }
 
-    /// One rule's verdict sets, evaluated on their own (the fallback when the batch fails).
-    fn rule_verdicts(&mut self, idx: usize, account: &Account) -> Result<Verdicts, PolicyError> {
-        let rule = &self.rules[idx];
-        let info = &rule.info;
-        let mut eval = |present: bool, path: &str| -> Result<Vec<Json>, PolicyError> {
-            if !present {
-                return Ok(Vec::new());
-            }
-            let v = self.engine.eval_rule(path.to_string()).map_err(|e| PolicyError::Eval {
-                file: info.file.clone(),
-                rule_id: info.id().to_string(),
-                account_id: account.account_id.clone(),
-                message: e.to_string(),
-            })?;
-            Ok(set_members(v_json(v)))
+    /// The error for an evaluation that failed, naming the rule that was running.
+    fn failure(&self, e: &anyhow::Error, scope: &EvalScope<'_>, account: &Account) -> PolicyError {
+        let rules = self.shared.rules;
+        let Some(rule) = scope.current_rule().and_then(|i| rules.get(i)) else {
+            return PolicyError::Rego {
+                file: "<evaluation>".into(),
+                message: format!("account {}: {e}", account.account_id),
+            };
         };
-        Ok(Verdicts {
-            deny: eval(true, &rule.deny_path)?,
-            insufficient: eval(rule.has_insufficient, &rule.insufficient_path)?,
-            not_applicable: eval(rule.has_not_applicable, &rule.not_applicable_path)?,
-        })
+        let timed_out = e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<regorus::LimitError>(),
+                Some(regorus::LimitError::TimeLimitExceeded { .. })
+            ) || c.to_string().contains("exceeded time limit")
+        });
+        if timed_out {
+            return self.timed_out(scope, account);
+        }
+        PolicyError::Eval {
+            file: rule.info.file.clone(),
+            rule_id: rule.info.id().to_string(),
+            account_id: account.account_id.clone(),
+            message: e.to_string(),
+        }
     }
 
     /// The outcome of rule `idx` on `account` from its verdict sets: missing facts first, then
@@ -415,8 +586,7 @@ impl Worker<'_> {
         missing: &[Fact],
         v: Verdicts,
     ) -> Result<Outcome, PolicyError> {
-        let rule = &self.rules[idx];
-        let info = &rule.info;
+        let info = &self.shared.rules[idx].info;
         let root_arn = format!("arn:{}:iam::{}:root", account.partition, account.account_id);
         let single = |status: Status, message: String, evidence: Json| Outcome {
             rule: idx,
@@ -488,6 +658,32 @@ impl Worker<'_> {
     }
 }
 
+/// Fills in `out` the verdict sets of `members` (rule indices) from the value of a generated
+/// gathering rule: an array of chunks, each an array of `[deny, insufficient_data,
+/// not_applicable]` per rule, in the order of `members`.
+fn read_verdicts(value: regorus::Value, members: &[usize], out: &mut [Verdicts]) {
+    let regorus::Value::Array(chunks) = value else {
+        return;
+    };
+    let triples = chunks.iter().flat_map(|chunk| match chunk {
+        regorus::Value::Array(t) => t.iter().collect::<Vec<_>>(),
+        _ => Vec::new(),
+    });
+    for (&idx, triple) in members.iter().zip(triples) {
+        let set = |i: usize| match triple {
+            regorus::Value::Array(t) => t.get(i).map(|v| set_members(v_json(v.clone()))).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        if let Some(v) = out.get_mut(idx) {
+            *v = Verdicts {
+                deny: set(0),
+                insufficient: set(1),
+                not_applicable: set(2),
+            };
+        }
+    }
+}
+
 fn set_time_limit(engine: &mut regorus::Engine, limit: Duration) {
     engine.set_execution_timer_config(ExecutionTimerConfig {
         limit,
@@ -500,27 +696,23 @@ fn new_engine() -> regorus::Engine {
     set_time_limit(&mut engine, RULE_TIME_LIMIT);
     // Registering fails only for a duplicate name, which a fresh engine cannot have.
     super::builtins::register(&mut engine).expect("builtins register on a fresh engine");
+    super::sandbox::register(&mut engine).expect("sandbox builtins register on a fresh engine");
     engine
 }
 
-/// Builds a regorus engine holding `files` (rules, libraries and tests) and the requirements;
-/// used by the Rego test runner, which evaluates `test_*` rules instead of `deny`.
-pub(crate) fn engine_with(files: &[RuleFile], requirements: &Requirements) -> Result<regorus::Engine, PolicyError> {
+/// Builds a regorus engine holding the files of `set` (rules, libraries and tests), its data and
+/// the requirements; used by the Rego test runner, which evaluates `test_*` rules instead of
+/// `deny`.
+pub(crate) fn engine_with(set: &RuleSet, requirements: &Requirements) -> Result<regorus::Engine, PolicyError> {
+    check_sources(set)?;
     let mut engine = new_engine();
-    for f in files {
-        engine
-            .add_policy(f.path.clone(), f.text.clone())
-            .map_err(|e| PolicyError::Rego {
-                file: f.path.clone(),
-                message: e.to_string(),
-            })?;
+    for f in &set.files {
+        if f.origin != RuleOrigin::Bundled {
+            super::sandbox::check(&f.path, &f.text)?;
+        }
+        add_file(&mut engine, f)?;
     }
-    engine
-        .add_data(requirements_data(requirements))
-        .map_err(|e| PolicyError::Rego {
-            file: "<requirements>".into(),
-            message: e.to_string(),
-        })?;
+    add_data(&mut engine, set, requirements)?;
     Ok(engine)
 }
 
@@ -541,10 +733,10 @@ impl LibraryQuery {
         files.extend(modules.iter().map(|(path, text)| RuleFile {
             path: (*path).to_string(),
             text: (*text).to_string(),
-            origin: super::outcome::RuleOrigin::Bundled,
+            origin: RuleOrigin::Bundled,
         }));
         Ok(LibraryQuery {
-            engine: engine_with(&files, requirements)?,
+            engine: engine_with(&RuleSet::from(files), requirements)?,
         })
     }
 
@@ -564,23 +756,27 @@ impl LibraryQuery {
     pub fn eval(&mut self, snapshot: &Snapshot, account: &Account, path: &str) -> Result<Json, PolicyError> {
         self.engine
             .set_input(regorus::Value::from(account_input(snapshot, account)));
-        let v = self.engine.eval_rule(path.to_string()).map_err(|e| PolicyError::Eval {
-            file: path.to_string(),
-            rule_id: path.to_string(),
-            account_id: account.account_id.clone(),
-            message: e.to_string(),
-        })?;
+        let scope = EvalScope::new(&[], &[], &account.account_id).with_clock(clock_ns(snapshot));
+        let engine = &mut self.engine;
+        let v = scope
+            .run(|| engine.eval_rule(path.to_string()))
+            .map_err(|e| PolicyError::Eval {
+                file: path.to_string(),
+                rule_id: path.to_string(),
+                account_id: account.account_id.clone(),
+                message: e.to_string(),
+            })?;
         Ok(v_json(v))
     }
 }
 
-/// `data.requirements`, with every default filled in, and `data.canonical_events`, the
-/// CloudTrail events detections are measured with.
-fn requirements_data(requirements: &Requirements) -> regorus::Value {
-    regorus::Value::from(json!({
+/// The documents rootwarden adds to `data`: `data.requirements`, with every default filled in,
+/// and `data.canonical_events`, the CloudTrail events detections are measured with.
+pub fn rootwarden_data(requirements: &Requirements) -> Json {
+    json!({
         "requirements": requirements,
         "canonical_events": crate::canonical_events::rego_data(),
-    }))
+    })
 }
 
 /// The `input` document a rule sees for one account.

@@ -12,8 +12,13 @@ mod bundled {
 
 /// The package prefix every rule must live under.
 pub const RULES_PREFIX: &str = "rootwarden.rules.";
-/// The package prefix of shared helper libraries.
+/// The package prefix of the bundled helper libraries (reserved for them while they are loaded).
 pub const LIB_PREFIX: &str = "rootwarden.lib.";
+/// Top-level names of `data` that rootwarden fills itself: no rule package or bundle data may
+/// use them.
+pub const RESERVED_DATA: &[&str] = &["requirements", "canonical_events", "rootwarden"];
+/// The longest rule package accepted, so every line generated from it stays short.
+const MAX_PACKAGE_LEN: usize = 512;
 
 /// One `.rego` file.
 #[derive(Debug, Clone)]
@@ -24,6 +29,66 @@ pub struct RuleFile {
     pub text: String,
     /// Bundled or user.
     pub origin: RuleOrigin,
+}
+
+/// A data document of a bundle, placed at `path` below `data`.
+#[derive(Debug, Clone)]
+pub struct DataDocument {
+    /// Where it came from, as shown in messages (`bundle.tar.gz/acme/data.json`).
+    pub file: String,
+    /// Its place below `data` (empty: merged into `data` itself).
+    pub path: Vec<String>,
+    /// The document.
+    pub value: serde_json::Value,
+}
+
+/// Rule, library and test files and data documents, gathered from any number of sources
+/// (the bundled rules, directories, OPA bundles).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    /// The `.rego` files.
+    pub files: Vec<RuleFile>,
+    /// The data documents of bundles.
+    pub data: Vec<DataDocument>,
+}
+
+impl RuleSet {
+    /// The bundled rules (no data).
+    pub fn bundled() -> RuleSet {
+        RuleSet {
+            files: bundled(),
+            data: Vec::new(),
+        }
+    }
+
+    /// Adds the files and data of `other`.
+    pub fn extend(&mut self, other: RuleSet) {
+        self.files.extend(other.files);
+        self.data.extend(other.data);
+    }
+}
+
+impl From<Vec<RuleFile>> for RuleSet {
+    fn from(files: Vec<RuleFile>) -> RuleSet {
+        RuleSet {
+            files,
+            data: Vec::new(),
+        }
+    }
+}
+
+/// The rules at `path`: a directory (every `.rego` file below it) or an OPA bundle file
+/// (`.tar.gz`, `.tar` or `.zip`; see [`super::bundle`]).
+pub fn from_path(path: &Path) -> Result<RuleSet, PolicyError> {
+    if path.is_dir() {
+        return Ok(from_dir(path)?.into());
+    }
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| PolicyError::Io {
+        path: shown.clone(),
+        message: format!("{e} (expected a directory of .rego files or an OPA bundle)"),
+    })?;
+    super::bundle::from_bytes(&bytes, &shown)
 }
 
 /// What a `.rego` file is.
@@ -114,6 +179,14 @@ pub fn package_of(text: &str) -> Option<(String, usize)> {
     })
 }
 
+/// Whether `package` is `prefix` or lies below it.
+fn at_or_below(package: &str, prefix: &str) -> bool {
+    package == prefix
+        || package
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
 /// Decides what `f` is and checks the rule contract's static parts.
 pub fn classify(f: &RuleFile) -> Result<RuleKind, PolicyError> {
     let contract = |line: usize, message: String| PolicyError::Contract {
@@ -122,6 +195,15 @@ pub fn classify(f: &RuleFile) -> Result<RuleKind, PolicyError> {
         message,
     };
     let (package, line) = package_of(&f.text).ok_or_else(|| contract(1, "no `package` statement".into()))?;
+    if let Some(reserved) = RESERVED_DATA
+        .iter()
+        .find(|r| **r != "rootwarden" && at_or_below(&package, r))
+    {
+        return Err(contract(
+            line,
+            format!("package {package} is reserved: rootwarden puts data.{reserved} there"),
+        ));
+    }
     if f.path.ends_with("_test.rego") {
         return Ok(RuleKind::Test { package });
     }
@@ -129,9 +211,51 @@ pub fn classify(f: &RuleFile) -> Result<RuleKind, PolicyError> {
         return Ok(RuleKind::Library);
     }
     if !package.starts_with(RULES_PREFIX) {
+        if at_or_below(&package, "rootwarden") {
+            return Err(contract(
+                line,
+                format!("package {package} is outside {RULES_PREFIX}* (rules) and {LIB_PREFIX}* (libraries)"),
+            ));
+        }
+        if metadata::find_block(&f.text).is_some() {
+            return Err(contract(
+                line,
+                format!(
+                    "package {package} has a rule's METADATA but is outside {RULES_PREFIX}*; rules live in \
+                     {RULES_PREFIX}NAME (libraries may use any package outside rootwarden.*)"
+                ),
+            ));
+        }
+        // A library of the user's own; `Policy::load` refuses one that defines `deny`.
+        return Ok(RuleKind::Library);
+    }
+    let name = &package[RULES_PREFIX.len()..];
+    let identifier = |c: &str| {
+        c.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
+            && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    };
+    if !name.split('.').all(identifier) || ["input", "data"].contains(&name.split('.').next().unwrap_or_default()) {
         return Err(contract(
             line,
-            format!("package {package} is outside {RULES_PREFIX}* (rules) and {LIB_PREFIX}* (libraries)"),
+            format!(
+                "rule package {package}: write it as {RULES_PREFIX}NAME, NAME made of identifiers (letters, digits, `_`) \
+                 separated by dots, not starting with input or data"
+            ),
+        ));
+    }
+    if name.starts_with(super::batch::RESERVED_NAME) {
+        return Err(contract(
+            line,
+            format!(
+                "rule package {package}: names starting with {} are rootwarden's own",
+                super::batch::RESERVED_NAME
+            ),
+        ));
+    }
+    if package.len() > MAX_PACKAGE_LEN {
+        return Err(contract(
+            line,
+            format!("a rule package may be at most {MAX_PACKAGE_LEN} characters long"),
         ));
     }
     let block = metadata::find_block(&f.text).ok_or_else(|| {
@@ -152,4 +276,68 @@ pub fn classify(f: &RuleFile) -> Result<RuleKind, PolicyError> {
         line,
         metadata: Box::new(metadata),
     })
+}
+
+/// Checks what can only be judged over all the sources together: while the bundled rules are
+/// loaded, their packages (and everything below them) and `rootwarden.lib.*` belong to them, so
+/// a user file may neither extend a bundled rule (inheriting its `deny` set under another id) nor
+/// load a second copy of it; two user rule files may not share a package; bundle data may not
+/// take a place rootwarden fills. Refused the same way by `evaluate` and `rules test`.
+pub fn check_sources(set: &RuleSet) -> Result<(), PolicyError> {
+    let bundled: Vec<(String, &str)> = set
+        .files
+        .iter()
+        .filter(|f| f.origin == RuleOrigin::Bundled)
+        .filter_map(|f| package_of(&f.text).map(|(p, _)| (p, f.path.as_str())))
+        .collect();
+    let mut rule_packages: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for f in set.files.iter().filter(|f| f.origin != RuleOrigin::Bundled) {
+        let Some((package, line)) = package_of(&f.text) else {
+            continue; // `classify` reports it
+        };
+        let reserved = |message: String| PolicyError::Contract {
+            file: f.path.clone(),
+            line,
+            message,
+        };
+        if !bundled.is_empty() && package.starts_with(LIB_PREFIX) {
+            return Err(reserved(format!(
+                "package {package} is reserved for rootwarden's bundled libraries; give your library a \
+                 package outside rootwarden.* (or run with --no-builtin-rules if this is a copy of the bundled rules)"
+            )));
+        }
+        if let Some((owner, path)) = bundled.iter().find(|(b, _)| at_or_below(&package, b)) {
+            return Err(reserved(format!(
+                "package {package} is reserved: it belongs to the bundled {path} (package {owner}). \
+                 A rule of your own needs a package of its own; if this is a copy of the bundled rules, \
+                 run with --no-builtin-rules"
+            )));
+        }
+        if !f.path.ends_with("_test.rego") && package.starts_with(RULES_PREFIX) {
+            if let Some(other) = rule_packages.insert(package.clone(), &f.path) {
+                return Err(reserved(format!(
+                    "package {package} is already a rule in {other}; each rule has a package of its own"
+                )));
+            }
+        }
+    }
+    for d in &set.data {
+        let top: Vec<&str> = match (d.path.first(), &d.value) {
+            (Some(first), _) => vec![first.as_str()],
+            (None, serde_json::Value::Object(o)) => o.keys().map(String::as_str).collect(),
+            (None, _) => {
+                return Err(PolicyError::Io {
+                    path: d.file.clone(),
+                    message: "a data document at the root of a bundle must be an object".into(),
+                })
+            }
+        };
+        if let Some(name) = top.iter().find(|t| RESERVED_DATA.contains(t)) {
+            return Err(PolicyError::Io {
+                path: d.file.clone(),
+                message: format!("data.{name} is reserved: rootwarden fills it itself"),
+            });
+        }
+    }
+    Ok(())
 }

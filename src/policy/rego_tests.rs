@@ -1,9 +1,11 @@
 //! Runs `test_*` rules of `*_test.rego` files, like `opa test`.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde::Serialize;
 
 use super::engine::engine_with;
-use super::loader::{classify, RuleFile, RuleKind};
+use super::loader::{classify, RuleFile, RuleKind, RuleSet};
 use super::PolicyError;
 use crate::requirements::Requirements;
 
@@ -23,22 +25,76 @@ pub struct TestResult {
     pub failure: Option<String>,
 }
 
-/// The `test_*` rule heads of a test file, with their lines (each name once).
-pub fn test_names(text: &str) -> Vec<(String, usize)> {
-    let mut out: Vec<(String, usize)> = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        if !l.starts_with("test_") {
+/// The `test_*` rules of every test file loaded in `engine`, in file order then line order:
+/// (file, package, name, line). Two definitions of one test are an error: Rego would merge
+/// them into one rule that passes when either body holds, so a failing duplicate would pass
+/// silently.
+fn tests_in(engine: &mut regorus::Engine, set: &RuleSet) -> Result<Vec<(String, String, String, usize)>, PolicyError> {
+    use regorus::unstable::{Parser, Rule, RuleHead};
+    let mut by_file: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+    let mut seen: BTreeMap<(String, String), (String, usize)> = BTreeMap::new();
+    for module in engine.get_modules() {
+        let file = module.package.span.source.get_path().clone();
+        if !file.ends_with("_test.rego") {
             continue;
         }
-        let name: String = l
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !out.iter().any(|(n, _)| *n == name) {
-            out.push((name, i + 1));
+        let package = Parser::get_path_ref_components(&module.package.refr)
+            .map_err(|e| PolicyError::Rego {
+                file: file.clone(),
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(|c| c.text().to_string())
+            .collect::<Vec<_>>()
+            .join(".");
+        for rule in &module.policy {
+            let Rule::Spec {
+                head: RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. },
+                span,
+                ..
+            } = rule.as_ref()
+            else {
+                continue;
+            };
+            let components = Parser::get_path_ref_components(refr).map_err(|e| PolicyError::Rego {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+            let [name] = components.as_slice() else {
+                continue;
+            };
+            let name = name.text().to_string();
+            if !name.starts_with("test_") {
+                continue;
+            }
+            let line = span.line as usize;
+            if let Some((other, other_line)) = seen.insert((package.clone(), name.clone()), (file.clone(), line)) {
+                return Err(PolicyError::Contract {
+                    file: file.clone(),
+                    line,
+                    message: format!(
+                        "test {package}.{name} is already defined at {other}:{other_line}; Rego would merge the \
+                         two into one test that passes when either passes, so give each test its own name"
+                    ),
+                });
+            }
+            by_file.entry(file.clone()).or_default().push((name, line));
         }
     }
-    out
+    let mut out = Vec::new();
+    for f in &set.files {
+        let RuleKind::Test { package } = classify(f)? else {
+            continue;
+        };
+        let mut names = by_file.remove(&f.path).unwrap_or_default();
+        names.sort_by_key(|(_, line)| *line);
+        out.extend(
+            names
+                .into_iter()
+                .map(|(name, line)| (f.path.clone(), package.clone(), name, line)),
+        );
+    }
+    Ok(out)
 }
 
 /// Line coverage of one rule or library file over a test run.
@@ -80,32 +136,32 @@ pub fn run(files: &[RuleFile]) -> Result<Vec<TestResult>, PolicyError> {
 
 /// [`run`], with regorus' line coverage of the rule and library files when `coverage`.
 pub fn run_with(files: &[RuleFile], coverage: bool) -> Result<TestRun, PolicyError> {
+    run_set(&RuleSet::from(files.to_vec()), coverage)
+}
+
+/// Runs every test of `set` with its rules, libraries and data loaded, and the default
+/// requirements; the same sources are refused as by `evaluate` (a bundled rule loaded twice, a
+/// user file in the bundled namespace).
+pub fn run_set(set: &RuleSet, coverage: bool) -> Result<TestRun, PolicyError> {
     let requirements = Requirements::default();
-    let mut engine = engine_with(files, &requirements)?;
+    let mut engine = engine_with(set, &requirements)?;
     engine.set_enable_coverage(coverage);
     let mut results = Vec::new();
-    for f in files {
-        let RuleKind::Test { package } = classify(f)? else {
-            continue;
+    for (file, package, name, line) in tests_in(&mut engine, set)? {
+        let outcome = engine.eval_rule(format!("data.{package}.{name}"));
+        let failure = match outcome {
+            Ok(regorus::Value::Bool(true)) => None,
+            Ok(regorus::Value::Undefined) => Some("undefined (a condition in the test body did not hold)".to_string()),
+            Ok(other) => Some(format!("evaluated to {other}, expected true")),
+            Err(e) => Some(format!("error: {e}")),
         };
-        for (name, line) in test_names(&f.text) {
-            let outcome = engine.eval_rule(format!("data.{package}.{name}"));
-            let failure = match outcome {
-                Ok(regorus::Value::Bool(true)) => None,
-                Ok(regorus::Value::Undefined) => {
-                    Some("undefined (a condition in the test body did not hold)".to_string())
-                }
-                Ok(other) => Some(format!("evaluated to {other}, expected true")),
-                Err(e) => Some(format!("error: {e}")),
-            };
-            results.push(TestResult {
-                file: f.path.clone(),
-                line,
-                name: format!("{package}.{name}"),
-                passed: failure.is_none(),
-                failure,
-            });
-        }
+        results.push(TestResult {
+            file,
+            line,
+            name: format!("{package}.{name}"),
+            passed: failure.is_none(),
+            failure,
+        });
     }
     let coverage = if coverage {
         let report = engine.get_coverage_report().map_err(|e| PolicyError::Rego {

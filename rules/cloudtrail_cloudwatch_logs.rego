@@ -21,6 +21,7 @@ package rootwarden.rules.cloudtrail_cloudwatch_logs
 import rego.v1
 
 import data.rootwarden.lib.monitoring
+import data.rootwarden.lib.util
 
 min_days := data.requirements.logging.min_retention_days
 
@@ -91,7 +92,7 @@ deny contains f if {
 	not _undecided
 	some j in _judged
 	j.problem != null
-	f := monitoring.finding(j.delivery.log_group.region, j.delivery.log_group.arn, monitoring.sentence(j.problem.text), j.problem.evidence)
+	f := monitoring.finding(j.delivery.log_group.region, j.delivery.log_group.arn, util.sentence(j.problem.text), j.problem.evidence)
 }
 
 insufficient_data contains r if {

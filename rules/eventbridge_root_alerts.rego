@@ -31,6 +31,7 @@ import rego.v1
 
 import data.rootwarden.lib.eventbridge as eb
 import data.rootwarden.lib.monitoring
+import data.rootwarden.lib.util
 
 deny contains f if {
 	eb.allowed
@@ -39,7 +40,7 @@ deny contains f if {
 	f := monitoring.finding(
 		c.region,
 		eb.bus_arn(c.region),
-		monitoring.sentence(eb.gap_text(c)),
+		util.sentence(eb.gap_text(c)),
 		{
 			"region": c.region,
 			"missing_events": c.missing,

@@ -25,41 +25,18 @@ package rootwarden.rules.root_activity
 
 import rego.v1
 
+import data.rootwarden.lib.root_use
 import data.rootwarden.lib.util
 
 account_id := input.account.account_id
 
 activity := input.account.activity
 
-exceptions := [e |
-	some e in data.requirements.root_use_exceptions
-	e.account_id == account_id
-]
-
-day_start_ns(d) := time.parse_rfc3339_ns(concat("", [d, "T00:00:00Z"]))
-
-starts_before(e, t) if not e.starts
-
-starts_before(e, t) if {
-	is_string(e.starts)
-	day_start_ns(e.starts) <= t
-}
-
-allows(e, name) if count(object.get(e, "allowed_event_names", [])) == 0
-
-allows(e, name) if name in e.allowed_event_names
-
-covered(ev) if {
-	t := time.parse_rfc3339_ns(ev.event_time)
-	some e in exceptions
-	starts_before(e, t)
-	t <= util.date_end_ns(e.expires)
-	allows(e, ev.event_name)
-}
+exceptions := root_use.exceptions(account_id)
 
 unapproved contains ev if {
 	some ev in activity.events
-	not covered(ev)
+	not root_use.covered(ev)
 }
 
 # One finding per kind of use and event name, however many times it happened.

@@ -130,3 +130,11 @@ test_unapproved_use_fails_even_when_incomplete if {
 	inp := with_activity([key_call], [err])
 	count(rule.deny) == 1 with input as inp with data.requirements as fx.requirements
 }
+
+test_expiry_day_includes_its_last_fraction_of_a_second if {
+	last := object.union(sign_in, {"event_time": "2026-11-10T23:59:59.999Z"})
+	next := object.union(sign_in, {"event_id": "e-9", "event_time": "2026-11-11T00:00:00Z"})
+	inp := with_activity([last, next], [])
+	[only] := [x | some x in rule.deny] with input as inp with data.requirements as reqs([exception({})])
+	only.evidence.event_ids == ["e-9"]
+}

@@ -28,6 +28,7 @@ import rego.v1
 
 import data.rootwarden.lib.eventbridge as eb
 import data.rootwarden.lib.monitoring
+import data.rootwarden.lib.util
 
 deny contains f if {
 	some rf in monitoring.root_filters
@@ -37,7 +38,7 @@ deny contains f if {
 	f := monitoring.finding(
 		rf.delivery.log_group.region,
 		rf.delivery.log_group.arn,
-		sprintf("%s also counts events that are not root using a credential: %s.", [monitoring.sentence_case(monitoring.filter_label(rf)), concat(", ", noise)]),
+		sprintf("%s also counts events that are not root using a credential: %s.", [util.sentence_start(monitoring.filter_label(rf)), concat(", ", noise)]),
 		{
 			"metric_filter": rf.filter.filter_name,
 			"filter_pattern": rf.filter.filter_pattern,

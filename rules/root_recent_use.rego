@@ -29,6 +29,7 @@ package rootwarden.rules.root_recent_use
 import rego.v1
 
 import data.rootwarden.lib.root
+import data.rootwarden.lib.root_use
 import data.rootwarden.lib.util
 
 account_id := input.account.account_id
@@ -60,29 +61,9 @@ uses contains use if {
 }
 
 # This account's root-use exceptions.
-exceptions := [e |
-	some e in data.requirements.root_use_exceptions
-	e.account_id == account_id
-]
+exceptions := root_use.exceptions(account_id)
 
-# An exception's window starts at the beginning of its starts day, or is unbounded.
-starts_ns(e) := time.parse_rfc3339_ns(concat("", [e.starts, "T00:00:00Z"])) if {
-	is_string(e.starts)
-}
-
-started_by(e, _) if {
-	not starts_ns(e)
-}
-
-started_by(e, ts) if {
-	starts_ns(e) <= time.parse_rfc3339_ns(ts)
-}
-
-covered(ts) if {
-	some e in exceptions
-	started_by(e, ts)
-	time.parse_rfc3339_ns(ts) <= util.date_end_ns(e.expires)
-}
+covered(ts) if root_use.covered_time(time.parse_rfc3339_ns(ts))
 
 exception_summary := [{
 	"scenario": e.scenario,

@@ -148,7 +148,7 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let review = review::review(&snapshot, requirements, controls);
+    let review = review::review(&snapshot, requirements, controls)?;
     let unapproved = review.kpis.unapproved_events;
     let incomplete = review.accounts.iter().any(|a| !a.complete);
     let report = ActivityReport {

@@ -502,6 +502,9 @@ fn eventbridge_rules_are_judged_as_eventbridge_delivers() {
         ("eventbridge-rules", "pass"),
         ("eventbridge-read-only-missed", "fail"),
         ("eventbridge-topic-default-policy", "fail"),
+        // A typo'd root pattern must reach the rules, which report it (the collector once
+        // dropped patterns without a case-sensitive "Root").
+        ("eventbridge-root-typo", "fail"),
     ];
     std::thread::scope(|sc| {
         for (fault, status) in cases {
@@ -516,6 +519,21 @@ fn eventbridge_rules_are_judged_as_eventbridge_delivers() {
                     &[(org.management.as_str(), "RW-MON-006", status)],
                 );
                 assert!(s.table == want, "fault {fault}:\n{}", diff(&s.table, &want));
+                if *fault == "eventbridge-root-typo" {
+                    let messages: Vec<&str> = s.findings["results"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter(|r| r["account_id"] == org.management.as_str() && r["rule_id"] == "RW-MON-006")
+                        .filter_map(|r| r["message"].as_str())
+                        .collect();
+                    assert!(
+                        messages
+                            .iter()
+                            .any(|m| m.contains("root-activity") && m.contains("does not match")),
+                        "{messages:?}"
+                    );
+                }
                 for region in ["us-east-1", "eu-west-1"] {
                     let r = management_region(&s, &org, region);
                     let rule = &r["events"]["rules"][0];

@@ -19,6 +19,7 @@ import rego.v1
 
 import data.rootwarden.lib.monitoring as m
 import data.rootwarden.lib.sns_policy
+import data.rootwarden.lib.util
 
 allowed if m.alerting.allow_eventbridge == true
 
@@ -87,7 +88,7 @@ event_pattern_noise(pattern) := [e.id | some e in data.canonical_events; m.is_no
 # Every EventBridge rule of this account on root activity, judged.
 root_event_rules := [_event_rule(r, rule) |
 	some r, region in input.account.regions
-	some rule in m.arr(region.events.rules)
+	some rule in util.arr(region.events.rules)
 	_concerns_root(rule)
 ]
 
@@ -102,7 +103,7 @@ _event_rule(region, rule) := e if {
 		read_only(x)
 	]
 	receives := [id | rule.state in _enabled_states; some id in matched; not id in read_only_missed]
-	targets := [_target(region, rule, t) | some t in m.arr(rule.targets); m.is_sns_topic_arn(t.arn)]
+	targets := [_target(region, rule, t) | some t in util.arr(rule.targets); util.is_sns_topic_arn(t.arn)]
 	ok_targets := [t | some t in targets; t.state == "ok"]
 	unknown_targets := [t | some t in targets; t.state == "unknown"]
 	faults := [x |
@@ -142,7 +143,7 @@ _event_rule(region, rule) := e if {
 		"missed_events": missing,
 		"read_only_missed": read_only_missed,
 		"receives": receives,
-		"pattern_error": m.nonempty(pattern_error),
+		"pattern_error": util.nonempty(pattern_error),
 		"event_pattern": rule.event_pattern,
 		"targets": targets,
 		"delivery": _delivery(ok_targets, unknown_targets, rule),
@@ -194,8 +195,8 @@ _target_text(arn, "unknown", _, unknowns) := sprintf("%s cannot be judged: %s", 
 
 _target_text(_, "ok", _, _) := ""
 
-_target_region(region, arn) := {"state": "fail", "why": sprintf("it is in %s, and EventBridge delivers only to targets in the rule's own region (%s)", [m.arn_region(arn), region])} if {
-	m.arn_region(arn) != region
+_target_region(region, arn) := {"state": "fail", "why": sprintf("it is in %s, and EventBridge delivers only to targets in the rule's own region (%s)", [util.arn_region(arn), region])} if {
+	util.arn_region(arn) != region
 } else := {"state": "ok"}
 
 _target_reach(arn) := {"state": v.state, "why": sprintf("it reaches no person: %s", [v.why])} if {
@@ -217,7 +218,7 @@ _target_permission(rule, t) := {"state": "ok"} if {
 		"service": "events.amazonaws.com",
 		"topic_arn": t.arn,
 		"source_arn": rule.arn,
-		"source_account": m.arn_account(rule.arn),
+		"source_account": util.arn_account(rule.arn),
 	})
 	v.state == "deny"
 } else := {"state": "unknown", "why": v.why} if {
@@ -225,7 +226,7 @@ _target_permission(rule, t) := {"state": "ok"} if {
 		"service": "events.amazonaws.com",
 		"topic_arn": t.arn,
 		"source_arn": rule.arn,
-		"source_account": m.arn_account(rule.arn),
+		"source_account": util.arn_account(rule.arn),
 	})
 	v.state == "unknown"
 } else := {"state": "ok"}

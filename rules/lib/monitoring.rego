@@ -15,6 +15,8 @@
 #
 # Stages, numbered for chain_ok / undecided_upto / breaks_upto:
 #   1 trail, 2 delivery to a log group, 3 root metric filter, 4 alarm, 5 notification.
+# (One file: regorus 0.14 evaluates a package spread over several files wrongly under the tests'
+# `with` modifiers, so the stages are sections of this file; generic helpers are in util.rego.)
 package rootwarden.lib.monitoring
 
 import rego.v1
@@ -51,11 +53,6 @@ section(id, region, name) := {"known": true, "value": v} if {
 	not doc.regions[region]
 } else := {"known": false, "why": sprintf("%s of account %s in %s was not collected", [name, id, region])}
 
-# A JSON array, or [] for null (`some x in null` is an error in regorus).
-arr(x) := x if {
-	is_array(x)
-} else := []
-
 # "ok" unless there are faults ("fail") or unknowns ("unknown"); faults win.
 state(faults, unknowns) := "fail" if {
 	count(faults) > 0
@@ -63,29 +60,8 @@ state(faults, unknowns) := "fail" if {
 	count(unknowns) > 0
 } else := "ok"
 
-# The account id in an ARN.
-arn_account(arn) := split(arn, ":")[4]
-
-# The region in an ARN.
-arn_region(arn) := split(arn, ":")[3]
-
-# The last `:`-separated part of an ARN (a topic's name).
-arn_name(arn) := parts[count(parts) - 1] if parts := split(arn, ":")
-
-# An SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME.
-is_sns_topic_arn(x) if {
-	is_string(x)
-	p := split(x, ":")
-	count(p) == 6
-	p[0] == "arn"
-	p[2] == "sns"
-}
-
-# "Text" from "text", without a full stop.
-sentence_case(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1)])
-
-# "Text" from "text" (messages are built from lower-case clauses).
-sentence(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1), "."])
+# Every account whose facts are in the input.
+_accounts := object.union(related, {account_id: input.account})
 
 # A deny entry for this account.
 finding(region, resource, message, evidence) := {
@@ -96,12 +72,12 @@ finding(region, resource, message, evidence) := {
 	"evidence": evidence,
 }
 
-# --- stage 1: trails ---------------------------------------------------------------------------
+# --- stage 1: trails -----------------------------------------------------------------------------
 
 # Every trail ARN seen in any region of the account; shadow copies fold into one.
 trail_arns contains t.trail_arn if {
 	some region in input.account.regions
-	some t in arr(region.cloudtrail.trails)
+	some t in util.arr(region.cloudtrail.trails)
 }
 
 # Copies of a trail: in this account's regions and, for a trail owned by a related account, in the
@@ -109,14 +85,14 @@ trail_arns contains t.trail_arn if {
 _copies(arn) := array.concat(
 	[{"trail": t, "account": account_id, "region": r} |
 		some r, region in input.account.regions
-		some t in arr(region.cloudtrail.trails)
+		some t in util.arr(region.cloudtrail.trails)
 		t.trail_arn == arn
 	],
 	[{"trail": t, "account": owner, "region": r} |
-		owner := arn_account(arn)
+		owner := util.arn_account(arn)
 		owner != account_id
 		some r, region in related[owner].regions
-		some t in arr(region.cloudtrail.trails)
+		some t in util.arr(region.cloudtrail.trails)
 		t.trail_arn == arn
 	],
 )
@@ -134,7 +110,7 @@ _best_copy(arn) := copies[order[0][4]] if {
 _trail_faults(t) := [m |
 	some part in [
 		[x |
-			owner := arn_account(t.trail_arn)
+			owner := util.arn_account(t.trail_arn)
 			owner != account_id
 			not t.is_organization_trail
 			x := sprintf("it belongs to account %s and is not an organization trail", [owner])
@@ -163,9 +139,9 @@ _selectors_known(t) if is_array(object.get(t, "event_selectors", null))
 
 _selectors_known(t) if is_array(object.get(t, "advanced_event_selectors", null))
 
-_records_management(t) if _classic_read_write(arr(object.get(t, "event_selectors", null)))
+_records_management(t) if _classic_read_write(util.arr(object.get(t, "event_selectors", null)))
 
-_records_management(t) if _advanced_read_write(arr(object.get(t, "advanced_event_selectors", null)))
+_records_management(t) if _advanced_read_write(util.arr(object.get(t, "advanced_event_selectors", null)))
 
 # Classic selectors: management events, read and write.
 _classic_read_write(selectors) if {
@@ -198,31 +174,31 @@ _advanced_read_write(selectors) if {
 # A selector for management events (eventCategory = Management) not narrowed to a positive list
 # of event sources or other fields.
 _management_selector(s) if {
-	some f in arr(s.field_selectors)
+	some f in util.arr(s.field_selectors)
 	f.field == "eventCategory"
-	"Management" in arr(object.get(f, "equals", null))
+	"Management" in util.arr(object.get(f, "equals", null))
 	not _narrowed(s)
 }
 
 _narrowed(s) if {
-	some f in arr(s.field_selectors)
+	some f in util.arr(s.field_selectors)
 	not f.field in {"eventCategory", "readOnly"}
 	some k in ["equals", "starts_with", "ends_with"]
-	count(arr(object.get(f, k, null))) > 0
+	count(util.arr(object.get(f, k, null))) > 0
 }
 
 # A readOnly field selector of s rules out value v ("true" or "false").
 _read_only_excludes(s, v) if {
-	some f in arr(s.field_selectors)
+	some f in util.arr(s.field_selectors)
 	f.field == "readOnly"
 	is_array(object.get(f, "equals", null))
 	not v in f.equals
 }
 
 _read_only_excludes(s, v) if {
-	some f in arr(s.field_selectors)
+	some f in util.arr(s.field_selectors)
 	f.field == "readOnly"
-	v in arr(object.get(f, "not_equals", null))
+	v in util.arr(object.get(f, "not_equals", null))
 }
 
 # One entry per trail ARN.
@@ -236,7 +212,7 @@ trails := {arn: e |
 		"arn": arn,
 		"name": t.name,
 		"home_region": t.home_region,
-		"owner": arn_account(arn),
+		"owner": util.arn_account(arn),
 		"organization_trail": t.is_organization_trail,
 		"trail": t,
 		"faults": faults,
@@ -266,7 +242,7 @@ trail_evidence(e) := {
 	"unknowns": e.unknowns,
 }
 
-# --- stage 2: delivery to a CloudWatch Logs log group ------------------------------------------
+# --- stage 2: delivery to a CloudWatch Logs log group --------------------------------------------
 
 # arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME[:*] -> its parts and a canonical ARN.
 log_group_ref(arn) := {
@@ -352,10 +328,10 @@ delivery_evidence(d) := {
 	"cloud_watch_logs_log_group_arn": object.get(d.trail.trail, "cloud_watch_logs_log_group_arn", null),
 }
 
-# --- stage 3: a metric filter on that log group that catches root activity --------------------
+# --- stage 3: a metric filter on that log group that catches root activity -----------------------
 
 # The alert events the requirements name (all of them when the list is empty).
-_required_alerts := {x | some x in arr(object.get(alerting, "required_events", []))}
+_required_alerts := {x | some x in util.arr(object.get(alerting, "required_events", []))}
 
 _alert_required(e) if {
 	count(_required_alerts) == 0
@@ -374,7 +350,7 @@ must_alert := [e | some e in data.canonical_events; _alert_required(e)]
 _all_patterns := {f.filter_pattern |
 	some doc in _accounts
 	some region in doc.regions
-	some f in arr(region.logs.metric_filters)
+	some f in util.arr(region.logs.metric_filters)
 	is_string(f.filter_pattern)
 }
 
@@ -422,8 +398,53 @@ filter_shortfall(f) := sprintf("filter %s does not parse (%s), so AWS would not 
 	count(j.missed) > 0
 } else := sprintf("filter %s has no pattern", [f.filter_name])
 
+# For each ok delivery: the metric filters on its log group, those that catch root activity (as
+# far as AWS's answer confirms), and those AWS's answer leaves undecided.
+filter_links := [l |
+	some d in deliveries
+	d.state == "ok"
+	on_group := [f | some f in d.logs.metric_filters; f.log_group_name == d.log_group.name]
+	l := {
+		"delivery": d,
+		"filters": on_group,
+		"root_filters": [f |
+			some f in on_group
+			catches_root(f.filter_pattern)
+			filter_oracle(f, must_alert).state == "ok"
+		],
+		"undecided": [{"filter": f, "oracle": o} |
+			some f in on_group
+			o := filter_oracle(f, must_alert)
+			o.state == "unknown"
+		],
+	}
+]
+
+# Root filters on a qualifying trail's log group.
+root_filters := [{"delivery": l.delivery, "filter": f} | some l in filter_links; some f in l.root_filters]
+
+# Root filters on log groups that no qualifying trail feeds: they never see the trail's events.
+root_filters_elsewhere := [x |
+	some id, doc in _accounts
+	some r, region in doc.regions
+	some f in util.arr(region.logs.metric_filters)
+	catches_root(f.filter_pattern)
+	not _fed(id, r, f.log_group_name)
+	x := {"account_id": id, "region": r, "log_group_name": f.log_group_name, "filter_name": f.filter_name}
+]
+
+_fed(id, region, name) if {
+	some d in deliveries
+	d.state == "ok"
+	d.log_group.account == id
+	d.log_group.region == region
+	d.log_group.name == name
+}
+
+filter_label(rf) := sprintf("root metric filter %s on %s", [rf.filter.filter_name, log_group_label(rf.delivery.log_group)])
+
 # --- AWS as the oracle (--verify-filters) --------------------------------------------------------
-#
+
 # With --verify-filters the snapshot holds, per metric filter, CloudWatch Logs' own answer for the
 # canonical events (logs:TestMetricFilter). A filter is judged only where AWS and rootwarden's
 # engine agree on the events the control is about; where they disagree, or AWS could not answer,
@@ -497,62 +518,14 @@ _agreement(diffs) := {"state": "ok"} if {
 	"evidence": {"disagreements": diffs},
 }
 
-# For each ok delivery: the metric filters on its log group, those that catch root activity (as
-# far as AWS's answer confirms), and those AWS's answer leaves undecided.
-filter_links := [l |
-	some d in deliveries
-	d.state == "ok"
-	on_group := [f | some f in d.logs.metric_filters; f.log_group_name == d.log_group.name]
-	l := {
-		"delivery": d,
-		"filters": on_group,
-		"root_filters": [f |
-			some f in on_group
-			catches_root(f.filter_pattern)
-			filter_oracle(f, must_alert).state == "ok"
-		],
-		"undecided": [{"filter": f, "oracle": o} |
-			some f in on_group
-			o := filter_oracle(f, must_alert)
-			o.state == "unknown"
-		],
-	}
-]
-
-# Root filters on a qualifying trail's log group.
-root_filters := [{"delivery": l.delivery, "filter": f} | some l in filter_links; some f in l.root_filters]
-
-# Every account whose facts are in the input.
-_accounts := object.union(related, {account_id: input.account})
-
-# Root filters on log groups that no qualifying trail feeds: they never see the trail's events.
-root_filters_elsewhere := [x |
-	some id, doc in _accounts
-	some r, region in doc.regions
-	some f in arr(region.logs.metric_filters)
-	catches_root(f.filter_pattern)
-	not _fed(id, r, f.log_group_name)
-	x := {"account_id": id, "region": r, "log_group_name": f.log_group_name, "filter_name": f.filter_name}
-]
-
-_fed(id, region, name) if {
-	some d in deliveries
-	d.state == "ok"
-	d.log_group.account == id
-	d.log_group.region == region
-	d.log_group.name == name
-}
-
-filter_label(rf) := sprintf("root metric filter %s on %s", [rf.filter.filter_name, log_group_label(rf.delivery.log_group)])
-
-# --- stage 4: an alarm that fires on one root event --------------------------------------------
+# --- stage 4: an alarm that fires on one root event ----------------------------------------------
 
 # Whether an alarm raises an alert when root acts once is computed by the alarm arithmetic
 # (rules/lib/alarm_arithmetic.rego) from the filter's metric value, default value, unit and
 # dimensions and the alarm's statistic, period, threshold, dimensions, unit and evaluation
 # settings; here only its actions are added.
 
-sns_actions(a) := [x | some x in arr(a.alarm_actions); is_sns_topic_arn(x)]
+sns_actions(a) := [x | some x in util.arr(a.alarm_actions); util.is_sns_topic_arn(x)]
 
 # The account whose root events the alarm must see, for dimensions taken from the event.
 judge_ctx := {"account_id": account_id, "partition": object.get(input.account, "partition", "aws")}
@@ -598,8 +571,8 @@ hypothetical_transformation(a, logs) := {
 
 # The units every filter of a logs section publishes to a metric.
 _units_of(namespace, name, logs) := [mt.unit |
-	some f in arr(logs.metric_filters)
-	some mt in arr(f.metric_transformations)
+	some f in util.arr(logs.metric_filters)
+	some mt in util.arr(f.metric_transformations)
 	mt.metric_namespace == namespace
 	mt.metric_name == name
 ]
@@ -607,11 +580,11 @@ _units_of(namespace, name, logs) := [mt.unit |
 # A root filter's transformations, each with the units the log group's filters publish to its
 # metric (an alarm without a unit on a metric with several is undefined).
 _transformations(rf) := [object.union(t, {"other_units": _units_of(t.metric_namespace, t.metric_name, rf.delivery.logs)}) |
-	some t in arr(rf.filter.metric_transformations)
+	some t in util.arr(rf.filter.metric_transformations)
 ]
 
 _metrics(f) := [{"namespace": mt.metric_namespace, "metric_name": mt.metric_name} |
-	some mt in arr(f.metric_transformations)
+	some mt in util.arr(f.metric_transformations)
 ]
 
 # The metric (namespace and name) an alarm reads: the alarm's own, or its metric math query's.
@@ -736,7 +709,7 @@ _alarm_breaks(l) := [b |
 # Alarms that fire on a single root event and notify an SNS topic.
 good_alarms := [{"link": l, "alarm": a} | some l in alarm_links; l.state == "ok"; some a in l.good]
 
-# --- stage 5: an SNS topic that reaches a person -----------------------------------------------
+# --- stage 5: an SNS topic that reaches a person -------------------------------------------------
 
 # A required endpoint pattern: exact, or with `*` matching any run of characters. (glob.match with
 # the default "." delimiter would not let `*` cross dots, as in jane.doe@example.com, and would give
@@ -756,7 +729,7 @@ _wildcard_regex(p) := replace(
 	"*", ".*",
 )
 
-accepted_endpoints := arr(object.get(alerting, "accepted_endpoints", []))
+accepted_endpoints := util.arr(object.get(alerting, "accepted_endpoints", []))
 
 endpoint_accepted(endpoint) if count(accepted_endpoints) == 0
 
@@ -780,7 +753,7 @@ _topic_verdict(arn, acct, region, sec) := {"state": "unknown", "why": sec.why} i
 	not sec.known
 } else := {"state": "fail", "absent": true, "why": sprintf("it does not exist in account %s (%s)", [acct, region])} if {
 	not _topic(sec.value, arn)
-	arn in arr(object.get(sec.value, "absent_topics", []))
+	arn in util.arr(object.get(sec.value, "absent_topics", []))
 } else := {"state": "unknown", "why": sprintf("it was not collected in account %s (%s)", [acct, region])} if {
 	not _topic(sec.value, arn)
 } else := {"state": "unknown", "why": "its subscriptions could not be read"} if {
@@ -823,9 +796,9 @@ _reach(subs, reaching, confirmed) := {"state": "ok", "reaching": reaching, "subs
 	"subscriptions": subs,
 }
 
-topic_label(arn) := sprintf("SNS topic %s in %s", [arn_name(arn), arn_region(arn)]) if {
-	arn_account(arn) == account_id
-} else := sprintf("SNS topic %s in %s of account %s", [arn_name(arn), arn_region(arn), arn_account(arn)])
+topic_label(arn) := sprintf("SNS topic %s in %s", [util.arn_name(arn), util.arn_region(arn)]) if {
+	util.arn_account(arn) == account_id
+} else := sprintf("SNS topic %s in %s of account %s", [util.arn_name(arn), util.arn_region(arn), util.arn_account(arn)])
 
 # Each SNS action of each good alarm, with its verdict.
 notification_links := [{"alarm": ga, "topic_arn": t, "verdict": topic_verdict(t)} |
@@ -948,13 +921,9 @@ _no_filter_text(l) := sprintf("no root metric filter on %s (fed by %s)", [log_gr
 _filter_evidence(f) := {
 	"filter_name": f.filter_name,
 	"filter_pattern": f.filter_pattern,
-	"parse_error": nonempty(object.get(filter_judgements, [f.filter_pattern, "error"], "")),
+	"parse_error": util.nonempty(object.get(filter_judgements, [f.filter_pattern, "error"], "")),
 	"missed_events": object.get(filter_judgements, [f.filter_pattern, "missed"], []),
 }
-
-nonempty(s) := s if s != ""
-
-else := null
 
 _elsewhere_note := {"note": "a root metric filter on a log group the trail does not feed never sees root activity"} if {
 	count(root_filters_elsewhere) > 0
@@ -962,7 +931,7 @@ _elsewhere_note := {"note": "a root metric filter on a log group the trail does 
 
 _topic_break(l) := {
 	"stage": 5,
-	"region": arn_region(l.topic_arn),
+	"region": util.arn_region(l.topic_arn),
 	"resource": l.topic_arn,
 	"text": sprintf(
 		"%s, notified by alarm %s, reaches no person: %s",
@@ -987,6 +956,6 @@ chain_denials(n, prefix) := {f |
 }
 
 # A break's message in a rule for stage n: its own sentence at stage n, else behind the prefix.
-chain_message(b, n, _) := sentence(b.text) if b.stage == n
+chain_message(b, n, _) := util.sentence(b.text) if b.stage == n
 
 chain_message(b, n, prefix) := concat("", [prefix, ": ", b.text, "."]) if b.stage != n

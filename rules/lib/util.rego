@@ -32,3 +32,34 @@ not_passed(d) if now_ns <= date_end_ns(d)
 
 # A clause as the start of a sentence: its first letter upper case.
 sentence_start(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1)])
+
+# A JSON array, or [] for null (`some x in null` is an error in regorus).
+arr(x) := x if {
+	is_array(x)
+} else := []
+
+# The account id in an ARN.
+arn_account(arn) := split(arn, ":")[4]
+
+# The region in an ARN.
+arn_region(arn) := split(arn, ":")[3]
+
+# The last `:`-separated part of an ARN (a topic's name).
+arn_name(arn) := parts[count(parts) - 1] if parts := split(arn, ":")
+
+# An SNS topic ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME.
+is_sns_topic_arn(x) if {
+	is_string(x)
+	p := split(x, ":")
+	count(p) == 6
+	p[0] == "arn"
+	p[2] == "sns"
+}
+
+# "Text" from "text" (messages are built from lower-case clauses).
+sentence(text) := concat("", [upper(substring(text, 0, 1)), substring(text, 1, -1), "."])
+
+# A string, or null when it is empty (for evidence).
+nonempty(s) := s if s != ""
+
+else := null

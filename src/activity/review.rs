@@ -1,13 +1,16 @@
-//! The review: each root event judged against the approved root-use exceptions, a narrative per
-//! account, and the KPIs over the window (including time to detect from alarm history).
+//! The review: each root event with the approved root-use exception that covers it (as the rules'
+//! library decides), a narrative per account, and the KPIs over the window (including time to
+//! detect from alarm history).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::requirements::{Requirements, RootUseException};
-use crate::snapshot::{Activity, ActivityError, AlarmTransition, RootEvent, RootEventKind, Snapshot};
+use crate::policy::engine::LibraryQuery;
+use crate::policy::PolicyError;
+use crate::requirements::Requirements;
+use crate::snapshot::{Account, Activity, ActivityError, AlarmTransition, RootEvent, RootEventKind, Snapshot};
 
 /// What the review makes of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,21 +151,35 @@ pub struct Review {
     pub timeline: Vec<TimelineEvent>,
 }
 
-/// The exception of `requirements` that covers `event` in `account_id`: same account, event
-/// time from the start of its `starts` day to the end of its `expires` day (UTC), and the event
-/// name listed in `allowed_event_names` (an empty list allows any).
-pub fn approving_exception<'r>(
-    requirements: &'r Requirements,
-    account_id: &str,
-    event: &RootEvent,
-) -> Option<&'r RootUseException> {
-    let day = event.event_time.date_naive();
-    requirements.root_use_exceptions.iter().find(|e| {
-        e.account_id.as_str() == account_id
-            && e.starts.is_none_or(|s| day >= s)
-            && day <= e.expires
-            && (e.allowed_event_names.is_empty() || e.allowed_event_names.iter().any(|n| n == &event.event_name))
-    })
+/// The rules' library that decides root-use approval, and what it answers per account: the
+/// index (in `activity.events`) of each approved event with the exception that approved it.
+const APPROVALS_RULE: &str = "data.rootwarden.lib.root_use.approvals";
+
+/// The approving exception of each approved event of `account`'s activity, by event index, as
+/// `rules/lib/root_use.rego` decides it (the rules judge RW-ACT-001 with the same library).
+fn approvals(
+    query: &mut LibraryQuery,
+    snapshot: &Snapshot,
+    account: &Account,
+) -> Result<BTreeMap<usize, ApprovedBy>, PolicyError> {
+    let answer = query.eval(snapshot, account, APPROVALS_RULE)?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    Ok(answer
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let index = usize::try_from(a["index"].as_u64()?).ok()?;
+            Some((
+                index,
+                ApprovedBy {
+                    scenario: text(&a["scenario"]),
+                    approver: text(&a["approver"]),
+                    expires: text(&a["expires"]),
+                },
+            ))
+        })
+        .collect())
 }
 
 /// How long after an event an alarm may fire and still count as its detection.
@@ -183,8 +200,14 @@ pub struct ControlSummary {
 }
 
 /// Reviews the activity of every account of `snapshot` that has an activity section.
-/// `controls` is given when the snapshot was evaluated.
-pub fn review(snapshot: &Snapshot, requirements: &Requirements, controls: Option<ControlSummary>) -> Review {
+/// `controls` is given when the snapshot was evaluated. Which events are approved is asked of the
+/// rules' library (`rules/lib/root_use.rego`); it fails only if that library cannot be evaluated.
+pub fn review(
+    snapshot: &Snapshot,
+    requirements: &Requirements,
+    controls: Option<ControlSummary>,
+) -> Result<Review, PolicyError> {
+    let mut query = LibraryQuery::new(&[], requirements)?;
     let mut accounts = Vec::new();
     let mut timeline = Vec::new();
     let mut window: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
@@ -195,9 +218,10 @@ pub fn review(snapshot: &Snapshot, requirements: &Requirements, controls: Option
             Some((s, e)) => (s.min(activity.window_start), e.max(activity.window_end)),
         });
         let transitions = transitions_of(snapshot, &account.account_id);
+        let mut approved = approvals(&mut query, snapshot, account)?;
         let mut reviewed = Vec::new();
-        for event in &activity.events {
-            let exception = approving_exception(requirements, &account.account_id, event);
+        for (index, event) in activity.events.iter().enumerate() {
+            let approved_by = approved.remove(&index);
             let detected_after_seconds = transitions.and_then(|ts| {
                 ts.iter()
                     .map(|t| t.timestamp)
@@ -208,16 +232,12 @@ pub fn review(snapshot: &Snapshot, requirements: &Requirements, controls: Option
             reviewed.push(TimelineEvent {
                 account_id: account.account_id.clone(),
                 event: event.clone(),
-                verdict: if exception.is_some() {
+                verdict: if approved_by.is_some() {
                     Verdict::Approved
                 } else {
                     Verdict::Unapproved
                 },
-                approved_by: exception.map(|e| ApprovedBy {
-                    scenario: e.scenario.clone(),
-                    approver: e.approver.clone(),
-                    expires: e.expires.to_string(),
-                }),
+                approved_by,
                 detected_after_seconds,
             });
         }
@@ -238,13 +258,13 @@ pub fn review(snapshot: &Snapshot, requirements: &Requirements, controls: Option
     });
     let (window_start, window_end) = window.unwrap_or((snapshot.collected_at, snapshot.collected_at));
     let kpis = kpis(snapshot, &accounts, &timeline, controls);
-    Review {
+    Ok(Review {
         window_start,
         window_end,
         kpis,
         accounts,
         timeline,
-    }
+    })
 }
 
 /// The alarm state changes that would reveal `account_id`'s root activity: its own, or, when it

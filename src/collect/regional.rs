@@ -1,5 +1,6 @@
 //! Per-region facts: CloudTrail trails, the log groups and metric filters they feed, alarms,
-//! the SNS topics those alarms and EventBridge rules notify, and root-activity EventBridge rules.
+//! the SNS topics those alarms and EventBridge rules notify, and the EventBridge rules that may
+//! concern root activity.
 //!
 //! Each thing is fetched once per account and region, never per rule. A section whose calls
 //! failed is `null`; the failure is in `collection_errors`.
@@ -295,19 +296,18 @@ fn metric_query(q: &aws_sdk_cloudwatch::types::MetricDataQuery) -> MetricQuery {
     }
 }
 
-/// Metric alarms on the filters' metrics, directly or in a metric math query. Every metric
-/// alarm of the region is listed and the rest dropped here: the server is not trusted to filter
-/// by dimensions, and DescribeAlarmsForMetric would miss math alarms and alarms on dimensions.
+/// Metric alarms that read a metric sharing its name or its namespace with a metric the
+/// collected filters publish, directly or in a metric math query: a superset of the alarms the
+/// rules judge (those on a filter's metric) and of those they name as near misses (the right
+/// name in another namespace, or the right namespace with another name). Which of them would
+/// alert is the rules' decision. Every metric alarm of the region is listed and the rest dropped
+/// here: the server is not trusted to filter by dimensions, and DescribeAlarmsForMetric would
+/// miss math alarms and alarms on dimensions.
 async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -> Option<CloudWatch> {
     let client = cfg.cloudwatch(region);
-    let metrics: BTreeSet<(&str, &str)> = logs
-        .metric_filters
-        .iter()
-        .flat_map(|f| f.metric_transformations.iter())
-        .map(|m| (m.metric_name.as_str(), m.metric_namespace.as_str()))
-        .collect();
+    let published = PublishedMetrics::of(logs);
     let mut alarms: Vec<Alarm> = Vec::new();
-    if metrics.is_empty() {
+    if published.is_empty() {
         return Some(CloudWatch { alarms });
     }
     let mut pages = client
@@ -321,15 +321,13 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -
             Err(e) => return scope.fail("cloudwatch", "DescribeAlarms", e),
         };
         for a in page.metric_alarms() {
-            let on =
-                |name: Option<&str>, ns: Option<&str>| name.zip(ns).is_some_and(|(n, ns)| metrics.contains(&(n, ns)));
-            let watches = on(a.metric_name(), a.namespace())
+            let reads = published.related(a.metric_name(), a.namespace())
                 || a.metrics().iter().any(|q| {
                     q.metric_stat()
                         .and_then(|m| m.metric())
-                        .is_some_and(|m| on(m.metric_name(), m.namespace()))
+                        .is_some_and(|m| published.related(m.metric_name(), m.namespace()))
                 });
-            if !watches {
+            if !reads {
                 continue;
             }
             alarms.push(Alarm {
@@ -366,6 +364,31 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -
     }
     alarms.sort_by(|a, b| a.alarm_arn.cmp(&b.alarm_arn));
     Some(CloudWatch { alarms })
+}
+
+/// The metric names and namespaces the collected metric filters publish to.
+struct PublishedMetrics<'a> {
+    names: BTreeSet<&'a str>,
+    namespaces: BTreeSet<&'a str>,
+}
+
+impl<'a> PublishedMetrics<'a> {
+    fn of(logs: &'a Logs) -> Self {
+        let transformations = || logs.metric_filters.iter().flat_map(|f| f.metric_transformations.iter());
+        PublishedMetrics {
+            names: transformations().map(|m| m.metric_name.as_str()).collect(),
+            namespaces: transformations().map(|m| m.metric_namespace.as_str()).collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Whether a metric shares its name or its namespace with a published one.
+    fn related(&self, name: Option<&str>, namespace: Option<&str>) -> bool {
+        name.is_some_and(|n| self.names.contains(n)) || namespace.is_some_and(|ns| self.namespaces.contains(ns))
+    }
 }
 
 async fn topics(cfg: &AccountConfig, scope: &Scope, region: &str, arns: &[String]) -> Option<Sns> {
@@ -432,9 +455,27 @@ async fn topics(cfg: &AccountConfig, scope: &Scope, region: &str, arns: &[String
     Some(Sns { topics, absent_topics })
 }
 
-/// Whether an event pattern concerns root activity (the rules judge what it really matches).
-fn concerns_root(pattern: &str) -> bool {
-    pattern.contains("Root") || pattern.contains("Console Sign In") || pattern.contains("aws.signin")
+/// Whether an EventBridge rule's pattern may concern root activity: a superset filter, the rules
+/// judge what the pattern really matches (and report a broken root rule). A pattern is kept when
+/// it mentions root in any spelling, or when it may deliver an event CloudTrail emits (a rule can
+/// match root events without naming root). It is left out only when it mentions no root and
+/// provably cannot deliver a CloudTrail event: its `source` is a list of exact values none of
+/// which is an AWS source (`aws.*`), or its `detail-type` a list of exact values none of which is
+/// a CloudTrail detail type (`... via CloudTrail`; exact values match case-sensitively).
+fn may_concern_root(pattern: &str) -> bool {
+    if pattern.to_lowercase().contains("root") {
+        return true;
+    }
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(pattern) else {
+        return true; // not judged here: the rules say what an unreadable pattern delivers
+    };
+    let excludes = |field: &str, admits: fn(&str) -> bool| match top.get(field) {
+        Some(serde_json::Value::Array(values)) => {
+            !values.is_empty() && values.iter().all(|v| v.as_str().is_some_and(|s| !admits(s)))
+        }
+        _ => false,
+    };
+    !(excludes("source", |s| s.starts_with("aws.")) || excludes("detail-type", |s| s.contains("CloudTrail")))
 }
 
 async fn events(cfg: &AccountConfig, scope: &Scope, region: &str) -> Option<Events> {
@@ -448,7 +489,7 @@ async fn events(cfg: &AccountConfig, scope: &Scope, region: &str) -> Option<Even
         };
         for r in out.rules() {
             let pattern = r.event_pattern().map(str::to_string);
-            if !pattern.as_deref().is_some_and(concerns_root) {
+            if !pattern.as_deref().is_some_and(may_concern_root) {
                 continue;
             }
             let name = r.name().unwrap_or_default().to_string();
@@ -508,3 +549,6 @@ pub fn fill_shadow_trails(regions: &mut std::collections::BTreeMap<String, Regio
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

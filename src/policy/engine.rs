@@ -760,6 +760,17 @@ impl LibraryQuery {
         })
     }
 
+    /// Adds a document of the caller's to `data` (merged at the top level), for questions about
+    /// values that are neither facts nor requirements (e.g. `data.remediate`).
+    pub fn add_data(&mut self, doc: Json) -> Result<(), PolicyError> {
+        self.engine
+            .add_data(regorus::Value::from(doc))
+            .map_err(|e| PolicyError::Rego {
+                file: "<data>".into(),
+                message: e.to_string(),
+            })
+    }
+
     /// Evaluates the rule at `path` (e.g. `data.pkg.name`) with `account` of `snapshot` as input,
     /// exactly as the rules see it; undefined comes back as null.
     pub fn eval(&mut self, snapshot: &Snapshot, account: &Account, path: &str) -> Result<Json, PolicyError> {

@@ -4,8 +4,8 @@
 //! the API changes that fix a failing control, each tied to the rule (and accounts) it fixes, and
 //! the manual steps for what only a person can do (root credentials of standalone and management
 //! accounts, MFA, trails). Monitoring links are judged by the same Rego library the rules use
-//! (`chain.rego` over `rules/lib/monitoring.rego`), so a plan touches only the missing or broken
-//! links and reuses every link the rules accept. [`apply`] carries a plan out, [`export`] writes
+//! (`rules/lib/remediate_chain.rego` over the monitoring library), so a plan touches only the
+//! missing or broken links and reuses every link the rules accept. [`apply`] carries a plan out, [`export`] writes
 //! the monitoring chain as CloudFormation or Terraform instead.
 
 pub mod apply;

@@ -9,16 +9,13 @@ use super::{
     endpoint_protocol, AccountPlan, Action, CredentialState, ManualStep, Plan, RetainedKey, Step, CIS_ROOT_PATTERN,
     DEFAULT_METRIC, DEFAULT_NAMESPACE, RESOURCE_NAME,
 };
-use crate::event_pattern::wildcard_match;
 use crate::policy::engine::LibraryQuery;
 use crate::policy::{Evaluation, Outcome, PolicyError, Status};
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, AccountRole, Reported, RootCredentials, Snapshot, Topic};
 
-/// The chain query, judged by the monitoring library.
-const CHAIN_REGO: &str = include_str!("chain.rego");
-const CHAIN_PATH: &str = "src/remediate/chain.rego";
-const CHAIN_RULE: &str = "data.rootwarden.remediate.chain.chain";
+/// The chain query (`rules/lib/remediate_chain.rego`), judged by the monitoring library.
+const CHAIN_RULE: &str = "data.rootwarden.lib.remediate_chain.chain";
 
 /// Rules whose failures a plan fixes with API changes (the rest get manual steps).
 const KEYS: &str = "RW-ROOT-001";
@@ -67,7 +64,9 @@ pub fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     check_options(opts)?;
-    let mut query = LibraryQuery::new(&[(CHAIN_PATH, CHAIN_REGO)], requirements)?;
+    let mut query = LibraryQuery::new(&[], requirements)?;
+    query
+        .add_data(serde_json::json!({"remediate": {"candidate_endpoints": candidate_endpoints(opts, requirements)}}))?;
     let mut steps = Steps::default();
     let mut accounts = Vec::new();
     let today = snapshot.collected_at.date_naive();
@@ -641,7 +640,7 @@ impl Ctx<'_> {
                 })
             });
         if !reaches_topic {
-            self.subscriptions(&topic_arn, requirements);
+            self.subscriptions(&topic_arn, chain, requirements);
         }
 
         // Stage 4: an alarm, unless a reused one already fires on one event.
@@ -686,17 +685,17 @@ impl Ctx<'_> {
     }
 
     /// Subscriptions that make `topic_arn` reach a person: the --notify endpoints and the
-    /// concrete accepted endpoints, minus those already there.
-    fn subscriptions(&mut self, topic_arn: &str, requirements: &Requirements) {
+    /// concrete accepted endpoints, minus those already there. Whether the requirements accept an
+    /// endpoint is the monitoring library's verdict (`chain.accepted_endpoints`).
+    fn subscriptions(&mut self, topic_arn: &str, chain: &Json, requirements: &Requirements) {
         let accepted = &requirements.alerting.accepted_endpoints;
-        let mut endpoints: Vec<String> = self.opts.notify.clone();
-        endpoints.extend(
-            accepted
-                .iter()
-                .filter(|e| !e.contains('*') && endpoint_protocol(e).is_some())
-                .cloned(),
-        );
-        endpoints.dedup();
+        let verdicts: Vec<&str> = chain["accepted_endpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        let endpoints = candidate_endpoints(self.opts, requirements);
         let existing: Vec<(String, bool)> = self
             .topic(topic_arn)
             .and_then(|t| t.subscriptions.as_ref())
@@ -714,7 +713,7 @@ impl Ctx<'_> {
         let name = arn_name(topic_arn).to_string();
         let mut planned = 0;
         for e in endpoints {
-            if !accepted.is_empty() && !accepted.iter().any(|p| wildcard_match(p, &e)) {
+            if !verdicts.contains(&e.as_str()) {
                 self.manual(
                     NOTIFY,
                     format!(
@@ -762,6 +761,22 @@ impl Ctx<'_> {
     }
 }
 
+/// The endpoints a plan may subscribe where a topic reaches nobody: the --notify endpoints, then
+/// the requirements' accepted endpoints that name one address (no `*`) of a known protocol.
+fn candidate_endpoints(opts: &PlanOptions, requirements: &Requirements) -> Vec<String> {
+    let mut endpoints: Vec<String> = opts.notify.clone();
+    endpoints.extend(
+        requirements
+            .alerting
+            .accepted_endpoints
+            .iter()
+            .filter(|e| !e.contains('*') && endpoint_protocol(e).is_some())
+            .cloned(),
+    );
+    endpoints.dedup();
+    endpoints
+}
+
 fn slots(s: &[u8]) -> String {
     s.iter().map(u8::to_string).collect::<Vec<_>>().join(" and ")
 }
@@ -777,7 +792,7 @@ pub fn log_group_targets(
     requirements: &Requirements,
     accounts: &[String],
 ) -> Result<Vec<(String, String, String)>, PlanError> {
-    let mut query = LibraryQuery::new(&[(CHAIN_PATH, CHAIN_REGO)], requirements)?;
+    let mut query = LibraryQuery::new(&[], requirements)?;
     let mut out: Vec<(String, String, String)> = Vec::new();
     for account in &snapshot.accounts {
         if !accounts.is_empty() && !accounts.contains(&account.account_id) {

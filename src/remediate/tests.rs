@@ -293,6 +293,60 @@ mod planning {
             .all(|a| matches!(a, Action::Subscribe { endpoint, .. } if endpoint == "soc@corp.example")));
     }
 
+    /// Whether an endpoint is accepted is decided once, in the monitoring library: remediation
+    /// subscribes exactly the endpoints RW-MON-005 would accept, `\` and `*` included.
+    #[test]
+    fn remediation_and_rw_mon_005_accept_the_same_endpoints() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("*@corp.example", "soc@corp.example", true),
+            ("*@corp.example", "soc@gmail.example", false),
+            // `\` is an ordinary character of the pattern; only `*` is special.
+            (r"ops\*@corp.example", r"ops\x@corp.example", true),
+            (r"ops\*@corp.example", "ops*@corp.example", false),
+            (r"a\b@corp.example", r"a\b@corp.example", true),
+            (r"a\b@corp.example", "ab@corp.example", false),
+        ];
+        for (pattern, endpoint, accepted) in cases {
+            let mut requirements = Requirements::default();
+            requirements.alerting.accepted_endpoints = vec![(*pattern).to_string()];
+            // Remediation: a deleted topic is recreated, and --notify subscribed if accepted.
+            let opts = PlanOptions {
+                notify: vec![(*endpoint).to_string()],
+                ..Default::default()
+            };
+            let p = plan_for(&fixture("fault-topic-deleted.json"), &requirements, &opts);
+            let subscribed = p
+                .steps
+                .iter()
+                .any(|s| matches!(&s.action, Action::Subscribe { endpoint: e, .. } if e == endpoint));
+            // The rules: the topic's one subscription, confirmed, goes to the endpoint.
+            let mut s = fixture("fault-topic-pending-only.json");
+            for r in s.accounts[0].regions.values_mut() {
+                for t in r.sns.iter_mut().flat_map(|sns| sns.topics.iter_mut()) {
+                    for sub in t.subscriptions.iter_mut().flatten() {
+                        sub.subscription_arn = format!("{}:0f1e2d3c", t.topic_arn);
+                        sub.pending_confirmation = false;
+                        sub.endpoint = (*endpoint).to_string();
+                    }
+                }
+            }
+            let mut policy = Policy::load(&loader::bundled(), &requirements).unwrap();
+            let eval = policy.evaluate(&s).unwrap();
+            let status = eval
+                .outcomes
+                .iter()
+                .find(|o| o.rule_id == "RW-MON-005")
+                .map(|o| o.status)
+                .unwrap();
+            assert_eq!(subscribed, *accepted, "remediation: {pattern} / {endpoint}: {p:#?}");
+            assert_eq!(
+                status == crate::policy::Status::Pass,
+                *accepted,
+                "RW-MON-005: {pattern} / {endpoint}: {status:?}"
+            );
+        }
+    }
+
     #[test]
     fn bad_notify_endpoints_are_refused() {
         let opts = PlanOptions {

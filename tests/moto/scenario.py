@@ -231,8 +231,15 @@ EVENT_PATTERN = json.dumps({
 })
 
 
+# A root rule with a typo ("root" for "Root"): it matches no root event, which the rules report.
+TYPO_EVENT_PATTERN = json.dumps({
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {"userIdentity": {"type": ["root"]}},
+})
+
+
 def eventbridge_rules(w: World, state: str = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
-                      allow_events: bool = True) -> None:
+                      allow_events: bool = True, pattern: str = EVENT_PATTERN) -> None:
     """In every enabled region of the management account, a root rule notifying a topic of its
     region with a confirmed subscription (and a policy statement for EventBridge)."""
     for region in ("us-east-1", "eu-west-1"):
@@ -247,7 +254,7 @@ def eventbridge_rules(w: World, state: str = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGE
         sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="security@example.com")
         w.control("/_rootwarden/sns/confirm", {"topic_arn": arn})
         events = w.client("events", region)
-        events.put_rule(Name="root-activity", EventPattern=EVENT_PATTERN, State=state)
+        events.put_rule(Name="root-activity", EventPattern=pattern, State=state)
         events.put_targets(Rule="root-activity", Targets=[{"Id": "notify", "Arn": arn}])
 
 
@@ -259,6 +266,11 @@ def eventbridge_read_only_missed(w: World) -> None:
 def eventbridge_topic_default_policy(w: World) -> None:
     """The root rules' topics keep SNS's default policy: EventBridge may not publish to them."""
     eventbridge_rules(w, allow_events=False)
+
+
+def eventbridge_root_typo(w: World) -> None:
+    """The management account's root rules spell the identity type "root": they match nothing."""
+    eventbridge_rules(w, pattern=TYPO_EVENT_PATTERN)
 
 
 def logs_denied(w: World) -> None:
@@ -296,6 +308,7 @@ FAULTS: dict[str, Callable[[World], None]] = {
     "eventbridge-rules": eventbridge_rules,
     "eventbridge-read-only-missed": eventbridge_read_only_missed,
     "eventbridge-topic-default-policy": eventbridge_topic_default_policy,
+    "eventbridge-root-typo": eventbridge_root_typo,
     "subscription-pending": subscription_pending,
     "logs-denied": logs_denied,
     "member-unassumable": member_unassumable,

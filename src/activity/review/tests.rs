@@ -1,7 +1,7 @@
 use chrono::{NaiveDate, TimeZone};
 
 use super::*;
-use crate::requirements::AccountId;
+use crate::requirements::{AccountId, RootUseException};
 use crate::snapshot::{Account, AccountRole, AlarmTransition, Iam, Organization};
 
 fn t(d: u32, h: u32, m: u32) -> DateTime<Utc> {
@@ -95,6 +95,15 @@ fn reqs(list: Vec<RootUseException>) -> Requirements {
     }
 }
 
+/// The verdict the review gives one event of `account`, under `r`.
+fn verdict_of(r: &Requirements, account_id: &str, e: RootEvent) -> Option<ApprovedBy> {
+    let s = snapshot(vec![account(account_id, AccountRole::Member, activity(vec![e]))]);
+    let review = review(&s, r, None).unwrap();
+    let t = &review.timeline[0];
+    assert_eq!(t.verdict == Verdict::Approved, t.approved_by.is_some());
+    t.approved_by.clone()
+}
+
 #[test]
 fn exceptions_match_account_day_range_and_event_name() {
     let sign_in = event("e1", t(10, 23, 59), RootEventKind::ConsoleSignIn, "ConsoleLogin");
@@ -104,31 +113,91 @@ fn exceptions_match_account_day_range_and_event_name() {
         Some((11, 10)),
         (11, 10),
     )]);
-    assert!(
-        approving_exception(&r, "222222222222", &sign_in).is_some(),
+    assert_eq!(
+        verdict_of(&r, "222222222222", sign_in.clone()),
+        Some(ApprovedBy {
+            scenario: "Break-glass".into(),
+            approver: "ciso@example.com".into(),
+            expires: "2026-11-10".into(),
+        }),
         "the expiry day is inclusive"
     );
+    let mut last_instant = sign_in.clone();
+    last_instant.event_time += Duration::milliseconds(59_999);
     assert!(
-        approving_exception(&r, "333333333333", &sign_in).is_none(),
-        "another account"
+        verdict_of(&r, "222222222222", last_instant).is_some(),
+        "to its last fraction of a second"
     );
+    assert!(verdict_of(&r, "333333333333", sign_in).is_none(), "another account");
     let next_day = event("e2", t(11, 0, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin");
-    assert!(approving_exception(&r, "222222222222", &next_day).is_none(), "expired");
+    assert!(verdict_of(&r, "222222222222", next_day).is_none(), "expired");
     let day_before = event("e3", t(9, 23, 59), RootEventKind::ConsoleSignIn, "ConsoleLogin");
-    assert!(
-        approving_exception(&r, "222222222222", &day_before).is_none(),
-        "not started"
-    );
+    assert!(verdict_of(&r, "222222222222", day_before).is_none(), "not started");
     let other_name = event("e4", t(10, 12, 0), RootEventKind::ConsoleAction, "CreateUser");
     assert!(
-        approving_exception(&r, "222222222222", &other_name).is_none(),
+        verdict_of(&r, "222222222222", other_name.clone()).is_none(),
         "not an allowed event"
     );
     let any = reqs(vec![exception("222222222222", &[], None, (11, 30))]);
     assert!(
-        approving_exception(&any, "222222222222", &other_name).is_some(),
+        verdict_of(&any, "222222222222", other_name.clone()).is_some(),
         "empty list allows any, no start is unbounded"
     );
+    let mut first_wins = exception("222222222222", &[], None, (11, 30));
+    first_wins.scenario = "First".into();
+    let two = reqs(vec![first_wins, exception("222222222222", &[], None, (12, 31))]);
+    assert_eq!(
+        verdict_of(&two, "222222222222", other_name).map(|a| a.scenario),
+        Some("First".to_string()),
+        "the first covering exception in the requirements' order"
+    );
+}
+
+/// The review and RW-ACT-001 take their approval from one library, so they cannot disagree: on
+/// every edge of an exception's window and event list, the events the review leaves unapproved
+/// are exactly those RW-ACT-001 reports.
+#[test]
+fn the_review_and_rw_act_001_agree_on_every_event() {
+    let id = "222222222222";
+    let r = reqs(vec![exception(id, &["ConsoleLogin"], Some((11, 10)), (11, 10))]);
+    let at = |d, h, m, ms| t(d, h, m) + Duration::milliseconds(ms);
+    let events = vec![
+        event(
+            "before",
+            at(9, 23, 59, 59_999),
+            RootEventKind::ConsoleSignIn,
+            "ConsoleLogin",
+        ),
+        event("first", at(10, 0, 0, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
+        event(
+            "last",
+            at(10, 23, 59, 59_999),
+            RootEventKind::ConsoleSignIn,
+            "ConsoleLogin",
+        ),
+        event("after", at(11, 0, 0, 0), RootEventKind::ConsoleSignIn, "ConsoleLogin"),
+        event("other", at(10, 12, 0, 0), RootEventKind::ConsoleAction, "CreateUser"),
+    ];
+    let mut s = snapshot(vec![account(id, AccountRole::Member, activity(events))]);
+    s.organization = None;
+    let review = review(&s, &r, None).unwrap();
+    let unapproved: BTreeSet<String> = review
+        .timeline
+        .iter()
+        .filter(|e| e.verdict == Verdict::Unapproved)
+        .map(|e| e.event.event_id.clone())
+        .collect();
+    let mut policy = crate::policy::Policy::load(&crate::policy::loader::bundled(), &r).unwrap();
+    let eval = policy.evaluate(&s).unwrap();
+    let reported: BTreeSet<String> = eval
+        .findings()
+        .filter(|f| f.rule_id == "RW-ACT-001")
+        .flat_map(|f| f.evidence["event_ids"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let want: BTreeSet<String> = ["before", "after", "other"].map(String::from).into();
+    assert_eq!(unapproved, want);
+    assert_eq!(reported, unapproved);
 }
 
 #[test]
@@ -173,7 +242,7 @@ fn narratives_follow_the_assessment() {
         ),
         account("444444444444", AccountRole::Member, activity(frequent)),
     ]);
-    let review = review(&s, &r, None);
+    let review = review(&s, &r, None).unwrap();
     let n: Vec<&str> = review.accounts.iter().map(|a| a.narrative.as_str()).collect();
     assert_eq!(
         n[0],
@@ -215,7 +284,8 @@ fn an_incomplete_review_says_so() {
         &snapshot(vec![account("111111111111", AccountRole::Standalone, a)]),
         &reqs(vec![]),
         None,
-    );
+    )
+    .unwrap();
     assert!(!review.accounts[0].complete);
     assert!(
         review.accounts[0]
@@ -261,7 +331,7 @@ fn time_to_detect_uses_the_first_alarm_after_each_event_and_the_management_accou
         account("111111111111", AccountRole::Management, mgmt),
         account("222222222222", AccountRole::Member, member),
     ]);
-    let review = review(&s, &reqs(vec![]), None);
+    let review = review(&s, &reqs(vec![]), None).unwrap();
     let after: Vec<Option<i64>> = review.timeline.iter().map(|e| e.detected_after_seconds).collect();
     assert_eq!(after, vec![Some(240), Some(120), None], "p2 had no alarm within a day");
     let ttd = review.kpis.time_to_detect.unwrap();
@@ -289,7 +359,7 @@ fn without_alarm_history_time_to_detect_is_unknown_and_ratios_need_verdicts() {
         root_mfa_pass: 1,
         root_mfa_judged: 2,
     };
-    let review = review(&s, &reqs(vec![]), Some(controls));
+    let review = review(&s, &reqs(vec![]), Some(controls)).unwrap();
     assert_eq!(review.kpis.time_to_detect, None);
     let c = review.kpis.policy_compliance.unwrap();
     assert_eq!((c.count, c.of, c.percent), (2, 3, 66.7));

@@ -1,11 +1,12 @@
 # What `rootwarden remediate` needs to know about an account's monitoring chain, judged by the
 # same library the monitoring rules use (rules/lib/monitoring.rego), so a plan fixes exactly the
 # links the rules find broken and reuses exactly the links they accept.
-package rootwarden.remediate.chain
+package rootwarden.lib.remediate_chain
 
 import rego.v1
 
 import data.rootwarden.lib.monitoring as m
+import data.rootwarden.lib.util
 
 # Where each qualifying trail delivers ("ok", "fail" or "unknown"), with the log group it names.
 deliveries := [{
@@ -27,7 +28,7 @@ root_filters := [{
 	"log_group": rf.delivery.log_group,
 	"filter_name": rf.filter.filter_name,
 	"metrics": [{"namespace": mt.metric_namespace, "metric_name": mt.metric_name} |
-		some mt in m.arr(rf.filter.metric_transformations)
+		some mt in util.arr(rf.filter.metric_transformations)
 	],
 } |
 	some rf in m.root_filters
@@ -74,8 +75,8 @@ reusable_alarms := [object.union(_alarm(a), {"log_group": d.log_group}) |
 ]
 
 _fed_by_other(logs, a) if {
-	some f in m.arr(logs.metric_filters)
-	some mt in m.arr(f.metric_transformations)
+	some f in util.arr(logs.metric_filters)
+	some mt in util.arr(f.metric_transformations)
 	mt.metric_name == a.metric_name
 	mt.metric_namespace == a.namespace
 	not m.catches_root(f.filter_pattern)
@@ -99,8 +100,19 @@ sections := [{"log_group": d.log_group, "name": name, "known": sec.known, "why":
 	sec := m.section(d.log_group.account, d.log_group.region, name)
 ]
 
+# The endpoints a plan may subscribe (data.remediate.candidate_endpoints: the --notify endpoints
+# and the requirements' concrete accepted endpoints) that the requirements accept, judged exactly
+# as RW-MON-005 judges a confirmed subscription.
+accepted_endpoints := [e | some e in _candidate_endpoints; m.endpoint_accepted(e)]
+
+_candidate_endpoints := c if {
+	c := data.remediate.candidate_endpoints
+	is_array(c)
+} else := []
+
 # Everything above, in one evaluation.
 chain := {
+	"accepted_endpoints": accepted_endpoints,
 	"deliveries": deliveries,
 	"root_filters": root_filters,
 	"alarm_links": alarm_links,

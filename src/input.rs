@@ -116,6 +116,30 @@ fn read(path: &Path) -> Result<String, InputError> {
     })
 }
 
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `sha256:` and the SHA-256 of `text`: how reports name the exact document they were made from.
+pub fn document_digest(text: &str) -> String {
+    format!("sha256:{}", sha256_hex(text.as_bytes()))
+}
+
+/// Reads and validates a snapshot file, and digests the bytes it was read from.
+pub fn load_snapshot_with_digest(path: &Path) -> Result<(Snapshot, String), InputError> {
+    let text = read(path)?;
+    Ok((parse_snapshot(path, &text)?, document_digest(&text)))
+}
+
+/// Reads and checks a requirements file, and digests the bytes it was read from.
+pub fn load_requirements_with_digest(path: &Path) -> Result<(Requirements, String), InputError> {
+    let text = read(path)?;
+    let req = parse_requirements(path, &text, Syntax::from_path(path))?;
+    Ok((req, document_digest(&text)))
+}
+
 /// Reads and validates a snapshot file (JSON).
 pub fn load_snapshot(path: &Path) -> Result<Snapshot, InputError> {
     let text = read(path)?;

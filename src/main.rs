@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rootwarden::collect;
 use rootwarden::config_rule;
 use rootwarden::input;
-use rootwarden::policy::{self, loader, Policy, RuleFile, Severity};
+use rootwarden::policy::{self, loader, Policy, RuleFile, Severity, Status};
+use rootwarden::report::provenance::{DocumentRef, Provenance};
 use rootwarden::report::{self, OutputSpec};
 use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
@@ -173,6 +174,60 @@ impl FailOn {
     }
 }
 
+/// A severity named on the command line.
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+/// An outcome status named on the command line (as the JSON report writes it).
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Fail,
+    #[value(name = "insufficient_data", alias = "insufficient-data")]
+    InsufficientData,
+    Waived,
+    #[value(name = "not_applicable", alias = "not-applicable")]
+    NotApplicable,
+    Pass,
+}
+
+impl From<StatusArg> for Status {
+    fn from(s: StatusArg) -> Status {
+        match s {
+            StatusArg::Fail => Status::Fail,
+            StatusArg::InsufficientData => Status::InsufficientData,
+            StatusArg::Waived => Status::Waived,
+            StatusArg::NotApplicable => Status::NotApplicable,
+            StatusArg::Pass => Status::Pass,
+        }
+    }
+}
+
+/// When to colour the text report.
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(clap::Args)]
 struct RuleSelection {
     /// A directory of user rules (repeatable).
@@ -202,7 +257,11 @@ fn positive_seconds(s: &str) -> Result<f64, String> {
 
 /// Loads the selected rules with `requirements`, applying --only, --skip and --rule-timeout.
 fn load_policy(sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
-    let mut policy = Policy::load(&rule_files(sel)?, requirements)?;
+    policy_from(&rule_files(sel)?, sel, requirements)
+}
+
+fn policy_from(files: &[RuleFile], sel: &RuleSelection, requirements: &Requirements) -> anyhow::Result<Policy> {
+    let mut policy = Policy::load(files, requirements)?;
     policy.select(&sel.only, &sel.skip)?;
     policy.set_time_limit(std::time::Duration::from_secs_f64(sel.rule_timeout));
     Ok(policy)
@@ -369,10 +428,24 @@ struct ReportArgs {
     requirements: Option<PathBuf>,
     #[command(flatten)]
     selection: RuleSelection,
-    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit, config-evaluations.
+    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit, config-evaluations, html
+    /// (a self-contained page), inventory (root users as CSV), inventory-json.
     /// Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<OutputSpec>,
+    /// Text report: list passing and not-applicable controls too (otherwise counted per account).
+    #[arg(long)]
+    show_passed: bool,
+    /// Text report: show only outcomes with these statuses (the exit code and the other formats
+    /// still count every outcome).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS,...")]
+    status: Vec<StatusArg>,
+    /// Text report: show only controls of these severities.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SEVERITY,...")]
+    severity: Vec<SeverityArg>,
+    /// Colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
     /// Exit 1 when a failing control is at or above this severity.
     #[arg(long, value_enum, default_value = "high")]
     fail_on: FailOn,
@@ -389,10 +462,13 @@ struct ReportArgs {
 
 #[derive(Subcommand)]
 enum RulesCommand {
-    /// List the rules: id, severity, title, source file.
+    /// List the rules: id, severity, title, CIS and Security Hub mappings, source file.
     List {
         #[command(flatten)]
         selection: RuleSelection,
+        /// Output FORMAT[=PATH]: text (a table, the default) or json.
+        #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", default_value = "text")]
+        output: String,
     },
     /// Show one rule: metadata, description, remediation, mappings, source.
     Show {
@@ -439,9 +515,23 @@ fn rule_files(sel: &RuleSelection) -> anyhow::Result<Vec<RuleFile>> {
 }
 
 fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<Requirements> {
+    Ok(load_requirements_with_ref(path)?.0)
+}
+
+/// The requirements and, when read from a file, its path and digest for the report's provenance.
+fn load_requirements_with_ref(path: &Option<PathBuf>) -> anyhow::Result<(Requirements, Option<DocumentRef>)> {
     Ok(match path {
-        Some(p) => input::load_requirements(p)?,
-        None => Requirements::default(),
+        Some(p) => {
+            let (req, digest) = input::load_requirements_with_digest(p)?;
+            (
+                req,
+                Some(DocumentRef {
+                    path: p.display().to_string(),
+                    digest,
+                }),
+            )
+        }
+        None => (Requirements::default(), None),
     })
 }
 
@@ -450,6 +540,8 @@ fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<Requirements> {
 struct Prepared {
     outputs: Vec<OutputSpec>,
     policy: Policy,
+    requirements: Requirements,
+    provenance: Provenance,
     opts: report::ReportOptions,
 }
 
@@ -462,20 +554,50 @@ fn prepare(args: &ReportArgs) -> anyhow::Result<Prepared> {
         });
     }
     report::prepare_outputs(&outputs)?;
-    let requirements = load_requirements(&args.requirements)?;
-    let policy = load_policy(&args.selection, &requirements)?;
+    let mut provenance = Provenance::new(report::provenance::generation_time().map_err(anyhow::Error::msg)?);
+    let (requirements, requirements_ref) = load_requirements_with_ref(&args.requirements)?;
+    let files = rule_files(&args.selection)?;
+    let policy = policy_from(&files, &args.selection, &requirements)?;
+    provenance.rules_digest = loader::digest(&files);
+    provenance.rule_sources = (!args.selection.no_builtin_rules)
+        .then(|| "bundled".to_string())
+        .into_iter()
+        .chain(args.selection.rules.iter().map(|d| d.display().to_string()))
+        .collect();
+    provenance.requirements = requirements_ref;
     let opts = report::ReportOptions {
         sarif: report::sarif::SarifOptions {
             category: args.sarif_category.clone(),
             artifact: args.sarif_artifact.clone(),
         },
+        text: report::text::TextOptions {
+            show_passed: args.show_passed,
+            statuses: args.status.iter().map(|s| Status::from(*s)).collect(),
+            severities: args.severity.iter().map(|s| Severity::from(*s)).collect(),
+            color: match args.color {
+                ColorArg::Auto => report::text::ColorChoice::Auto,
+                ColorArg::Always => report::text::ColorChoice::Always,
+                ColorArg::Never => report::text::ColorChoice::Never,
+            },
+        },
     };
-    Ok(Prepared { outputs, policy, opts })
+    Ok(Prepared {
+        outputs,
+        policy,
+        requirements,
+        provenance,
+        opts,
+    })
 }
 
 fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) -> anyhow::Result<ExitCode> {
     let eval = p.policy.evaluate(snapshot)?;
-    report::write_outputs(&p.outputs, &eval, &p.opts)?;
+    let ctx = report::ReportContext {
+        snapshot,
+        requirements: &p.requirements,
+        provenance: &p.provenance,
+    };
+    report::write_outputs(&p.outputs, &eval, &ctx, &p.opts)?;
     if args.fail_on.severity().is_some_and(|s| eval.fails_at_or_above(s)) {
         return Ok(ExitCode::from(1));
     }
@@ -486,8 +608,12 @@ fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) 
 }
 
 fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let prepared = prepare(&args.report)?;
-    let snapshot = input::load_snapshot(&args.snapshot)?;
+    let mut prepared = prepare(&args.report)?;
+    let (snapshot, digest) = input::load_snapshot_with_digest(&args.snapshot)?;
+    prepared.provenance.snapshot = Some(DocumentRef {
+        path: args.snapshot.display().to_string(),
+        digest,
+    });
     evaluate_and_report(prepared, &args.report, &snapshot)
 }
 
@@ -576,17 +702,17 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 
 fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        RulesCommand::List { selection } => {
-            let policy = load_policy(&selection, &Requirements::default())?;
-            for r in policy.rules() {
-                println!(
-                    "{:<12} {:<8} {:<60} {}",
-                    r.id(),
-                    r.severity().as_str(),
-                    r.metadata.title,
-                    r.file
-                );
+        RulesCommand::List { selection, output } => {
+            let (format, path) = rules_cmd::list_output(&output).map_err(anyhow::Error::msg)?;
+            if let Some(p) = &path {
+                report::prepare_outputs(&[OutputSpec {
+                    format: report::Format::Json,
+                    path: Some(p.clone()),
+                }])?;
             }
+            let policy = load_policy(&selection, &Requirements::default())?;
+            let rules: Vec<_> = policy.rules().collect();
+            report::write_to(path.as_deref(), &rules_cmd::list(&rules, format))?;
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Show { id, selection } => {

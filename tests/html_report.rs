@@ -663,8 +663,18 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-/// Renders `html` headless into a PNG and decodes it: (width, height, RGBA pixels).
-fn screenshot(chromium: &Path, html: &Path, png: &Path, size: (u32, u32)) -> (u32, u32, Vec<u8>) {
+/// What Chromium made of a page: the screenshot's size and RGBA pixels, and every message the
+/// page wrote to the console (a refused resource, a Content-Security-Policy violation, a script
+/// error), read from Chromium's log.
+struct Shot {
+    width: u32,
+    height: u32,
+    pixels: Vec<u8>,
+    console: Vec<String>,
+}
+
+/// Renders `html` headless into a PNG (kept next to it) and decodes it.
+fn screenshot(chromium: &Path, html: &Path, png: &Path, size: (u32, u32)) -> Shot {
     let profile = tempfile::tempdir().unwrap();
     let log = png.with_extension("log");
     let mut child = Command::new(chromium)
@@ -678,6 +688,9 @@ fn screenshot(chromium: &Path, html: &Path, png: &Path, size: (u32, u32)) -> (u3
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
+            // Console messages go to the log as `INFO:CONSOLE...` lines.
+            "--enable-logging=stderr",
+            "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", png.display()))
@@ -715,7 +728,65 @@ fn screenshot(chromium: &Path, html: &Path, png: &Path, size: (u32, u32)) -> (u3
         png::ColorType::Rgb => buf.chunks(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect(),
         other => panic!("unexpected PNG colour type {other:?}"),
     };
-    (info.width, info.height, rgba)
+    let console = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    Shot {
+        width: info.width,
+        height: info.height,
+        pixels: rgba,
+        console,
+    }
+}
+
+/// Rows in the upper half of the screenshot (where the headline and its banners are) at least
+/// 90% filled with exactly `rgb`: a full-width banner, not a legend chip or a matrix row of
+/// the same colour (the account column and the cell borders keep those well below 90%).
+fn banner_rows(shot: &Shot, rgb: [u8; 3]) -> usize {
+    let w = shot.width as usize;
+    shot.pixels
+        .chunks(w * 4)
+        .take(shot.height as usize / 2)
+        .filter(|row| row.chunks(4).filter(|p| p[..3] == rgb).count() * 10 >= w * 9)
+        .count()
+}
+
+/// A page that renders, says nothing on the console, and is not blank.
+fn assert_renders(name: &str, shot: &Shot) {
+    assert!(shot.console.is_empty(), "{name}: console messages: {:#?}", shot.console);
+    assert_not_blank(name, shot.width, shot.height, &shot.pixels);
+}
+
+#[test]
+fn the_console_and_banner_checks_see_what_they_look_for() {
+    // A page that fetches an image and runs a script under the reports' own policy: Chromium
+    // must log both refusals, or an empty console would prove nothing.
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("bad.html");
+    std::fs::write(
+        &html,
+        format!(
+            "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"{}\"><title>t</title></head>\
+             <body><div style=\"background:#fee4e2;height:40px\">banner</div>\
+             <img src=\"https://example.com/pixel.png\" alt=\"\"><script>console.error('x')</script></body></html>",
+            rootwarden::report::page::CSP
+        ),
+    )
+    .unwrap();
+    let shot = screenshot(&chromium, &html, &dir.path().join("bad.png"), (800, 600));
+    assert!(shot.console.len() >= 2, "{:#?}", shot.console);
+    assert!(
+        shot.console.iter().any(|l| l.contains("Content Security Policy")),
+        "{:#?}",
+        shot.console
+    );
+    let rows = banner_rows(&shot, [0xfe, 0xe4, 0xe2]);
+    assert_eq!(rows, 40, "a 40 px banner");
 }
 
 /// Share of pixels within 3 of `rgb` in each channel.
@@ -765,19 +836,23 @@ fn every_fixture_page_renders_in_chromium() {
                     return;
                 };
                 let png = html.with_extension("png");
-                let (w, h, px) = screenshot(&chromium, &html, &png, (1280, 900));
-                assert_eq!((w, h), (1280, 900), "{name}");
-                assert_not_blank(&name, w, h, &px);
+                let shot = screenshot(&chromium, &html, &png, (1280, 900));
+                assert_eq!((shot.width, shot.height), (1280, 900), "{name}");
+                assert_renders(&name, &shot);
                 // The first screen says how it stands: the red banner of failing controls, or
-                // the green one of a clean snapshot (solid fills: exact colours).
-                let red = share_of(&px, [0xfe, 0xe4, 0xe2]);
-                let green = share_of(&px, [0xdc, 0xfa, 0xe6]);
+                // the green one of a clean snapshot (solid fills: exact colours, full width).
+                let red = banner_rows(&shot, [0xfe, 0xe4, 0xe2]);
+                let green = banner_rows(&shot, [0xdc, 0xfa, 0xe6]);
                 if failing {
-                    assert!(red > 0.002, "{name}: no red on the first screen ({red})");
+                    assert!(red >= 12, "{name}: no red banner on the first screen ({red} rows)");
+                    assert_eq!(green, 0, "{name}: a green banner on a failing page");
                 }
                 if clean {
-                    assert!(green > 0.002, "{name}: no green on the first screen ({green})");
-                    assert!(red < 0.0005, "{name}: red on a clean page ({red})");
+                    assert!(
+                        green >= 12,
+                        "{name}: no green banner on the first screen ({green} rows)"
+                    );
+                    assert_eq!(red, 0, "{name}: a red banner on a clean page");
                 }
                 rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             });
@@ -901,8 +976,8 @@ fn reviewed_activity_shows_its_kpis_and_the_activity_page_reads_like_the_finding
 
     if let Some(chromium) = chromium() {
         for (name, html) in [("activity", &activity_html), ("incomplete activity", &incomplete_html)] {
-            let (w, h, px) = screenshot(&chromium, html, &html.with_extension("png"), (1280, 900));
-            assert_not_blank(name, w, h, &px);
+            let shot = screenshot(&chromium, html, &html.with_extension("png"), (1280, 900));
+            assert_renders(name, &shot);
         }
     }
 }

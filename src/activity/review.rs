@@ -405,7 +405,7 @@ pub fn narrative(activity: &Activity, events: &[TimelineEvent]) -> String {
             .iter()
             .map(|e| e.event.event_time.date_naive().to_string())
             .collect();
-        let kinds: BTreeSet<&str> = unapproved.iter().map(|e| e.event.kind.as_str()).collect();
+        let kinds: BTreeSet<&str> = unapproved.iter().map(|e| e.event.kind.label()).collect();
         let ips: BTreeSet<&str> = unapproved.iter().filter_map(|e| e.event.source_ip.as_deref()).collect();
         format!(
             "Unapproved root use: {} event{} on {} ({}) from {}.",

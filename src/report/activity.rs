@@ -196,12 +196,7 @@ fn kpi_rows(r: &ActivityReport) -> Vec<(String, String, String)> {
 
 /// How a root event kind reads for people.
 pub fn kind_label(k: RootEventKind) -> &'static str {
-    match k {
-        RootEventKind::ConsoleSignIn => "console sign-in",
-        RootEventKind::ConsoleAction => "console action",
-        RootEventKind::Programmatic => "API call",
-        RootEventKind::AssumeRootSession => "AssumeRoot session action",
-    }
+    k.label()
 }
 
 /// How an activity source reads for people.

@@ -122,12 +122,19 @@ dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:8
 footer{color:var(--muted);font-size:12px;margin-top:40px}\
 @media print{main{max-width:none;padding:0}.finding{break-inside:avoid}a{color:inherit;text-decoration:none}}";
 
+/// The page's Content Security Policy: its inline style sheet and nothing else. A report is
+/// mailed and opened anywhere, and holds text from AWS (names, messages, log fields): even if
+/// some markup slipped through escaping, the browser would neither run a script nor fetch
+/// anything (no tracking pixel, no remote style sheet).
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
 /// Starts a page: doctype, head with the style sheet, and the title as `<h1>`.
 pub fn open(out: &mut String, title: &str, subtitle: &str) {
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <meta name=\"generator\" content=\"rootwarden {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n\
          <body>\n<main>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n",
         env!("CARGO_PKG_VERSION"),

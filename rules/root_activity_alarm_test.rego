@@ -50,7 +50,19 @@ test_pass_sample_count_and_maximum if {
 	alarm({"statistic": "Maximum"}) == "pass"
 }
 
-test_pass_extended_statistic if alarm({"statistic": null}) == "pass"
+test_pass_extended_statistic if alarm({"statistic": null, "extended_statistic": "p99"}) == "pass"
+
+# Statistics are judged by what they compute: the Average, Minimum or a percentile of a period
+# holding one datapoint of value 1 is 1.
+test_pass_average_of_one_value if alarm({"statistic": "Average"}) == "pass"
+
+test_pass_sample_count_of_a_zero_value if {
+	acct := fx.us({
+		"logs": {"metric_filters": [object.union(fx.root_filter("aws-cloudtrail-logs"), {"metric_transformations": [object.union(fx.root_filter("aws-cloudtrail-logs").metric_transformations[0], {"metric_value": "0"})]})]},
+		"cloudwatch": {"alarms": [object.union(fx.alarm(fx.sa), {"statistic": "SampleCount"})]},
+	})
+	outcome(fx.input_for(acct, {}), fx.requirements) == "pass"
+}
 
 test_pass_datapoints_default_to_evaluation_periods if alarm({"datapoints_to_alarm": null, "evaluation_periods": 1}) == "pass"
 
@@ -83,26 +95,65 @@ test_fail_actions_disabled if {
 
 test_fail_threshold_too_high if {
 	d := only_deny(fx.input_for(fx.alarm_changed({"threshold": 5}), {}), fx.requirements)
-	d.evidence.faults == ["it fires when the metric is >= 5, not on a single root event"]
+	d.evidence.faults == ["for every required root event: the metric value 1 never reaches the threshold 5 (Sum 1 is not >= 5)"]
 }
 
 test_fail_greater_than_one if alarm({"comparison_operator": "GreaterThanThreshold", "threshold": 1}) == "fail"
 
 test_fail_less_than if alarm({"comparison_operator": "LessThanThreshold"}) == "fail"
 
-test_fail_no_threshold if {
-	d := only_deny(fx.input_for(fx.alarm_changed({"threshold": null}), {}), fx.requirements)
-	d.evidence.faults == ["it has no static threshold"]
+test_insufficient_no_threshold if {
+	inp := fx.input_for(fx.alarm_changed({"threshold": null}), {})
+	outcome(inp, fx.requirements) == "insufficient_data"
+	some r in insufficient(inp, fx.requirements)
+	contains(r.message, "alarm root-account-usage on root metric filter RootAccountUsage on log group aws-cloudtrail-logs in us-east-1 might alert on a single root event, but its threshold was not collected")
 }
 
-test_fail_average if {
-	d := only_deny(fx.input_for(fx.alarm_changed({"statistic": "Average"}), {}), fx.requirements)
-	d.evidence.faults == ["its statistic Average does not count single events"]
+test_insufficient_anomaly_band if {
+	inp := fx.input_for(fx.alarm_changed({"threshold": null, "threshold_metric_id": "ad1", "comparison_operator": "LessThanLowerOrGreaterThanUpperThreshold"}), {})
+	outcome(inp, fx.requirements) == "insufficient_data"
+}
+
+test_insufficient_metric_math_expression if {
+	math := object.union(fx.alarm(fx.sa), {"metric_name": null, "namespace": null, "statistic": null, "metrics": [
+		{"id": "m1", "return_data": false, "metric_stat": {"namespace": "CISBenchmark", "metric_name": "RootAccountUsageCount", "dimensions": [], "period": 300, "stat": "Sum", "unit": "not_set"}},
+		{"id": "e1", "expression": "RATE(m1)", "return_data": true},
+	]})
+	inp := fx.input_for(fx.us({"cloudwatch": {"alarms": [math]}}), {})
+	outcome(inp, fx.requirements) == "insufficient_data"
+	some r in insufficient(inp, fx.requirements)
+	contains(r.message, "it alarms on the metric math expression RATE(m1), which rootwarden does not compute")
+}
+
+test_fail_average_diluted_by_a_default_value if {
+	t := object.union(fx.root_filter("aws-cloudtrail-logs").metric_transformations[0], {"default_value": 0})
+	acct := fx.us({
+		"logs": {"metric_filters": [object.union(fx.root_filter("aws-cloudtrail-logs"), {"metric_transformations": [t]})]},
+		"cloudwatch": {"alarms": [object.union(fx.alarm(fx.sa), {"statistic": "Average"})]},
+	})
+	d := only_deny(fx.input_for(acct, {}), fx.requirements)
+	d.evidence.faults == ["for every required root event: a period holding one root event (metric value 1) and 4 minute(s) of the default value 0 has Average 0.2, which is not >= 1"]
+}
+
+test_fail_metric_value_zero if {
+	t := object.union(fx.root_filter("aws-cloudtrail-logs").metric_transformations[0], {"metric_value": "0"})
+	acct := fx.us({"logs": {"metric_filters": [object.union(fx.root_filter("aws-cloudtrail-logs"), {"metric_transformations": [t]})]}})
+	d := only_deny(fx.input_for(acct, {}), fx.requirements)
+	d.evidence.faults == ["for every required root event: the metric value 0 never reaches the threshold 1 (Sum 0 is not >= 1)"]
+	contains(d.message, "the metric value 0 never reaches the threshold 1")
+}
+
+test_fail_dimensions_differ if alarm({"dimensions": [{"name": "Account", "value": "555566667777"}]}) == "fail"
+
+test_insufficient_filter_facts_not_collected if {
+	t := object.union(fx.root_filter("aws-cloudtrail-logs").metric_transformations[0], {"default_value": null})
+	acct := fx.us({"logs": {"metric_filters": [object.union(fx.root_filter("aws-cloudtrail-logs"), {"metric_transformations": [t]})]}})
+	outcome(fx.input_for(acct, {}), fx.requirements) == "insufficient_data"
 }
 
 test_fail_several_datapoints if {
 	d := only_deny(fx.input_for(fx.alarm_changed({"datapoints_to_alarm": null, "evaluation_periods": 3}), {}), fx.requirements)
-	d.evidence.faults == ["it needs 3 breaching datapoints, not 1"]
+	d.evidence.faults == ["it needs 3 breaching datapoints out of 3, and one root event gives one: the periods around it are missing, and missing data counts as not breaching"]
 }
 
 test_fail_no_sns_action if {

@@ -5,8 +5,8 @@
 #   must have at least one confirmed subscription whose endpoint is accepted by the requirements
 #   (alerting.accepted_endpoints; any confirmed subscription when that list is empty). Pending
 #   subscriptions receive nothing. Fails too when an upstream link (trail, log group, metric
-#   filter, alarm) is missing. Not applicable when the requirements accept EventBridge alerting
-#   and a complete EventBridge path exists.
+#   filter, alarm) is missing. Not applicable when the requirements accept EventBridge alerting,
+#   a complete EventBridge path exists and this chain does not work (when both work, it passes).
 # custom:
 #   id: RW-MON-005
 #   severity: high
@@ -22,16 +22,16 @@ package rootwarden.rules.root_alarm_notification
 
 import rego.v1
 
-import data.rootwarden.lib.monitoring
+import data.rootwarden.lib.detection
 
 deny contains f if {
-	some f in monitoring.chain_denials(5, "No notification possible")
+	some f in detection.denials(5, "No notification possible")
 }
 
 insufficient_data contains r if {
-	some r in monitoring.chain_insufficient(5, "the root-activity alarm notifies a person")
+	some r in detection.insufficient(5, "the root-activity alarm notifies a person")
 }
 
 not_applicable contains r if {
-	some r in monitoring.chain_not_applicable
+	some r in detection.not_applicable(5)
 }

@@ -78,8 +78,12 @@ test_fail_endpoint_not_accepted if {
 	d.evidence.accepted_endpoints == ["*@corp.example.org", "pager@example.com"]
 }
 
+test_insufficient_topic_not_collected if {
+	outcome(fx.input_for(fx.us({"sns": {"topics": [], "absent_topics": []}}), {}), fx.requirements) == "insufficient_data"
+}
+
 test_fail_topic_does_not_exist if {
-	d := only_deny(fx.input_for(fx.us({"sns": {"topics": []}}), {}), fx.requirements)
+	d := only_deny(fx.input_for(fx.us({"sns": {"topics": [], "absent_topics": [topic_arn]}}), {}), fx.requirements)
 	d.resource == topic_arn
 	endswith(d.message, "reaches no person: it does not exist in account 555566667777 (us-east-1).")
 }

@@ -26,6 +26,7 @@ package rootwarden.rules.root_detection_noise
 
 import rego.v1
 
+import data.rootwarden.lib.eventbridge as eb
 import data.rootwarden.lib.monitoring
 
 deny contains f if {
@@ -47,9 +48,9 @@ deny contains f if {
 }
 
 deny contains f if {
-	some r in monitoring.root_event_rules
+	some r in eb.root_event_rules
 	r.pattern_error == null
-	noise := monitoring.event_pattern_noise(r.event_pattern)
+	noise := eb.event_pattern_noise(r.event_pattern)
 	count(noise) > 0
 	f := monitoring.finding(
 		r.region,
@@ -61,12 +62,19 @@ deny contains f if {
 
 not_applicable contains "There is no root metric filter on a qualifying trail's log group and no root EventBridge rule, so no detection can be noisy (RW-MON-003 and RW-MON-006 report the missing detection)." if {
 	count(monitoring.root_filters) == 0
-	count(monitoring.root_event_rules) == 0
+	count(eb.root_event_rules) == 0
 }
 
+# A root metric filter might exist where the chain could not be read (whatever EventBridge does:
+# its rules are judged for noise on their own).
 insufficient_data contains r if {
 	count(monitoring.root_filters) == 0
-	some r in monitoring.chain_insufficient(3, "a root metric filter exists whose noise could be judged")
+	reasons := monitoring.undecided_reasons(3)
+	count(reasons) > 0
+	r := {
+		"message": sprintf("Cannot decide whether a root metric filter exists whose noise could be judged: %s.", [concat("; ", reasons)]),
+		"evidence": {"reasons": reasons},
+	}
 }
 
 # A root filter whose noise AWS answers differently (or could not answer): no verdict on it.

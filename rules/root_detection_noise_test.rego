@@ -48,8 +48,10 @@ test_pass_eventbridge_rule_excluding_services if {
 		"detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
 		"detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": false}]}},
 	}
-	r := fx.event_rule(fx.sa, pattern, "ENABLED", fx.sns_target(fx.sa))
-	count(denies(fx.input_for(fx.eventbridge_only(r), {}), fx.eventbridge_requirements)) == 0
+	r := fx.event_rule(fx.sa, pattern, fx.all_events, fx.sns_target(fx.sa))
+	eu := fx.event_rule_in(fx.sa, "eu-west-1", pattern, fx.all_events, fx.sns_target_in(fx.sa, "eu-west-1"))
+	acct := fx.change(fx.eventbridge_only(r), {"eu-west-1": fx.eu_rule_region(eu)})
+	count(denies(fx.input_for(acct, {}), fx.eventbridge_requirements)) == 0
 }
 
 test_not_applicable_without_any_root_detection if {

@@ -13,7 +13,8 @@
 #   --verify-filters, CloudWatch Logs itself (logs:TestMetricFilter) is asked about the same events:
 #   where its answer and rootwarden's engine disagree on a required event, or AWS could not answer,
 #   the filter is undecided and the control insufficient data, naming the event. Not applicable
-#   when the requirements accept EventBridge alerting and a complete EventBridge path exists.
+#   when the requirements accept EventBridge alerting, a complete EventBridge path exists and this
+#   chain does not work (when both work, it passes).
 # custom:
 #   id: RW-MON-003
 #   severity: high
@@ -29,16 +30,16 @@ package rootwarden.rules.root_metric_filter
 
 import rego.v1
 
-import data.rootwarden.lib.monitoring
+import data.rootwarden.lib.detection
 
 deny contains f if {
-	some f in monitoring.chain_denials(3, "No root metric filter possible")
+	some f in detection.denials(3, "No root metric filter possible")
 }
 
 insufficient_data contains r if {
-	some r in monitoring.chain_insufficient(3, "a metric filter on a qualifying trail's log group catches root activity")
+	some r in detection.insufficient(3, "a metric filter on a qualifying trail's log group catches root activity")
 }
 
 not_applicable contains r if {
-	some r in monitoring.chain_not_applicable
+	some r in detection.not_applicable(3)
 }

@@ -73,7 +73,8 @@ test_fail_wrong_case if {
 	d.evidence.metric_filters_on_log_group[0].filter_name == "RootAccountUsage"
 	d.evidence.metric_filters_on_log_group[0].missed_events == [
 		"root-console-sign-in-success", "root-console-sign-in-failure", "root-api-call-access-key",
-		"root-console-action", "root-assume-root-session",
+		"root-api-call-write-access-key", "root-console-action", "root-console-read-only-action",
+		"root-assume-root-session",
 	]
 	contains(d.message, "filter RootAccountUsage misses root-console-sign-in-success, ")
 	not d.evidence.note
@@ -90,6 +91,25 @@ test_fail_unparsable_pattern_names_the_parse_error if {
 	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
 	contains(d.message, "filter RootAccountUsage does not parse (at column")
 	startswith(d.evidence.metric_filters_on_log_group[0].parse_error, "at column")
+}
+
+# CloudWatch Logs regular expressions (`%...%`) are judged by what they match, like any value.
+test_pass_regex_filter if {
+	p := `{ $.userIdentity.type = %^Root$% && $.userIdentity.invokedBy NOT EXISTS && $.eventType != %^AwsService% }`
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": p})
+	outcome(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements) == "pass"
+}
+
+test_fail_regex_filter_that_is_case_wrong if {
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": `{ $.userIdentity.type = %^root$% }`})
+	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
+	count(d.evidence.metric_filters_on_log_group[0].missed_events) == 5
+}
+
+test_fail_regex_outside_the_aws_subset_names_the_column if {
+	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": `{ $.userIdentity.type = %^(Root)$% }`})
+	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
+	startswith(d.evidence.metric_filters_on_log_group[0].parse_error, "at column 27: parentheses are not supported")
 }
 
 test_pass_when_only_console_sign_in_is_required_and_filter_catches_it if {
@@ -165,7 +185,7 @@ test_not_applicable_with_accepted_eventbridge_path if {
 	inp := fx.input_for(fx.eventbridge_only(fx.good_event_rule), {})
 	outcome(inp, fx.eventbridge_requirements) == "not_applicable"
 	some r in not_applicable(inp, fx.eventbridge_requirements)
-	contains(r.message, "EventBridge rule root-activity (arn:aws:events:us-east-1:555566667777:rule/root-activity)")
+	r.message == "Root activity is alerted on by EventBridge rules root-activity in every collected region, an accepted alternative to the metric filter path."
 }
 
 test_not_applicable_even_when_the_metric_chain_is_broken_upstream if {
@@ -186,7 +206,7 @@ test_fail_eventbridge_allowed_but_rule_disabled if {
 }
 
 test_insufficient_eventbridge_allowed_but_targets_unread if {
-	unread := fx.event_rule(fx.sa, fx.root_pattern, "ENABLED", null)
+	unread := fx.event_rule(fx.sa, fx.root_pattern, fx.all_events, null)
 	inp := fx.input_for(fx.eventbridge_only(unread), {})
 	outcome(inp, fx.eventbridge_requirements) == "insufficient_data"
 	some r in insufficient(inp, fx.eventbridge_requirements)
@@ -194,10 +214,26 @@ test_insufficient_eventbridge_allowed_but_targets_unread if {
 }
 
 test_insufficient_eventbridge_allowed_but_events_unread if {
-	acct := fx.change(fx.us({"logs": {"metric_filters": []}}), {"eu-west-1": {"events": null}})
+	acct := fx.change(fx.eventbridge_only(fx.good_event_rule), {"eu-west-1": {"events": null}})
 	outcome(fx.input_for(acct, {}), fx.eventbridge_requirements) == "insufficient_data"
+}
+
+# A region without a root rule leaves root API calls there unwatched: the EventBridge path is not
+# complete, and the broken metric chain fails.
+test_fail_eventbridge_allowed_but_a_region_has_no_rule if {
+	acct := fx.change(fx.eventbridge_only(fx.good_event_rule), {"eu-west-1": {"events": {"rules": []}}})
+	outcome(fx.input_for(acct, {}), fx.eventbridge_requirements) == "fail"
 }
 
 test_pass_eventbridge_allowed_and_metric_chain_complete if {
 	outcome(fx.standalone_input, fx.eventbridge_requirements) == "pass"
+}
+
+# Both paths work: the metric filter chain is CIS evidence, so it passes, not "not applicable".
+test_pass_when_both_paths_work if {
+	acct := fx.change(fx.standalone, {
+		"us-east-1": {"events": {"rules": [fx.good_event_rule]}},
+		"eu-west-1": fx.eu_rule_region(fx.good_event_rule_in("eu-west-1")),
+	})
+	outcome(fx.input_for(acct, {}), fx.eventbridge_requirements) == "pass"
 }

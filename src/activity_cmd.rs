@@ -6,13 +6,20 @@ use std::process::ExitCode;
 use anyhow::bail;
 use rootwarden::activity::{self, logs, review};
 use rootwarden::collect::ActivityWindow;
+use rootwarden::errln;
 use rootwarden::policy::{loader, Policy};
-use rootwarden::report::activity::{render, ActivityFormat, ActivityOutput, ActivityReport};
+use rootwarden::report::activity::{render, ActivityFormat, ActivityReport};
+use rootwarden::report::output::OutputPlan;
 use rootwarden::report::provenance::{generation_time, DocumentRef, Provenance};
-use rootwarden::report::{self, OutputSpec};
 use rootwarden::snapshot::Snapshot;
 
-use super::{write_snapshot, ActivityArgs};
+use super::{snapshot_json, ActivityArgs};
+
+/// What one output of `activity` holds.
+enum Out {
+    Report(ActivityFormat),
+    Snapshot,
+}
 
 /// CloudTrail event history keeps 90 days.
 const EVENT_HISTORY_DAYS: u32 = 90;
@@ -21,26 +28,35 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     if args.logs.is_empty() && !args.lookup {
         bail!("nothing to review: give --logs PATH (CloudTrail log files) and/or --lookup (CloudTrail event history)");
     }
-    let mut outputs = args.outputs.clone();
-    if outputs.is_empty() {
-        outputs.push(ActivityOutput {
-            format: ActivityFormat::Text,
-            path: None,
-        });
+    let mut outputs = OutputPlan::new();
+    for o in &args.outputs {
+        outputs.add(
+            Out::Report(o.format),
+            format!("-o {}", o.format.as_str()),
+            o.path.as_deref(),
+        )?;
     }
-    let mut paths: Vec<OutputSpec> = outputs
-        .iter()
-        .filter(|o| o.path.is_some())
-        .map(|o| OutputSpec {
-            format: report::Format::Json,
-            path: o.path.clone(),
-        })
-        .collect();
-    paths.extend(args.snapshot_out.iter().map(|p| OutputSpec {
-        format: report::Format::Json,
-        path: Some(p.clone()),
-    }));
-    report::prepare_outputs(&paths)?;
+    if outputs.is_empty() {
+        outputs.add(Out::Report(ActivityFormat::Text), "-o text", None)?;
+    }
+    if let Some(p) = &args.snapshot_out {
+        outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;
+    }
+    if let Some(p) = &args.snapshot {
+        outputs.refuse_input("the snapshot", p)?;
+    }
+    if let Some(p) = &args.requirements {
+        outputs.refuse_input("the requirements", p)?;
+    }
+    // The log files are listed before any work, so no output can overwrite one (or become one
+    // for the next run).
+    let log_files = logs::list(&args.logs)?;
+    for f in &log_files.files {
+        outputs.refuse_input("a log file", f)?;
+    }
+    for dir in &args.logs {
+        outputs.refuse_under(&format!("--logs {}", dir.display()), dir, logs::is_log_name)?;
+    }
     if args.snapshot_out.is_some() && args.snapshot.is_none() && !args.lookup {
         bail!("--snapshot-out needs a snapshot to add activity to: give --snapshot FILE or --lookup");
     }
@@ -94,7 +110,16 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .map(usize::from)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let scan = logs::scan(&args.logs, &logs::LogOptions { start, end, jobs })?;
+        let scan = logs::scan_files(
+            &log_files,
+            &logs::LogOptions {
+                start,
+                end,
+                jobs,
+                max_file_bytes: args.max_log_size,
+                max_kept: logs::MAX_KEPT,
+            },
+        );
         let found = activity::from_logs(&scan, start, end);
         match snapshot.as_mut() {
             Some(s) => left_out = activity::attach_logs(s, found, start, end),
@@ -104,13 +129,13 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if scan.stats.files_unreadable + scan.stats.records_unreadable > 0 {
-            eprintln!(
+            errln!(
                 "warning: {} of {} log files and {} of {} records could not be read (listed in the report); the review is incomplete",
                 scan.stats.files_unreadable, scan.stats.files, scan.stats.records_unreadable, scan.stats.records
             );
         }
         if scan.stats.files == 0 {
-            eprintln!(
+            errln!(
                 "warning: no log files (*.json, *.json.gz, *.jsonl) under {}",
                 display_paths(&args.logs)
             );
@@ -147,12 +172,10 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
             .any(|a| a.alarm_transitions.is_some()),
         provenance,
     };
-    for o in &outputs {
-        report::write_to(o.path.as_deref(), &render(o.format, &report))?;
-    }
-    if let Some(p) = &args.snapshot_out {
-        write_snapshot(&snapshot, Some(p))?;
-    }
+    outputs.commit(|o| match o {
+        Out::Report(f) => render(*f, &report),
+        Out::Snapshot => snapshot_json(&snapshot),
+    })?;
     if unapproved > 0 {
         return Ok(ExitCode::from(1));
     }

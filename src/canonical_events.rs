@@ -50,8 +50,16 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../fixtures/cloudtrail/root-api-call-access-key.json"),
     ),
     (
+        "root-api-call-write-access-key",
+        include_str!("../fixtures/cloudtrail/root-api-call-write-access-key.json"),
+    ),
+    (
         "root-console-action",
         include_str!("../fixtures/cloudtrail/root-console-action.json"),
+    ),
+    (
+        "root-console-read-only-action",
+        include_str!("../fixtures/cloudtrail/root-console-read-only-action.json"),
     ),
     (
         "root-assume-root-session",

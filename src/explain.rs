@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use rootwarden::canonical_events::{self, CanonicalEvent};
-use rootwarden::{event_pattern, filter_pattern};
+use rootwarden::{event_pattern, filter_pattern, outln};
 use serde::Serialize;
 
 /// What a detection should do with an event.
@@ -103,12 +103,12 @@ pub fn run(pattern: &str, as_event_pattern: bool, as_json: bool) -> anyhow::Resu
     let missed: Vec<&str> = rows.iter().filter(|r| r.missed()).map(|r| r.event).collect();
     let noise: Vec<&str> = rows.iter().filter(|r| r.noise()).map(|r| r.event).collect();
     if as_json {
-        println!(
-            "{}",
+        rootwarden::report::output::stdout(&format!(
+            "{}\n",
             serde_json::to_string_pretty(
                 &serde_json::json!({"pattern": pattern, "events": rows, "missed": missed, "noise": noise})
             )?
-        );
+        ));
     } else {
         for r in &rows {
             let verdict = if r.matches { "MATCH" } else { "-    " };
@@ -119,9 +119,9 @@ pub fn run(pattern: &str, as_event_pattern: bool, as_json: bool) -> anyhow::Resu
             } else {
                 ""
             };
-            println!("{verdict}  {:<30} ({}){flag}", r.event, r.expected.as_str());
+            outln!("{verdict}  {:<30} ({}){flag}", r.event, r.expected.as_str());
             for c in &r.conditions {
-                println!(
+                outln!(
                     "         {} {}  (found {})",
                     if c.holds { "✓" } else { "✗" },
                     c.condition,
@@ -129,15 +129,15 @@ pub fn run(pattern: &str, as_event_pattern: bool, as_json: bool) -> anyhow::Resu
                 );
             }
         }
-        println!();
+        outln!();
         if missed.is_empty() && noise.is_empty() {
-            println!("A root detection: it counts every required root event and nothing else.");
+            outln!("A root detection: it counts every required root event and nothing else.");
         }
         if !missed.is_empty() {
-            println!("Misses {} root event(s): {}", missed.len(), missed.join(", "));
+            outln!("Misses {} root event(s): {}", missed.len(), missed.join(", "));
         }
         if !noise.is_empty() {
-            println!(
+            outln!(
                 "Also counts {} event(s) that are not root using a credential: {}",
                 noise.len(),
                 noise.join(", ")

@@ -175,7 +175,14 @@ pub fn parse_snapshot(path: &Path, text: &str) -> Result<Snapshot, InputError> {
             }
         }
     }
-    let snap: Snapshot = parse_document(path, text, Syntax::Json)?;
+    let mut snap: Snapshot = parse_document(path, text, Syntax::Json)?;
+    // Activity is text copied from CloudTrail; a snapshot from elsewhere (or an older
+    // rootwarden) may hold credentials in it, which no report may repeat.
+    for a in &mut snap.accounts {
+        if let Some(activity) = &mut a.activity {
+            crate::redact::activity(activity);
+        }
+    }
     let mut seen = std::collections::BTreeSet::new();
     for (i, a) in snap.accounts.iter().enumerate() {
         if a.account_id.len() != 12 || !a.account_id.bytes().all(|b| b.is_ascii_digit()) {

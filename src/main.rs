@@ -10,15 +10,18 @@ use rootwarden::collect;
 use rootwarden::config_rule;
 use rootwarden::input;
 use rootwarden::policy::{self, loader, Policy, RuleFile, Severity, Status};
+use rootwarden::report::output::OutputPlan;
 use rootwarden::report::provenance::{DocumentRef, Provenance};
 use rootwarden::report::{self, OutputSpec};
 use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
+use rootwarden::{errln, outln};
 
 #[derive(Parser)]
 #[command(
     name = "rootwarden",
-    version,
+    version = rootwarden::build_info::SHORT_VERSION,
+    long_version = rootwarden::build_info::LONG_VERSION,
     about = "Prove the AWS root user is locked away, unused and watched"
 )]
 struct Cli {
@@ -122,6 +125,10 @@ struct ActivityArgs {
     /// Threads reading log files (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
+    /// Largest uncompressed size of one log file (bytes, or with a K, M, G or T suffix, powers
+    /// of 1024); a larger file, such as a decompression bomb, is listed as unreadable.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_log_size: u64,
     /// Output FORMAT[=PATH] (repeatable): text, json, html. Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<report::activity::ActivityOutput>,
@@ -142,6 +149,23 @@ fn parse_until(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|_| format!("{s:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
+}
+
+/// `1048576`, `512K`, `64M`, `1G`, `2T` (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, shift) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 30),
+        Some((i, 'T' | 't')) => (&s[..i], 40),
+        _ => (s, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{s:?} is not a size: a positive number of bytes, or with K, M, G or T"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -535,28 +559,54 @@ fn load_requirements_with_ref(path: &Option<PathBuf>) -> anyhow::Result<(Require
     })
 }
 
+/// What one output of `evaluate`, `scan` or `collect` holds.
+enum Out {
+    /// A report in a format, and whether it goes to standard output (colour on a terminal).
+    Report(report::Format, bool),
+    Snapshot,
+}
+
 /// Everything `evaluate` and `scan` need before any work: outputs checked, requirements and
 /// rules loaded, so bad input fails before a long collection.
 struct Prepared {
-    outputs: Vec<OutputSpec>,
+    outputs: OutputPlan<Out>,
     policy: Policy,
     requirements: Requirements,
     provenance: Provenance,
     opts: report::ReportOptions,
 }
 
-fn prepare(args: &ReportArgs) -> anyhow::Result<Prepared> {
-    let mut outputs = args.outputs.clone();
-    if outputs.is_empty() {
-        outputs.push(OutputSpec {
-            format: report::Format::Text,
-            path: None,
-        });
+/// Plans the report outputs (and `--snapshot-out`), refusing any that is an input: the
+/// requirements, a rule file (or a `*.rego` a --rules walk would read), `snapshot`.
+fn prepare(
+    args: &ReportArgs,
+    snapshot: Option<&std::path::Path>,
+    snapshot_out: Option<&PathBuf>,
+) -> anyhow::Result<Prepared> {
+    let mut outputs = OutputPlan::new();
+    for o in &args.outputs {
+        outputs.add(
+            Out::Report(o.format, o.path.is_none()),
+            format!("-o {}", o.format.as_str()),
+            o.path.as_deref(),
+        )?;
     }
-    report::prepare_outputs(&outputs)?;
+    if outputs.is_empty() {
+        outputs.add(Out::Report(report::Format::Text, true), "-o text", None)?;
+    }
+    if let Some(p) = snapshot_out {
+        outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;
+    }
+    if let Some(p) = snapshot {
+        outputs.refuse_input("the snapshot", p)?;
+    }
+    if let Some(p) = &args.requirements {
+        outputs.refuse_input("the requirements", p)?;
+    }
+    let files = rule_files(&args.selection)?;
+    refuse_rule_inputs(&outputs, &args.selection.rules, &files)?;
     let mut provenance = Provenance::new(report::provenance::generation_time().map_err(anyhow::Error::msg)?);
     let (requirements, requirements_ref) = load_requirements_with_ref(&args.requirements)?;
-    let files = rule_files(&args.selection)?;
     let policy = policy_from(&files, &args.selection, &requirements)?;
     provenance.rules_digest = loader::digest(&files);
     provenance.rule_sources = (!args.selection.no_builtin_rules)
@@ -590,6 +640,19 @@ fn prepare(args: &ReportArgs) -> anyhow::Result<Prepared> {
     })
 }
 
+/// Refuses an output that is a user rule file, or a `*.rego` under a --rules directory.
+fn refuse_rule_inputs<T>(outputs: &OutputPlan<T>, dirs: &[PathBuf], files: &[RuleFile]) -> anyhow::Result<()> {
+    for f in files.iter().filter(|f| f.origin == policy::outcome::RuleOrigin::User) {
+        outputs.refuse_input("a rule file", std::path::Path::new(&f.path))?;
+    }
+    for dir in dirs {
+        outputs.refuse_under(&format!("--rules {}", dir.display()), dir, |n| n.ends_with(".rego"))?;
+    }
+    Ok(())
+}
+
+/// Evaluates, then writes every output (the snapshot too, when asked) only now that the run has
+/// succeeded.
 fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) -> anyhow::Result<ExitCode> {
     let eval = p.policy.evaluate(snapshot)?;
     let ctx = report::ReportContext {
@@ -597,7 +660,10 @@ fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) 
         requirements: &p.requirements,
         provenance: &p.provenance,
     };
-    report::write_outputs(&p.outputs, &eval, &ctx, &p.opts)?;
+    p.outputs.commit(|o| match o {
+        Out::Report(f, to_stdout) => report::render(*f, &eval, &ctx, &p.opts, *to_stdout),
+        Out::Snapshot => snapshot_json(snapshot),
+    })?;
     if args.fail_on.severity().is_some_and(|s| eval.fails_at_or_above(s)) {
         return Ok(ExitCode::from(1));
     }
@@ -608,7 +674,7 @@ fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) 
 }
 
 fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let mut prepared = prepare(&args.report)?;
+    let mut prepared = prepare(&args.report, Some(&args.snapshot), None)?;
     let (snapshot, digest) = input::load_snapshot_with_digest(&args.snapshot)?;
     prepared.provenance.snapshot = Some(DocumentRef {
         path: args.snapshot.display().to_string(),
@@ -635,49 +701,36 @@ fn run_collection(
 }
 
 fn print_stats(c: &collect::Collection) {
-    eprintln!("API calls per account:");
+    errln!("API calls per account:");
     for (account, ops) in &c.calls {
         let total: u64 = ops.values().sum();
         let detail: Vec<String> = ops.iter().map(|(op, n)| format!("{op}={n}")).collect();
-        eprintln!("  {account}: {total} calls ({})", detail.join(", "));
+        errln!("  {account}: {total} calls ({})", detail.join(", "));
     }
     let total: u64 = c.calls.values().flat_map(|o| o.values()).sum();
     let accounts = c.calls.len().max(1) as u64;
-    eprintln!(
+    errln!(
         "  total: {total} calls over {} accounts ({} per account)",
         c.calls.len(),
         total / accounts
     );
 }
 
-fn write_snapshot(snapshot: &Snapshot, path: Option<&PathBuf>) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(snapshot)?;
+/// A snapshot as the JSON document `collect` writes.
+fn snapshot_json(snapshot: &Snapshot) -> String {
+    let mut text = serde_json::to_string_pretty(snapshot).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
-    match path {
-        Some(p) => {
-            if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("{}: cannot create directory", parent.display()))?;
-            }
-            std::fs::write(p, text).with_context(|| format!("{}: cannot write snapshot", p.display()))?;
-        }
-        None => print!("{text}"),
-    }
-    Ok(())
+    text
 }
 
 fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
-    if let Some(p) = &args.output {
-        report::prepare_outputs(&[OutputSpec {
-            format: report::Format::Json,
-            path: Some(p.clone()),
-        }])?;
-    }
+    let mut outputs = OutputPlan::new();
+    outputs.add((), "-o", args.output.as_deref())?;
     let c = run_collection(&args.collect, &args.activity, &args.first_hand)?;
-    write_snapshot(&c.snapshot, args.output.as_ref())?;
+    outputs.commit(|()| snapshot_json(&c.snapshot))?;
     let errors = c.snapshot.collection_errors.len();
     if errors > 0 {
-        eprintln!("collection incomplete: {errors} API calls failed (listed in the snapshot's collection_errors)");
+        errln!("collection incomplete: {errors} API calls failed (listed in the snapshot's collection_errors)");
         if args.fail_on_incomplete {
             return Ok(ExitCode::from(3));
         }
@@ -686,17 +739,8 @@ fn collect_cmd(args: CollectCmd) -> anyhow::Result<ExitCode> {
 }
 
 fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let prepared = prepare(&args.report)?;
-    if let Some(p) = &args.snapshot_out {
-        report::prepare_outputs(&[OutputSpec {
-            format: report::Format::Json,
-            path: Some(p.clone()),
-        }])?;
-    }
+    let prepared = prepare(&args.report, None, args.snapshot_out.as_ref())?;
     let c = run_collection(&args.collect, &args.activity, &args.first_hand)?;
-    if let Some(p) = &args.snapshot_out {
-        write_snapshot(&c.snapshot, Some(p))?;
-    }
     evaluate_and_report(prepared, &args.report, &c.snapshot)
 }
 
@@ -704,15 +748,14 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         RulesCommand::List { selection, output } => {
             let (format, path) = rules_cmd::list_output(&output).map_err(anyhow::Error::msg)?;
-            if let Some(p) = &path {
-                report::prepare_outputs(&[OutputSpec {
-                    format: report::Format::Json,
-                    path: Some(p.clone()),
-                }])?;
+            let mut outputs = OutputPlan::new();
+            outputs.add((), "rules list -o", path.as_deref())?;
+            for dir in &selection.rules {
+                outputs.refuse_under(&format!("--rules {}", dir.display()), dir, |n| n.ends_with(".rego"))?;
             }
             let policy = load_policy(&selection, &Requirements::default())?;
             let rules: Vec<_> = policy.rules().collect();
-            report::write_to(path.as_deref(), &rules_cmd::list(&rules, format))?;
+            outputs.commit(|()| rules_cmd::list(&rules, format))?;
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Show { id, selection } => {
@@ -721,12 +764,12 @@ fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
                 .rules()
                 .find(|r| r.id() == id)
                 .ok_or_else(|| anyhow::anyhow!("no loaded rule has id {id}; `rootwarden rules list` shows them"))?;
-            print!("{}", rules_cmd::show(rule));
+            rootwarden::out!("{}", rules_cmd::show(rule));
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::New { name, dir, id } => {
             for path in rules_cmd::scaffold(&name, id.as_deref(), &dir)? {
-                println!("wrote {}", path.display());
+                outln!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -768,7 +811,7 @@ fn config_rule(cmd: ConfigRuleCommand) -> anyhow::Result<ExitCode> {
     opts.aws.endpoint_url = aws.endpoint_url;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = runtime.block_on(config_rule::handler::handle(&invocation, &opts))?;
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    report::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -842,21 +885,23 @@ fn main() -> ExitCode {
         Command::Remediate(args) => remediate_cmd::run(*args),
         Command::ExplainFilter(args) => explain::run(&args.pattern, args.event_pattern, args.json),
         Command::Schema { which } => {
-            print!(
-                "{}",
-                match which {
-                    SchemaKind::Snapshot => rootwarden::schema::snapshot_schema(),
-                    SchemaKind::Requirements => rootwarden::schema::requirements_schema(),
-                }
-            );
+            report::output::stdout(&match which {
+                SchemaKind::Snapshot => rootwarden::schema::snapshot_schema(),
+                SchemaKind::Requirements => rootwarden::schema::requirements_schema(),
+            });
             Ok(ExitCode::SUCCESS)
         }
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
+    match (result, report::output::stdout_error()) {
+        (Err(e), _) => {
+            errln!("error: {e:#}");
             ExitCode::from(2)
         }
+        // A reader that went away (`| head`) is not an error; a full disk is.
+        (Ok(_), Some(e)) => {
+            errln!("error: <stdout>: cannot write: {e}");
+            ExitCode::from(2)
+        }
+        (Ok(code), None) => code,
     }
 }

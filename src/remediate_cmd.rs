@@ -1,13 +1,15 @@
 //! `rootwarden remediate [plan] | apply --yes | export`: the command line of the remediation
 //! stage (see `rootwarden::remediate`).
 
-use rootwarden::report::{self, split_output, OutputSpec};
+use rootwarden::report::output::OutputPlan;
+use rootwarden::report::split_output;
+use rootwarden::report::terminal::escape;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use rootwarden::collect;
+use rootwarden::errln;
 use rootwarden::policy::{loader, Evaluation, Policy};
 use rootwarden::remediate::export::{self, ExportTarget, IacFormat};
 use rootwarden::remediate::plan::{self, PlanOptions};
@@ -15,7 +17,7 @@ use rootwarden::remediate::{apply, render, Plan};
 use rootwarden::requirements::Requirements;
 use rootwarden::snapshot::Snapshot;
 
-use super::{load_requirements, write_snapshot, AwsArgs};
+use super::{load_requirements, snapshot_json, AwsArgs};
 
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -205,15 +207,40 @@ fn bundled_policy(requirements: &Requirements) -> anyhow::Result<Policy> {
     Ok(Policy::load(&loader::bundled(), requirements)?)
 }
 
-fn write(outputs: &[Output], text: impl Fn() -> String, json: impl Fn() -> String) -> anyhow::Result<()> {
-    let default = [Output {
-        json: false,
-        path: None,
-    }];
-    let outputs = if outputs.is_empty() { &default[..] } else { outputs };
-    for o in outputs {
-        let body = if o.json { json() } else { text() };
-        report::write_to(o.path.as_deref(), &body)?;
+/// What one output of `plan` or `apply` holds.
+enum Out {
+    Text,
+    Json,
+    Snapshot,
+}
+
+/// Plans the -o outputs and --snapshot-out, refusing any that is an input.
+fn plan_outputs(args: &PlanArgs) -> anyhow::Result<OutputPlan<Out>> {
+    let mut outputs = OutputPlan::new();
+    for o in &args.outputs {
+        let (what, label) = if o.json {
+            (Out::Json, "-o json")
+        } else {
+            (Out::Text, "-o text")
+        };
+        outputs.add(what, label, o.path.as_deref())?;
+    }
+    if outputs.is_empty() {
+        outputs.add(Out::Text, "-o text", None)?;
+    }
+    if let Some(p) = &args.snapshot_out {
+        outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;
+    }
+    refuse_inputs(&outputs, &args.source)?;
+    Ok(outputs)
+}
+
+fn refuse_inputs<T>(outputs: &OutputPlan<T>, source: &Source) -> anyhow::Result<()> {
+    if let Some(p) = &source.snapshot {
+        outputs.refuse_input("the snapshot", p)?;
+    }
+    if let Some(p) = &source.requirements {
+        outputs.refuse_input("the requirements", p)?;
     }
     Ok(())
 }
@@ -227,6 +254,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 /// Snapshot (given or collected), its outcome table and the plan.
 /// Everything a plan was computed from, and the compiled rules to evaluate again with.
 struct Prepared {
+    outputs: OutputPlan<Out>,
     snapshot: Snapshot,
     policy: Policy,
     eval: Evaluation,
@@ -235,19 +263,9 @@ struct Prepared {
 
 fn prepare(args: &PlanArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Prepared> {
     check_accounts(&args.source.accounts)?;
-    // Output paths are checked (and their directories made) before a collection or a change,
-    // so an unwritable report cannot fail a run after apply has changed accounts.
-    let paths: Vec<OutputSpec> = args
-        .outputs
-        .iter()
-        .filter_map(|o| o.path.clone())
-        .chain(args.snapshot_out.clone())
-        .map(|p| OutputSpec {
-            format: report::Format::Json,
-            path: Some(p),
-        })
-        .collect();
-    report::prepare_outputs(&paths)?;
+    // Output paths are checked before a collection or a change, so an unwritable report cannot
+    // fail a run after apply has changed accounts.
+    let outputs = plan_outputs(args)?;
     let requirements = load_requirements(&args.source.requirements)?;
     let mut policy = bundled_policy(&requirements)?;
     let opts = PlanOptions {
@@ -260,12 +278,10 @@ fn prepare(args: &PlanArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
         Some(p) => rootwarden::input::load_snapshot(p)?,
         None => runtime.block_on(collect_live(&args.source))?,
     };
-    if let Some(p) = &args.snapshot_out {
-        write_snapshot(&snapshot, Some(p))?;
-    }
     let eval = policy.evaluate(&snapshot)?;
     let plan = plan::plan(&snapshot, &requirements, &eval, &opts)?;
     Ok(Prepared {
+        outputs,
         snapshot,
         policy,
         eval,
@@ -279,8 +295,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn plan_cmd(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
-    let plan = prepare(&args, &rt)?.plan;
-    write(&args.outputs, || render::plan_text(&plan), || to_json(&plan))?;
+    let p = prepare(&args, &rt)?;
+    p.outputs.commit(|o| match o {
+        Out::Text => escape(&render::plan_text(&p.plan)).into_owned(),
+        Out::Json => to_json(&p.plan),
+        Out::Snapshot => snapshot_json(&p.snapshot),
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -293,6 +313,7 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<ExitCode> {
     }
     let rt = runtime()?;
     let Prepared {
+        outputs,
         snapshot: before_snapshot,
         mut policy,
         eval: before,
@@ -325,7 +346,11 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         (applied, Some(policy.evaluate(&after_snapshot)?))
     };
     let report = render::ApplyReport::new(plan, applied, &before, after.as_ref().unwrap_or(&before));
-    write(&args.plan.outputs, || render::apply_text(&report), || to_json(&report))?;
+    outputs.commit(|o| match o {
+        Out::Text => escape(&render::apply_text(&report)).into_owned(),
+        Out::Json => to_json(&report),
+        Out::Snapshot => snapshot_json(&before_snapshot),
+    })?;
     Ok(if report.all_ok() {
         ExitCode::SUCCESS
     } else {
@@ -343,6 +368,15 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
         IacArg::Cloudformation => IacFormat::CloudFormation,
         IacArg::Terraform => IacFormat::Terraform,
     };
+    // Checked before collecting: a file (or standard output) for one log group, a directory
+    // for one file each.
+    let into_dir = args.output.as_ref().is_some_and(|p| p.is_dir());
+    let mut single = OutputPlan::new();
+    match &args.output {
+        Some(dir) if into_dir => OutputPlan::<()>::check_dir("-o", dir)?,
+        p => single.add(0, "-o", p.as_deref())?,
+    }
+    refuse_inputs(&single, &args.source)?;
     let targets: Vec<ExportTarget> = match &args.log_group {
         Some(name) => vec![ExportTarget {
             log_group_name: name.clone(),
@@ -369,27 +403,28 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
                 .collect()
         }
     };
-    match (&args.output, targets.len()) {
-        (None, 1) => print!("{}", export::render(format, &targets[0])),
-        (None, _) => anyhow::bail!(
+    if targets.len() == 1 && !into_dir {
+        single.commit(|i| export::render(format, &targets[*i]))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = match &args.output {
+        Some(dir) if into_dir || !dir.exists() => dir,
+        _ => anyhow::bail!(
             "{} log groups need one file each; give a directory with -o DIR",
             targets.len()
         ),
-        (Some(p), 1) if !p.is_dir() => {
-            report::prepare_outputs(&[OutputSpec {
-                format: report::Format::Text,
-                path: Some(p.clone()),
-            }])?;
-            report::write_to(Some(p), &export::render(format, &targets[0]))?;
-        }
-        (Some(dir), _) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
-            for t in &targets {
-                let path = dir.join(export::file_name(format, t));
-                report::write_to(Some(&path), &export::render(format, t))?;
-                eprintln!("wrote {}", path.display());
-            }
-        }
+    };
+    let mut files = OutputPlan::new();
+    let mut written = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let path = dir.join(export::file_name(format, t));
+        files.add(i, "-o", Some(&path))?;
+        written.push(path);
+    }
+    refuse_inputs(&files, &args.source)?;
+    files.commit(|i| export::render(format, &targets[*i]))?;
+    for path in written {
+        errln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use rootwarden::outln;
 use rootwarden::policy::outcome::RuleInfo;
 use rootwarden::policy::rego_tests::TestRun;
 
@@ -66,6 +67,8 @@ pub fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
                         list(&r.metadata.custom.aws_security_hub),
                         r.file.clone(),
                     ]
+                    // Titles and paths come from rule files: shown, never run by the terminal.
+                    .map(|cell| rootwarden::report::terminal::escape(&cell).into_owned())
                 })
                 .collect();
             let header = ["ID", "SEVERITY", "TITLE", "CIS", "SECURITY HUB", "SOURCE"].map(String::from);
@@ -208,9 +211,9 @@ test_standalone_is_not_applicable if {
 pub fn print_test_run(run: &TestRun) -> ExitCode {
     for r in &run.results {
         if r.passed {
-            println!("PASS {}", r.name);
+            outln!("PASS {}", r.name);
         } else {
-            println!(
+            outln!(
                 "FAIL {} ({}:{}): {}",
                 r.name,
                 r.file,
@@ -221,7 +224,7 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
     }
     let failed = run.results.iter().filter(|r| !r.passed).count();
     if let Some(files) = &run.coverage {
-        println!("\ncoverage:");
+        outln!("\ncoverage:");
         for f in files {
             let missing = if f.not_covered.is_empty() {
                 String::new()
@@ -229,10 +232,10 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
                 let lines: Vec<String> = f.not_covered.iter().map(u32::to_string).collect();
                 format!("  not covered: lines {}", lines.join(", "))
             };
-            println!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
+            outln!("  {:>5.1}%  {}{missing}", f.percent(), f.file);
         }
     }
-    println!("\n{} passed, {failed} failed", run.results.len() - failed);
+    outln!("\n{} passed, {failed} failed", run.results.len() - failed);
     if failed == 0 && !run.results.is_empty() {
         ExitCode::SUCCESS
     } else {

@@ -563,19 +563,104 @@ pub struct MetricTransformation {
     pub metric_name: String,
     /// `metricNamespace`.
     pub metric_namespace: String,
-    /// `metricValue`, e.g. `1`.
+    /// `metricValue`, e.g. `1`, or a field of the log event such as `$.bytes`.
     pub metric_value: String,
-    /// `defaultValue`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_value: Option<f64>,
+    /// `defaultValue`: the value published for a minute with log events but no match, or
+    /// `"not_set"`; `null` when not collected.
+    #[serde(default)]
+    pub default_value: Option<Setting<f64>>,
+    /// `unit`: AWS's `None` when the filter names no unit; `null` when not collected.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// `dimensions`: dimension name → field of the log event (`$.field`); `{}` when there are
+    /// none; `null` when not collected.
+    #[serde(default)]
+    pub dimensions: Option<BTreeMap<String, String>>,
+}
+
+/// An optional AWS setting, collected: its value, or the explicit marker that it is not set.
+/// A `null` in its place means the fact was not collected, which a rule must never read as
+/// "not set".
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Setting<T> {
+    /// The setting is absent in AWS's answer.
+    NotSet(NotSet),
+    /// The value AWS returned.
+    Value(T),
+}
+
+/// The `"not_set"` marker of a [`Setting`].
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum NotSet {
+    /// Not set.
+    #[serde(rename = "not_set")]
+    NotSet,
+}
+
+impl<T> Setting<T> {
+    /// `Value(v)` for `Some(v)`, `NotSet` for `None`.
+    pub fn from_option(v: Option<T>) -> Self {
+        match v {
+            Some(v) => Setting::Value(v),
+            None => Setting::NotSet(NotSet::NotSet),
+        }
+    }
 }
 
 /// CloudWatch facts of a region.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CloudWatch {
-    /// Metric alarms on the metrics of the trail log groups' filters (`DescribeAlarmsForMetric`).
+    /// Metric alarms on the metrics of the trail log groups' filters, directly or in a metric
+    /// math query (`DescribeAlarms`, kept when they name one of those metrics).
     pub alarms: Vec<Alarm>,
+}
+
+/// A metric dimension.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    /// `Name`.
+    pub name: String,
+    /// `Value`.
+    pub value: String,
+}
+
+/// One query of a metric math alarm (`Metrics`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricQuery {
+    /// `Id`.
+    pub id: String,
+    /// `Expression`, for a math expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    /// `ReturnData`: the query whose result the alarm compares (AWS's default is true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_data: Option<bool>,
+    /// `MetricStat`, for a query that retrieves a metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<MetricStat>,
+}
+
+/// `MetricStat` of a metric math query.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricStat {
+    /// `Metric.Namespace`.
+    pub namespace: String,
+    /// `Metric.MetricName`.
+    pub metric_name: String,
+    /// `Metric.Dimensions`.
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    /// `Period` in seconds.
+    pub period: u32,
+    /// `Stat`, a statistic or an extended statistic (`Sum`, `p99`, `TM(10%:90%)`, …).
+    pub stat: String,
+    /// `Unit`.
+    pub unit: Setting<String>,
 }
 
 /// A CloudWatch metric alarm.
@@ -590,9 +675,19 @@ pub struct Alarm {
     pub metric_name: Option<String>,
     /// `Namespace`; `null` for metric-math alarms.
     pub namespace: Option<String>,
-    /// `Statistic`, e.g. `Sum`.
+    /// `Statistic`, e.g. `Sum`; `null` for extended-statistic and metric-math alarms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistic: Option<String>,
+    /// `ExtendedStatistic`, e.g. `p99`, `tm90`, `TM(10%:90%)`, `IQM`, `PR(:300)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_statistic: Option<String>,
+    /// `Dimensions`; `[]` when there are none; `null` when not collected.
+    #[serde(default)]
+    pub dimensions: Option<Vec<Dimension>>,
+    /// `Unit`, or `"not_set"` (the alarm then sees datapoints of every unit); `null` when not
+    /// collected.
+    #[serde(default)]
+    pub unit: Option<Setting<String>>,
     /// `Period` in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<u32>,
@@ -605,9 +700,21 @@ pub struct Alarm {
     pub threshold: Option<f64>,
     /// `ComparisonOperator`, e.g. `GreaterThanOrEqualToThreshold`.
     pub comparison_operator: String,
-    /// `TreatMissingData`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `TreatMissingData` (`missing`, AWS's default, when the alarm names none); `null` when not
+    /// collected.
+    #[serde(default)]
     pub treat_missing_data: Option<String>,
+    /// `EvaluateLowSampleCountPercentile` (`evaluate`, AWS's default, when the alarm names none);
+    /// `null` when not collected.
+    #[serde(default)]
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    /// `Metrics`, the queries of a metric math alarm; `[]` for an alarm on one metric; `null`
+    /// when not collected.
+    #[serde(default)]
+    pub metrics: Option<Vec<MetricQuery>>,
+    /// `ThresholdMetricId`, for an alarm on an anomaly-detection band.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_metric_id: Option<String>,
     /// `ActionsEnabled`.
     pub actions_enabled: bool,
     /// `AlarmActions` (ARNs).
@@ -623,6 +730,10 @@ pub struct Alarm {
 pub struct Sns {
     /// Topics (at least those alarm and EventBridge actions point to).
     pub topics: Vec<Topic>,
+    /// ARNs of topics that alarm actions or EventBridge targets name and that do not exist
+    /// (AWS answered `NotFound`). A referenced topic in neither list was not collected.
+    #[serde(default)]
+    pub absent_topics: Vec<String>,
 }
 
 /// An SNS topic.
@@ -633,6 +744,21 @@ pub struct Topic {
     pub topic_arn: String,
     /// Subscriptions (`ListSubscriptionsByTopic`); `null` when they could not be read.
     pub subscriptions: Option<Vec<Subscription>>,
+    /// `GetTopicAttributes`; `null` when not read.
+    #[serde(default)]
+    pub attributes: Option<TopicAttributes>,
+}
+
+/// The attributes of an SNS topic that decide who may publish to it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TopicAttributes {
+    /// `Policy`, the topic's access policy (JSON text); `null` when AWS returned none.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// `KmsMasterKeyId` (server-side encryption), or `"not_set"`; `null` when not collected.
+    #[serde(default)]
+    pub kms_master_key_id: Option<Setting<String>>,
 }
 
 /// An SNS subscription.
@@ -688,6 +814,9 @@ pub struct EventTarget {
     pub id: String,
     /// `Arn` of the target (an SNS topic ARN for notifications).
     pub arn: String,
+    /// `RoleArn`, the role EventBridge uses to reach the target, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
 }
 
 /// One API call that failed during collection.

@@ -251,11 +251,14 @@ fn unreadable_files_and_records_are_named_counted_and_skipped() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "the sign-in is unapproved: {err}");
     assert!(
-        err.contains("2 of 3 log files and 1 of 2 records could not be read"),
+        err.contains("2 of 3 log files and 2 of 4 records could not be read"),
         "{err}"
     );
     assert_eq!(r["stats"]["files_unreadable"], 2);
-    assert_eq!(r["stats"]["records_unreadable"], 1);
+    assert_eq!(
+        r["stats"]["records_unreadable"], 2,
+        "the truncated file's record before the cut too"
+    );
     let problems: Vec<String> = r["problems"]
         .as_array()
         .unwrap()
@@ -290,7 +293,10 @@ fn unreadable_files_and_records_are_named_counted_and_skipped() {
     assert_eq!(r["accounts"][0]["complete"], false);
 
     // Without unapproved use, an incomplete review exits 3 under --fail-on-incomplete.
+    // (The records before a cut are read, so the truncated file must not hold the sign-in.)
     std::fs::remove_file(dir.join("good.json.gz")).unwrap();
+    let no_root = gz(br#"{"Records": [{"eventName": "NoIdentity"}]}"#);
+    write(&dir, "truncated.json.gz", &no_root[..no_root.len() - 10]);
     let (out, r) = json_report(&["--logs", &logs, "--until", "2026-11-20", "--fail-on-incomplete"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
@@ -329,6 +335,253 @@ fn an_account_without_logs_is_incomplete_not_clean() {
             ("333333333333".into(), false)
         ]
     );
+}
+
+/// Clean logs for every account of the compliant snapshot, plus `extra` under 111111111111.
+fn clean_logs_with(dir: &std::path::Path, extra: &[(&str, &[u8])]) -> String {
+    for account in ["111111111111", "222222222222", "333333333333"] {
+        write(
+            &dir.join(format!("AWSLogs/{account}/CloudTrail/us-east-1/2026/11/01")),
+            "clean.json.gz",
+            &gz(br#"{"Records": []}"#),
+        );
+    }
+    for (name, bytes) in extra {
+        write(
+            &dir.join("AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/02"),
+            name,
+            bytes,
+        );
+    }
+    dir.display().to_string()
+}
+
+/// RW-ACT-001's status per account, from `evaluate` on a snapshot `activity --snapshot-out` wrote.
+fn rw_act_001(snapshot: &str) -> Vec<(String, String)> {
+    let eval = run(&["evaluate", snapshot, "--only", "RW-ACT-001", "-o", "json"]);
+    let v: Value = serde_json::from_slice(&eval.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&eval)));
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["account_id"].as_str().unwrap().into(),
+                o["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_empty_log_file_is_unreadable_and_rw_act_001_has_insufficient_data() {
+    let d = tempfile::tempdir().unwrap();
+    let clean = clean_logs_with(&d.path().join("clean"), &[]);
+    let logs = clean_logs_with(&d.path().join("empty"), &[("zero.json.gz", b""), ("zero.json", b"")]);
+    let snap = d.path().join("snap.json").display().to_string();
+    let review = |logs: &str| {
+        json_report(&[
+            "--logs",
+            logs,
+            "--snapshot",
+            SNAPSHOT,
+            "--snapshot-out",
+            &snap,
+            "--fail-on-incomplete",
+        ])
+    };
+
+    // The control: clean logs of every account pass.
+    let (out, r) = review(&clean);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(r["stats"]["files_unreadable"], 0);
+    assert!(
+        rw_act_001(&snap).iter().all(|(_, s)| s == "pass"),
+        "{:?}",
+        rw_act_001(&snap)
+    );
+
+    let (out, r) = review(&logs);
+    assert_eq!(out.status.code(), Some(3), "incomplete: {}", stderr(&out));
+    assert!(stderr(&out).contains("2 of 5 log files"), "{}", stderr(&out));
+    assert_eq!(r["stats"]["files_unreadable"], 2);
+    let listed: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["file"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(listed, ["zero.json", "zero.json.gz"]);
+    for (account, status) in rw_act_001(&snap) {
+        assert_eq!(status, "insufficient_data", "{account}");
+    }
+}
+
+#[test]
+fn a_decompression_bomb_and_a_dangling_link_are_unreadable_and_the_run_goes_on() {
+    let d = tempfile::tempdir().unwrap();
+    // 32 MiB of whitespace in a Records array, some 100 KB on disk.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(br#"{"Records": ["#).unwrap();
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..32 {
+        e.write_all(&spaces).unwrap();
+    }
+    e.write_all(b"]}").unwrap();
+    let bomb = e.finish().unwrap();
+    let logs = clean_logs_with(d.path(), &[("bomb.json.gz", &bomb)]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        "/nonexistent/gone.json.gz",
+        d.path().join("AWSLogs/222222222222/CloudTrail/us-east-1/gone.json.gz"),
+    )
+    .unwrap();
+    let (out, r) = json_report(&[
+        "--logs",
+        &logs,
+        "--snapshot",
+        SNAPSHOT,
+        "--max-log-size",
+        "4M",
+        "--fail-on-incomplete",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "incomplete, not aborted: {}", stderr(&out));
+    let problems: Vec<String> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}: {}", p["file"].as_str().unwrap(), p["message"].as_str().unwrap()))
+        .collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("bomb.json.gz: more than 4 MiB uncompressed")),
+        "{problems:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("gone.json.gz: cannot read: dangling symbolic link")),
+        "{problems:?}"
+    );
+    assert!(
+        r["stats"]["bytes_uncompressed"].as_u64().unwrap() < 8 << 20,
+        "{}",
+        r["stats"]
+    );
+    assert_usage_error(&["activity", "--logs", LOGS, "--max-log-size", "lots"], "not a size");
+    assert_usage_error(&["activity", "--logs", LOGS, "--max-log-size", "0"], "not a size");
+}
+
+const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDxPNZtKg7ekNqB5Yb0sEkD1Zc3Vx7nXl3lrYCdVrX0TwIgSJ9pxJv2YhW8mVw5g8nB2Rv0bqgQ0c3MAb7Cq2HCrJ8q6wIIQxAAGgwxMTExMjIyMjMzMzMiDE6wzxPmGCX2X9qYvyrIAjx7SkWu3Y5zGJQ9cc5EXAMPLE==";
+
+#[test]
+fn credentials_in_cloudtrail_free_text_reach_no_output() {
+    let d = tempfile::tempdir().unwrap();
+    let record = |id: &str| -> Value {
+        rootwarden::canonical_events::all()
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .record
+            .clone()
+    };
+    let mut call = record("root-api-call-access-key");
+    call["eventTime"] = "2026-11-01T10:00:00Z".into();
+    call["recipientAccountId"] = "111111111111".into();
+    call["userAgent"] = format!("aws-cli/2.15 key={KEY_ID} secret={SECRET}").into();
+    call["errorCode"] = format!("InvalidClientTokenId {KEY_ID}").into();
+    call["sourceIPAddress"] = format!("{KEY_ID}.example").into();
+    call["eventName"] = format!("GetObject?X-Amz-Security-Token={}", TOKEN.replace('/', "%2F")).into();
+    let mut service = record("root-call-invoked-by-service");
+    service["eventTime"] = "2026-11-01T11:00:00Z".into();
+    service["recipientAccountId"] = "111111111111".into();
+    service["userIdentity"]["invokedBy"] = format!("svc {TOKEN}").into();
+    let mut bad_time = record("root-console-sign-in-success");
+    bad_time["recipientAccountId"] = "111111111111".into();
+    bad_time["eventTime"] = format!("at {KEY_ID} with {SECRET}").into();
+    let doc = serde_json::to_vec(&serde_json::json!({"Records": [call, service, bad_time]})).unwrap();
+    let logs = clean_logs_with(&d.path().join("logs"), &[("leaky.json.gz", &gz(&doc))]);
+    let out = |n: &str| d.path().join(n).display().to_string();
+    let (json, html, text, snap) = (out("a.json"), out("a.html"), out("a.txt"), out("snap.json"));
+    let r = run(&[
+        "activity",
+        "--logs",
+        &logs,
+        "--snapshot",
+        SNAPSHOT,
+        "--snapshot-out",
+        &snap,
+        "-o",
+        &format!("json={json}"),
+        "-o",
+        &format!("html={html}"),
+        "-o",
+        &format!("text={text}"),
+    ]);
+    assert_eq!(r.status.code(), Some(1), "unapproved key use: {}", stderr(&r));
+    let evaluated = run(&["evaluate", &snap, "--only", "RW-ACT-001", "-o", "json"]);
+    let mut all = String::from_utf8_lossy(&r.stdout).into_owned() + &stderr(&r);
+    for p in [&json, &html, &text, &snap] {
+        all.push_str(&std::fs::read_to_string(p).unwrap());
+    }
+    all.push_str(&String::from_utf8_lossy(&evaluated.stdout));
+    for secret in [KEY_ID, SECRET, &TOKEN[..60], &TOKEN.replace('/', "%2F")[..60]] {
+        assert!(!all.contains(secret), "{secret} leaked");
+    }
+    assert!(
+        all.contains("key=…MPLE secret=[redacted secret]"),
+        "the user agent is kept, redacted"
+    );
+    assert!(all.contains("[redacted token]"));
+}
+
+#[test]
+fn credentials_in_a_given_snapshot_reach_no_report() {
+    let d = tempfile::tempdir().unwrap();
+    let mut snap: Value = serde_json::from_str(&std::fs::read_to_string(root().join(SNAPSHOT)).unwrap()).unwrap();
+    snap["accounts"][0]["activity"] = serde_json::json!({
+        "window_start": "2026-08-22T08:00:00Z",
+        "window_end": "2026-11-20T08:00:00Z",
+        "sources": ["lookup_events"],
+        "regions": ["us-east-1"],
+        "errors": [{"source": "lookup_events", "region": "eu-west-1", "error_code": "Throttling",
+                    "message": format!("signature of {KEY_ID} with token {TOKEN}")}],
+        "events": [{"event_id": "e1", "event_time": "2026-11-01T10:00:00Z", "region": "us-east-1",
+                    "kind": "programmatic", "event_source": "s3.amazonaws.com", "event_name": "ListBuckets",
+                    "user_agent": format!("aws-cli key={KEY_ID} secret={SECRET}")}],
+        "service_events": {},
+        "alarm_transitions": null
+    });
+    let path = d.path().join("hand-made.json");
+    std::fs::write(&path, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let path = path.display().to_string();
+    // Without the event, RW-ACT-001 has insufficient data and quotes the error.
+    snap["accounts"][0]["activity"]["events"] = serde_json::json!([]);
+    let errors_only = d.path().join("errors-only.json");
+    std::fs::write(&errors_only, serde_json::to_vec(&snap).unwrap()).unwrap();
+    let evaluated = run(&[
+        "evaluate",
+        &errors_only.display().to_string(),
+        "--only",
+        "RW-ACT-001",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(evaluated.status.code(), Some(0), "{}", stderr(&evaluated));
+    let logs = clean_logs_with(&d.path().join("logs"), &[]);
+    let reviewed = run(&["activity", "--logs", &logs, "--snapshot", &path, "-o", "json"]);
+    assert_eq!(reviewed.status.code(), Some(1), "{}", stderr(&reviewed));
+    for o in [&evaluated, &reviewed] {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("…MPLE"), "{text}");
+        for secret in [KEY_ID, SECRET, &TOKEN[..60]] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
 }
 
 fn assert_usage_error(args: &[&str], needle: &str) {

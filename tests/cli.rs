@@ -316,7 +316,7 @@ fn unknown_flag_or_format_and_unwritable_output() {
     let target = format!("json={blocker}/sub/out.json");
     assert_bad_input(
         &["evaluate", "fixtures/snapshots/compliant-org.json", "-o", &target],
-        &["cannot"],
+        &["-o json", "is not a directory"],
     );
 }
 
@@ -418,6 +418,48 @@ fn explain_filter_names_missed_events_and_noise() {
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("iam-user-api-call") && out.contains("NOISE"), "{out}");
+}
+
+#[test]
+fn explain_filter_regex_patterns() {
+    let regex =
+        r#"{ $.userIdentity.type = %^Root$% && $.userIdentity.invokedBy NOT EXISTS && $.eventType != %^AwsService% }"#;
+    let o = run(&["explain-filter", regex]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(r#"✓ $.userIdentity.type = %^Root$%  (found "Root")"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"✗ $.eventType != %^AwsService%  (found "AwsServiceEvent")"#),
+        "{out}"
+    );
+    assert!(
+        out.contains("counts every required root event and nothing else"),
+        "{out}"
+    );
+
+    // Standalone, a regular expression searches the whole record: "Root" is in root events
+    // and in the AssumeRoot call, so it misses nothing and counts noise.
+    let o = run(&["explain-filter", "%Root%", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["missed"], serde_json::json!([]), "{v}");
+    assert!(
+        v["noise"].as_array().unwrap().iter().any(|e| e == "assume-root-call"),
+        "{v}"
+    );
+
+    // Outside AWS's subset: the column of the character AWS rejects.
+    assert_bad_input(
+        &["explain-filter", "{ $.userIdentity.type = %Root!% }"],
+        &["at column 30", "`!` is not allowed in a regular expression"],
+    );
+    assert_bad_input(
+        &["explain-filter", "{ $.a = %a% && $.b = %b% && $.c = %c% }"],
+        &["at column 35", "at most two regular expressions"],
+    );
 }
 
 #[test]
@@ -780,4 +822,175 @@ fn an_expired_or_non_matching_waiver_suppresses_nothing_and_is_reported() {
         &["evaluate", snap, "--requirements", &no_reason],
         &["noreason.yaml", "reason"],
     );
+}
+
+/// Runs rootwarden, killing it after `secs` seconds (a hang is a failure, not a stuck test).
+fn run_with_timeout(args: &[&str], secs: u64) -> Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rootwarden"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(secs) {
+            child.kill().unwrap();
+            panic!("rootwarden {args:?} did not return within {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_in_a_rules_directory_are_an_error_naming_the_path() {
+    let rule = std::fs::read_to_string(root().join("rules/root_mfa.rego")).unwrap();
+    let rule = rule
+        .replace("RW-ROOT-003", "USER-001")
+        .replace("package rootwarden.rules.root_mfa", "package rootwarden.rules.user_mfa");
+    // Two links to `.`: the walk was exponential and never returned.
+    let two = tempfile::tempdir().unwrap();
+    std::fs::write(two.path().join("user_mfa.rego"), &rule).unwrap();
+    std::os::unix::fs::symlink(".", two.path().join("a")).unwrap();
+    std::os::unix::fs::symlink(".", two.path().join("b")).unwrap();
+    // One link to a parent: the walk was cut short silently.
+    let one = tempfile::tempdir().unwrap();
+    let sub = one.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("user_mfa.rego"), &rule).unwrap();
+    std::os::unix::fs::symlink("..", sub.join("up")).unwrap();
+    for (dir, link) in [(&two, "a"), (&one, "sub/up")] {
+        let d = dir.path().display().to_string();
+        for args in [
+            vec!["rules", "list", "--no-builtin-rules", "--rules", &d],
+            vec!["rules", "test", "--no-builtin-rules", &d],
+            vec!["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &d],
+        ] {
+            let o = run_with_timeout(&args, 60);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(&format!("{d}/{link}")), "{args:?}: {err}");
+            assert!(err.contains("symbolic link loop"), "{args:?}: {err}");
+        }
+    }
+    // A link to a directory outside the tree is followed.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("user_mfa.rego"), &rule).unwrap();
+    let linked = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), linked.path().join("shared")).unwrap();
+    let o = run(&[
+        "rules",
+        "list",
+        "--no-builtin-rules",
+        "--rules",
+        &linked.path().display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("USER-001"));
+}
+
+/// Control characters (but newline) and bidirectional overrides a hostile string could use to
+/// rewrite the terminal: ESC, CSI, OSC, BEL, CR, DEL, the C1 range, U+202E...
+fn terminal_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+fn assert_terminal_safe(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bad: Vec<char> = text.chars().filter(|c| terminal_unsafe(*c)).collect();
+    assert!(bad.is_empty(), "{what}: {bad:?} in {text}");
+    assert!(
+        text.contains("\\x1b"),
+        "{what}: the escape is shown, not dropped silently: {text}"
+    );
+}
+
+/// ESC [2J (clear), an OSC 8 hyperlink and an OSC 0 title ending in BEL, a C1 CSI, CR, a
+/// right-to-left override, as JSON string content.
+const HOSTILE: &str =
+    r"\u001b[2J\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u001b]0;pwned\u0007\u009b31m\r\u202eevil";
+
+#[test]
+fn control_characters_from_snapshots_and_rules_never_reach_the_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    let hostile_copy = |fixture: &str, from: &str, name: &str| {
+        let text = std::fs::read_to_string(root().join(fixture)).unwrap();
+        assert!(text.contains(from), "{fixture}");
+        write_temp(&d, name, &text.replace(from, &format!("{from}{HOSTILE}")))
+    };
+    let log_group = hostile_copy(
+        "fixtures/snapshots/fault-filter-other-log-group.json",
+        "aws-cloudtrail-logs",
+        "lg.json",
+    );
+    let service = hostile_copy(
+        "fixtures/snapshots/neglected-account.json",
+        "\"last_used_service\": \"s3",
+        "svc.json",
+    );
+    let named = hostile_copy(
+        "fixtures/snapshots/compliant-org.json",
+        "\"name\": \"org-management",
+        "named.json",
+    );
+    for args in [
+        vec!["evaluate", log_group.as_str()],
+        vec!["evaluate", service.as_str(), "-o", "text"],
+        vec!["remediate", "plan", "--snapshot", log_group.as_str()],
+        vec![
+            "activity",
+            "--logs",
+            "fixtures/activity/logs",
+            "--snapshot",
+            named.as_str(),
+        ],
+    ] {
+        let o = run(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {}", stderr(&o));
+        assert_terminal_safe(&format!("{args:?}"), &o.stdout);
+    }
+    // The same to a file: text reports are often `cat`ed.
+    let report = d.path().join("report.txt");
+    let o = run(&["evaluate", &service, "-o", &format!("text={}", report.display())]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_terminal_safe("text file", &std::fs::read(&report).unwrap());
+    // JSON keeps the string as it was (escaped the JSON way).
+    let o = run(&["evaluate", &service, "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.to_string().contains("\\u001b[2J"), "{v}");
+
+    // A user rule: title and message.
+    let rules = d.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("hostile.rego"),
+        format!(
+            "# METADATA\n# title: \"Hostile {HOSTILE}\"\n# description: d\n# custom:\n#   id: U-HOSTILE\n#   severity: high\n#   remediation: \"fix {HOSTILE}\"\npackage rootwarden.rules.hostile\nimport rego.v1\ndeny contains {{\"account_id\": input.account.account_id, \"resource\": \"r\", \"message\": \"msg {HOSTILE}\", \"evidence\": null}} if true\n"
+        ),
+    )
+    .unwrap();
+    let rules = rules.display().to_string();
+    for args in [
+        vec!["rules", "list", "--rules", rules.as_str()],
+        vec!["rules", "show", "U-HOSTILE", "--rules", rules.as_str()],
+        vec![
+            "evaluate",
+            "fixtures/snapshots/compliant-standalone.json",
+            "--rules",
+            rules.as_str(),
+            "--only",
+            "U-HOSTILE",
+        ],
+    ] {
+        let o = run(&args);
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{args:?}: {}", stderr(&o));
+        assert_terminal_safe(&format!("{args:?}"), &o.stdout);
+    }
+    // Error messages quote input too.
+    let o = run(&["rules", "show", "X\u{1b}]0;pwned\u{7}"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_terminal_safe("error", &o.stderr);
 }

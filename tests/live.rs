@@ -85,6 +85,16 @@ fn each_single_fault_changes_exactly_its_cells() {
             &[(None, "RW-MON-004", "fail"), (None, "RW-MON-005", "fail")],
         ),
         ("subscription-pending", &[(None, "RW-MON-005", "fail")]),
+        // Alarms that look like the CIS alarm but cannot fire on one root event, judged from the
+        // collected default value, unit, statistic and dimensions.
+        (
+            "filter-default-average",
+            &[(None, "RW-MON-004", "fail"), (None, "RW-MON-005", "fail")],
+        ),
+        (
+            "alarm-dimensions",
+            &[(None, "RW-MON-004", "fail"), (None, "RW-MON-005", "fail")],
+        ),
         // Retries absorb two throttled calls: nothing changes.
         ("iam-throttled", &[]),
     ];
@@ -403,4 +413,110 @@ fn activity_that_cannot_be_read_is_insufficient_data_never_a_pass() {
     }
     let errors = s.snapshot["collection_errors"].as_array().unwrap();
     assert!(errors.iter().any(|e| e["operation"] == "LookupEvents"), "{errors:?}");
+}
+
+/// The management account's region facts in a scanned snapshot.
+fn management_region<'a>(s: &'a support::scan::Scan, org: &support::Org, region: &str) -> &'a serde_json::Value {
+    let account = s.snapshot["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == org.management.as_str())
+        .unwrap();
+    &account["regions"][region]
+}
+
+#[test]
+fn the_filter_and_alarm_facts_the_arithmetic_needs_are_collected() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&["filter-default-average"]);
+    let s = scan(&moto, &[]);
+    let us = management_region(&s, &org, "us-east-1");
+    let t = &us["logs"]["metric_filters"][0]["metric_transformations"][0];
+    assert_eq!(t["default_value"], 0.0, "{t}");
+    assert_eq!(t["unit"], "Count", "{t}");
+    assert_eq!(t["dimensions"], serde_json::json!({}), "{t}");
+    let alarm = &us["cloudwatch"]["alarms"][0];
+    assert_eq!(alarm["statistic"], "Average", "{alarm}");
+    assert_eq!(alarm["unit"], "not_set", "{alarm}");
+    assert_eq!(alarm["dimensions"], serde_json::json!([]), "{alarm}");
+    assert_eq!(alarm["treat_missing_data"], "notBreaching", "{alarm}");
+    assert_eq!(alarm["evaluate_low_sample_count_percentile"], "evaluate", "{alarm}");
+    assert_eq!(alarm["metrics"], serde_json::json!([]), "{alarm}");
+    // The topic the alarm notifies, with who may publish to it.
+    let topic = &us["sns"]["topics"][0];
+    assert!(
+        topic["attributes"]["policy"].as_str().unwrap().contains("SNS:Publish"),
+        "{topic}"
+    );
+    assert_eq!(topic["attributes"]["kms_master_key_id"], "not_set", "{topic}");
+    assert_eq!(us["sns"]["absent_topics"], serde_json::json!([]));
+}
+
+#[test]
+fn a_deleted_topic_is_recorded_as_absent() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&["topic-missing"]);
+    let s = scan(&moto, &[]);
+    let us = management_region(&s, &org, "us-east-1");
+    let topic = format!("arn:aws:sns:us-east-1:{}:root-activity-alerts", org.management);
+    assert_eq!(us["sns"]["absent_topics"], serde_json::json!([topic]));
+    assert_eq!(us["sns"]["topics"], serde_json::json!([]));
+    let want = org.accounts().iter().fold(compliant_table(&org), |t, a| {
+        with(t, &[(a.as_str(), "RW-MON-005", "fail")])
+    });
+    assert!(s.table == want, "{}", diff(&s.table, &want));
+}
+
+#[test]
+fn eventbridge_rules_are_judged_as_eventbridge_delivers() {
+    let Some(_) = moto_python() else { return };
+    let requirements = root().join("fixtures/requirements/allow-eventbridge.yaml");
+    let requirements = requirements.to_str().unwrap();
+    // (fault, RW-MON-006 in the management account, what the snapshot must show)
+    let cases: &[(&str, &str)] = &[
+        ("eventbridge-rules", "pass"),
+        ("eventbridge-read-only-missed", "fail"),
+        ("eventbridge-topic-default-policy", "fail"),
+    ];
+    std::thread::scope(|sc| {
+        for (fault, status) in cases {
+            sc.spawn(move || {
+                let moto = Moto::start().unwrap();
+                let org = moto.scenario(&[fault]);
+                let s = scan(&moto, &["--requirements", requirements]);
+                // The metric-filter chain works, so RW-MON-003 to 005 pass (CIS evidence) even
+                // where EventBridge is accepted; members have no root rule (not applicable).
+                let want = with(
+                    compliant_table(&org),
+                    &[(org.management.as_str(), "RW-MON-006", status)],
+                );
+                assert!(s.table == want, "fault {fault}:\n{}", diff(&s.table, &want));
+                for region in ["us-east-1", "eu-west-1"] {
+                    let r = management_region(&s, &org, region);
+                    let rule = &r["events"]["rules"][0];
+                    let topic_arn = rule["targets"][0]["arn"].as_str().unwrap();
+                    let topic = r["sns"]["topics"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|t| t["topic_arn"] == topic_arn)
+                        .unwrap_or_else(|| panic!("{fault}: topic {topic_arn} not collected in {region}"));
+                    let policy = topic["attributes"]["policy"].as_str().unwrap();
+                    let allows_events = policy.contains("events.amazonaws.com");
+                    assert_eq!(
+                        allows_events,
+                        *fault != "eventbridge-topic-default-policy",
+                        "{fault}: {policy}"
+                    );
+                    let state = if *fault == "eventbridge-read-only-missed" {
+                        "ENABLED"
+                    } else {
+                        "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+                    };
+                    assert_eq!(rule["state"], state, "{fault}");
+                }
+            });
+        }
+    });
 }

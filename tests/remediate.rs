@@ -298,3 +298,42 @@ fn a_failed_change_stops_only_what_depends_on_it_and_exits_1() {
     assert_eq!(calls.get("cloudwatch:PutMetricAlarm"), None);
     assert_eq!(calls.get("logs:PutMetricFilter"), Some(&1));
 }
+
+#[test]
+fn a_deleted_topic_is_recreated_under_its_name_before_it_is_subscribed_to() {
+    // The alarm still notifies root-activity-alerts, which was deleted. Subscribing to it would
+    // fail with NotFound; the plan re-creates it first (same name, so the alarm's ARN is valid).
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&["topic-missing"]);
+    let topic = format!("arn:aws:sns:us-east-1:{}:root-activity-alerts", org.management);
+    let (code, plan, stderr) = remediate(&moto, &["plan", "--org", "--notify", "security@example.com"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(step_types(&plan), ["create_topic", "subscribe"], "{plan:#}");
+    assert_eq!(plan["steps"][0]["action"]["topic_arn"], topic.as_str());
+    assert_eq!(plan["steps"][0]["action"]["name"], "root-activity-alerts");
+    assert_eq!(plan["steps"][1]["action"]["topic_arn"], topic.as_str());
+    assert_eq!(mutating_calls(&moto), BTreeMap::new());
+
+    let (code, report, stderr) = remediate(&moto, &["apply", "--yes", "--org", "--notify", "security@example.com"]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    let calls: Vec<&str> = report["applied"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["api_call"].as_str().unwrap())
+        .collect();
+    assert_eq!(calls, ["sns:CreateTopic", "sns:Subscribe"]);
+    assert!(
+        report["applied"]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["result"] == "ok"),
+        "{report:#}"
+    );
+    // Once the owner confirms, the unchanged alarm reaches a person again.
+    moto.post_json("/_rootwarden/sns/confirm", &json!({ "topic_arn": topic }));
+    let after = scan(&moto, &[]);
+    let d = diff(&after.table, &compliant_table(&org));
+    assert!(d.is_empty(), "{d}");
+}

@@ -295,3 +295,43 @@ fn rules_list_shows_the_mappings_the_readme_promises() {
     let o = rootwarden(&["rules", "list", "-o", "sarif"], &[]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn colour_is_the_only_escape_sequence_a_snapshot_cannot_add_its_own() {
+    // An account name and a collection time that would set the window title and clear the
+    // screen: with colour forced on, the report's own SGR sequences stay and theirs are shown.
+    let mut snap: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/snapshots/neglected-account.json")).unwrap(),
+    )
+    .unwrap();
+    snap["accounts"][0]["name"] = Value::String("evil\x1b]0;pwned\x07\x1b[2J".into());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.json");
+    std::fs::write(&path, snap.to_string()).unwrap();
+    let o = rootwarden(
+        &[
+            "evaluate",
+            path.to_str().unwrap(),
+            "--fail-on",
+            "none",
+            "--color",
+            "always",
+        ],
+        &[],
+    );
+    let text = stdout(&o);
+    assert!(text.contains("evil\\x1b]0;pwned\\x07\\x1b[2J"), "{text}");
+    for (i, _) in text.match_indices('\x1b') {
+        let rest = &text[i + 1..];
+        let sgr = rest
+            .strip_prefix('[')
+            .and_then(|r| r.find('m').map(|m| &r[..m]))
+            .is_some_and(|params| params.chars().all(|c| c.is_ascii_digit() || c == ';'));
+        assert!(
+            sgr,
+            "a non-colour escape sequence at {i}: {:?}",
+            &text[i..(i + 12).min(text.len())]
+        );
+    }
+    assert!(text.contains("\x1b[1;31m"), "colour is still on: {text}");
+}

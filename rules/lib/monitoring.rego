@@ -3,7 +3,9 @@
 #   qualifying CloudTrail trail -> its CloudWatch Logs log group -> a metric filter that catches
 #   root activity -> an alarm that fires on one event -> an SNS topic that reaches a person
 #
-# and the alternative EventBridge path (an enabled rule on root activity with an SNS target).
+# The alternative EventBridge path is judged in rules/lib/eventbridge.rego, the two weighed
+# against each other in rules/lib/detection.rego, and whether an alarm fires on one event is
+# computed in rules/lib/alarm_arithmetic.rego.
 #
 # Every link is judged "ok", "fail" or "unknown" (a fact that could not be collected). A rule
 # passes when some chain is ok up to its link, answers insufficient_data when none is ok but one
@@ -17,6 +19,7 @@ package rootwarden.lib.monitoring
 
 import rego.v1
 
+import data.rootwarden.lib.alarm_arithmetic as arith
 import data.rootwarden.lib.util
 
 # --- accounts and sections ---------------------------------------------------------------------
@@ -385,7 +388,7 @@ _judge_filter(p) := _judgement(p, rootwarden.filter_error(p))
 _judgement(p, "") := {
 	"error": "",
 	"missed": [e.id | some e in must_alert; not rootwarden.filter_matches(p, e.record)],
-	"noise": [e.id | some e in data.canonical_events; _is_noise(e); rootwarden.filter_matches(p, e.record)],
+	"noise": [e.id | some e in data.canonical_events; is_noise(e); rootwarden.filter_matches(p, e.record)],
 }
 
 # A pattern that does not parse counts nothing: every required event is missed.
@@ -396,9 +399,9 @@ judge_filter(p) := j if {
 	j := filter_judgements[p]
 } else := _judge_filter(p)
 
-_is_noise(e) if e.noise != null
+is_noise(e) if e.noise != null
 
-_is_noise(e) if not e.root
+is_noise(e) if not e.root
 
 # Whether a CloudWatch Logs filter pattern catches root activity: it parses, and running every
 # required canonical root event through it counts each one. Judged by what the pattern does, so
@@ -434,7 +437,7 @@ aws_test(f) := t if {
 } else := {"status": "unknown"}
 
 # The canonical events whose counting is noise.
-noise_events := [e | some e in data.canonical_events; _is_noise(e)]
+noise_events := [e | some e in data.canonical_events; is_noise(e)]
 
 # Where AWS's answer for `events` differs from rootwarden's engine, or AWS was not asked.
 _oracle_differences(f, events, answers) := [{"id": e.id, "aws": theirs, "rootwarden": ours} |
@@ -544,70 +547,93 @@ filter_label(rf) := sprintf("root metric filter %s on %s", [rf.filter.filter_nam
 
 # --- stage 4: an alarm that fires on one root event --------------------------------------------
 
-_operators := {
-	"GreaterThanOrEqualToThreshold": ">=",
-	"GreaterThanThreshold": ">",
-	"LessThanThreshold": "<",
-	"LessThanOrEqualToThreshold": "<=",
-}
-
-_fires_on_one(a) if {
-	a.comparison_operator == "GreaterThanOrEqualToThreshold"
-	is_number(a.threshold)
-	a.threshold <= 1
-}
-
-_fires_on_one(a) if {
-	a.comparison_operator == "GreaterThanThreshold"
-	is_number(a.threshold)
-	a.threshold < 1
-}
-
-_datapoints(a) := d if {
-	d := object.get(a, "datapoints_to_alarm", null)
-	d != null
-} else := a.evaluation_periods
+# Whether an alarm raises an alert when root acts once is computed by the alarm arithmetic
+# (rules/lib/alarm_arithmetic.rego) from the filter's metric value, default value, unit and
+# dimensions and the alarm's statistic, period, threshold, dimensions, unit and evaluation
+# settings; here only its actions are added.
 
 sns_actions(a) := [x | some x in arr(a.alarm_actions); is_sns_topic_arn(x)]
 
-# Why an alarm on a root filter's metric does not raise an alert on a single root event.
-alarm_faults(a) := [m |
+# The account whose root events the alarm must see, for dimensions taken from the event.
+judge_ctx := {"account_id": account_id, "partition": object.get(input.account, "partition", "aws")}
+
+# Why an alarm's actions cannot notify anyone.
+_action_faults(a) := [m |
 	some part in [
-		[x |
-			s := object.get(a, "statistic", null)
-			s != null
-			not s in {"Sum", "SampleCount", "Maximum"}
-			x := sprintf("its statistic %s does not count single events", [s])
-		],
-		[x |
-			not is_number(object.get(a, "threshold", null))
-			x := "it has no static threshold"
-		],
-		[x |
-			is_number(object.get(a, "threshold", null))
-			not _fires_on_one(a)
-			op := object.get(_operators, a.comparison_operator, a.comparison_operator)
-			x := sprintf("it fires when the metric is %s %v, not on a single root event", [op, a.threshold])
-		],
-		[x |
-			_datapoints(a) != 1
-			x := sprintf("it needs %v breaching datapoints, not 1", [_datapoints(a)])
-		],
 		[x | a.actions_enabled != true; x := "its actions are disabled"],
 		[x | count(sns_actions(a)) == 0; x := "none of its alarm actions is an SNS topic"],
 	]
 	some m in part
 ]
 
+# Whether alarm `a`, on the metric of transformation `t`, alerts on a single root event:
+# {"state": "ok"|"fail"|"unknown", "faults", "unknowns", "delay_periods"}.
+alarm_verdict(a, t) := v if {
+	view := arith.alarm_view(a)
+	j := arith.judge(a, view, t, must_alert, judge_ctx)
+	faults := array.concat(j.faults, _action_faults(a))
+	v := {"state": state(faults, j.unknowns), "faults": faults, "unknowns": j.unknowns, "delay_periods": j.delay_periods}
+} else := v if {
+	mx := arith.math_expression(a)
+	faults := _action_faults(a)
+	unknowns := [_math_unknown(mx)]
+	v := {"state": state(faults, unknowns), "faults": faults, "unknowns": unknowns, "delay_periods": 0}
+}
+
+_math_unknown(mx) := sprintf("it alarms on the metric math expression %s, which rootwarden does not compute", [concat(", ", mx.expressions)]) if {
+	count(mx.expressions) > 0
+} else := "it alarms on metric math queries rootwarden does not compute"
+
+# The transformation a new CIS root filter would add for an alarm's metric (remediation reuses
+# alarms that would alert once fed by it), in logs section `logs`.
+hypothetical_transformation(a, logs) := {
+	"metric_name": a.metric_name,
+	"metric_namespace": a.namespace,
+	"metric_value": "1",
+	"default_value": "not_set",
+	"unit": "None",
+	"dimensions": {},
+	"other_units": _units_of(a.namespace, a.metric_name, logs),
+}
+
+# The units every filter of a logs section publishes to a metric.
+_units_of(namespace, name, logs) := [mt.unit |
+	some f in arr(logs.metric_filters)
+	some mt in arr(f.metric_transformations)
+	mt.metric_namespace == namespace
+	mt.metric_name == name
+]
+
+# A root filter's transformations, each with the units the log group's filters publish to its
+# metric (an alarm without a unit on a metric with several is undefined).
+_transformations(rf) := [object.union(t, {"other_units": _units_of(t.metric_namespace, t.metric_name, rf.delivery.logs)}) |
+	some t in arr(rf.filter.metric_transformations)
+]
+
 _metrics(f) := [{"namespace": mt.metric_namespace, "metric_name": mt.metric_name} |
 	some mt in arr(f.metric_transformations)
 ]
 
+# The metric (namespace and name) an alarm reads: the alarm's own, or its metric math query's.
+_reads(a, m) if {
+	v := arith.alarm_view(a)
+	v.namespace == m.namespace
+	v.metric_name == m.metric_name
+}
+
+_reads(a, m) if {
+	some x in arith.math_expression(a).metrics
+	x.namespace == m.namespace
+	x.metric_name == m.metric_name
+}
+
 _watches(a, metrics) if {
 	some m in metrics
-	a.namespace == m.namespace
-	a.metric_name == m.metric_name
+	_reads(a, m)
 }
+
+# The transformation of `ts` whose metric an alarm reads (the first one).
+_watched(a, ts) := [t | some t in ts; _reads(a, {"namespace": t.metric_namespace, "metric_name": t.metric_name})][0]
 
 # Alarms on the same metric name in another namespace, or another name in the same namespace.
 _near_miss(a, metrics) if {
@@ -639,11 +665,18 @@ _alarm_link(rf, sec) := {
 _alarm_link(rf, sec) := l if {
 	sec.known
 	metrics := _metrics(rf.filter)
-	judged := [{"alarm": a, "faults": alarm_faults(a)} | some a in sec.value.alarms; _watches(a, metrics)]
-	good := [j.alarm | some j in judged; count(j.faults) == 0]
+	ts := _transformations(rf)
+	judged := [{"alarm": a, "faults": v.faults, "unknowns": v.unknowns, "state": v.state, "delay_periods": v.delay_periods} |
+		some a in sec.value.alarms
+		t := _watched(a, ts)
+		v := alarm_verdict(a, t)
+	]
+	good := [j.alarm | some j in judged; j.state == "ok"]
+	undecided := [j | some j in judged; j.state == "unknown"]
 	l := {
 		"root_filter": rf,
-		"state": _ok_if_any(good),
+		"state": _link_state(good, undecided),
+		"text": _undecided_text(rf, undecided),
 		"metrics": metrics,
 		"judged": judged,
 		"good": good,
@@ -654,9 +687,15 @@ _alarm_link(rf, sec) := l if {
 	}
 }
 
-_ok_if_any(xs) := "ok" if {
-	count(xs) > 0
+_link_state(good, undecided) := "ok" if {
+	count(good) > 0
+} else := "unknown" if {
+	count(undecided) > 0
 } else := "fail"
+
+_undecided_text(rf, undecided) := concat("; ", [sprintf("alarm %s on %s might alert on a single root event, but %s", [j.alarm.alarm_name, filter_label(rf), concat("; ", j.unknowns)]) |
+	some j in undecided
+])
 
 _metric_names(metrics) := concat(", ", [sprintf("%s/%s", [m.namespace, m.metric_name]) | some m in metrics])
 
@@ -739,7 +778,10 @@ topic_verdict(arn) := v if {
 
 _topic_verdict(arn, acct, region, sec) := {"state": "unknown", "why": sec.why} if {
 	not sec.known
-} else := {"state": "fail", "why": sprintf("it does not exist in account %s (%s)", [acct, region])} if {
+} else := {"state": "fail", "absent": true, "why": sprintf("it does not exist in account %s (%s)", [acct, region])} if {
+	not _topic(sec.value, arn)
+	arn in arr(object.get(sec.value, "absent_topics", []))
+} else := {"state": "unknown", "why": sprintf("it was not collected in account %s (%s)", [acct, region])} if {
 	not _topic(sec.value, arn)
 } else := {"state": "unknown", "why": "its subscriptions could not be read"} if {
 	t := _topic(sec.value, arn)
@@ -751,6 +793,14 @@ _topic_verdict(arn, acct, region, sec) := {"state": "unknown", "why": sec.why} i
 	]
 	reaching := [s.endpoint | some s in t.subscriptions; _confirmed(s); endpoint_accepted(s.endpoint)]
 	v := _reach(subs, reaching, [s | some s in t.subscriptions; _confirmed(s)])
+}
+
+# The topic of an ARN as collected (with its attributes); undefined when not collected.
+topic_of(arn) := t if {
+	p := split(arn, ":")
+	sec := section(p[4], p[3], "sns")
+	sec.known
+	t := _topic(sec.value, arn)
 }
 
 _topic(sns, arn) := t if {
@@ -782,157 +832,6 @@ notification_links := [{"alarm": ga, "topic_arn": t, "verdict": topic_verdict(t)
 	some ga in good_alarms
 	some t in sns_actions(ga.alarm)
 ]
-
-# --- the EventBridge alternative ---------------------------------------------------------------
-
-eventbridge_allowed if alerting.allow_eventbridge == true
-
-# Whether an EventBridge rule is about root activity: its pattern matches a canonical root event,
-# or it names root without matching one (invalid, or a typo such as "root" for "Root"): a broken
-# root rule is a finding, not an absent one.
-_concerns_root(rule) if {
-	is_string(rule.event_pattern)
-	_matches_a_root_event(rule.event_pattern)
-}
-
-_concerns_root(rule) if {
-	is_string(rule.event_pattern)
-	not _matches_a_root_event(rule.event_pattern)
-	contains(lower(rule.event_pattern), "root")
-}
-
-_matches_a_root_event(pattern) if {
-	some e in data.canonical_events
-	e.root
-	rootwarden.event_pattern_matches(pattern, e.eventbridge)
-}
-
-# The required canonical root events an EventBridge pattern does not deliver.
-_missed_by_event_pattern(pattern) := [e.id | some e in must_alert; not rootwarden.event_pattern_matches(pattern, e.eventbridge)]
-
-# The AWS-service and non-root canonical events an EventBridge pattern delivers.
-event_pattern_noise(pattern) := [e.id | some e in data.canonical_events; _is_noise(e); rootwarden.event_pattern_matches(pattern, e.eventbridge)]
-
-_enabled_states := {"ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"}
-
-# Every EventBridge rule of this account on root activity, judged.
-root_event_rules := [_event_rule(r, rule) |
-	some r, region in input.account.regions
-	some rule in arr(region.events.rules)
-	_concerns_root(rule)
-]
-
-_event_rule(region, rule) := e if {
-	pattern_error := rootwarden.event_pattern_error(rule.event_pattern)
-	missing := _missed_by_event_pattern(rule.event_pattern)
-	targets := [{"topic_arn": t.arn, "verdict": topic_verdict(t.arn)} |
-		some t in arr(rule.targets)
-		is_sns_topic_arn(t.arn)
-	]
-	ok_targets := [t | some t in targets; t.verdict.state == "ok"]
-	unknown_targets := [t | some t in targets; t.verdict.state == "unknown"]
-	faults := [m |
-		some part in [
-			[x | not rule.state in _enabled_states; x := sprintf("it is %s", [rule.state])],
-			[x | pattern_error != ""; x := sprintf("its event pattern is not valid (%s), so it delivers nothing", [pattern_error])],
-			[x |
-				pattern_error == ""
-				count(missing) > 0
-				x := sprintf("its pattern does not match %s", [concat(", ", missing)])
-			],
-			[x | is_array(rule.targets); count(targets) == 0; x := "it has no SNS topic target"],
-			[x |
-				count(targets) > 0
-				count(ok_targets) == 0
-				count(unknown_targets) == 0
-				x := concat("; ", [sprintf("%s reaches no person: %s", [topic_label(t.topic_arn), t.verdict.why]) |
-					some t in targets
-				])
-			],
-		]
-		some m in part
-	]
-	unknowns := [m |
-		some part in [
-			[x | not is_array(rule.targets); x := "its targets could not be read"],
-			[x |
-				count(ok_targets) == 0
-				some t in unknown_targets
-				x := sprintf("%s cannot be judged: %s", [topic_label(t.topic_arn), t.verdict.why])
-			],
-		]
-		some m in part
-	]
-	e := {
-		"name": rule.name,
-		"arn": rule.arn,
-		"region": region,
-		"state": rule.state,
-		"missed_events": missing,
-		"pattern_error": _nonempty(pattern_error),
-		"event_pattern": rule.event_pattern,
-		"targets": targets,
-		"faults": faults,
-		"unknowns": unknowns,
-		"verdict": state(faults, unknowns),
-	}
-}
-
-event_rule_evidence(r) := {
-	"rule_arn": r.arn,
-	"region": r.region,
-	"state": r.state,
-	"missed_events": r.missed_events,
-	"pattern_error": r.pattern_error,
-	"sns_targets": [{"topic_arn": t.topic_arn, "state": t.verdict.state, "why": object.get(t.verdict, "why", null)} |
-		some t in r.targets
-	],
-	"faults": r.faults,
-	"unknowns": r.unknowns,
-}
-
-# Root EventBridge rules that are a complete alert path.
-eventbridge_complete := [r | some r in root_event_rules; r.verdict == "ok"]
-
-# The requirements accept EventBridge and a complete EventBridge path exists.
-eventbridge_accepted if {
-	eventbridge_allowed
-	count(eventbridge_complete) > 0
-}
-
-# The requirements accept EventBridge, no complete path is known, but one might exist.
-eventbridge_undecided if {
-	eventbridge_allowed
-	count(eventbridge_complete) == 0
-	count(eventbridge_unknown_reasons) > 0
-}
-
-eventbridge_unknown_reasons := [m |
-	some part in [
-		[x |
-			some r, region in input.account.regions
-			object.get(region, "events", null) == null
-			x := sprintf("EventBridge rules in %s were not collected", [r])
-		],
-		[x |
-			some e in root_event_rules
-			e.verdict == "unknown"
-			x := sprintf("EventBridge rule %s in %s: %s", [e.name, e.region, concat("; ", e.unknowns)])
-		],
-	]
-	some m in part
-]
-
-# The not_applicable entry of rules 3-5 when a complete EventBridge path replaces them.
-eventbridge_replacement := {
-	"message": sprintf(
-		"Root activity is alerted on by EventBridge rule %s (%s), an accepted alternative to the metric filter path.",
-		[eventbridge_complete[0].name, eventbridge_complete[0].arn],
-	),
-	"evidence": {"eventbridge_rules": [event_rule_evidence(r) | some r in eventbridge_complete]},
-} if {
-	eventbridge_accepted
-}
 
 # --- verdicts per stage --------------------------------------------------------------------------
 
@@ -1049,11 +948,11 @@ _no_filter_text(l) := sprintf("no root metric filter on %s (fed by %s)", [log_gr
 _filter_evidence(f) := {
 	"filter_name": f.filter_name,
 	"filter_pattern": f.filter_pattern,
-	"parse_error": _nonempty(object.get(filter_judgements, [f.filter_pattern, "error"], "")),
+	"parse_error": nonempty(object.get(filter_judgements, [f.filter_pattern, "error"], "")),
 	"missed_events": object.get(filter_judgements, [f.filter_pattern, "missed"], []),
 }
 
-_nonempty(s) := s if s != ""
+nonempty(s) := s if s != ""
 
 else := null
 
@@ -1077,11 +976,10 @@ _topic_break(l) := {
 	},
 }
 
-# The deny entries of a chain rule for stage n (3-5): breaks before stage n get the prefix
-# ("No alarm possible: ..."), breaks at stage n are sentences of their own.
+# The deny entries of the metric-filter chain for stage n (3-5): breaks before stage n get the
+# prefix ("No alarm possible: ..."), breaks at stage n are sentences of their own.
+# (rules/lib/detection.rego weighs them against the EventBridge path.)
 chain_denials(n, prefix) := {f |
-	not eventbridge_accepted
-	not eventbridge_undecided
 	not chain_ok(n)
 	not undecided_upto(n)
 	some b in breaks_upto(n)
@@ -1092,22 +990,3 @@ chain_denials(n, prefix) := {f |
 chain_message(b, n, _) := sentence(b.text) if b.stage == n
 
 chain_message(b, n, prefix) := concat("", [prefix, ": ", b.text, "."]) if b.stage != n
-
-# The insufficient_data entries of a chain rule for stage n (3-5).
-chain_insufficient(n, what) := {r |
-	not eventbridge_accepted
-	not chain_ok(n)
-	reasons := array.concat(undecided_reasons(n), _eventbridge_reasons)
-	count(reasons) > 0
-	r := {
-		"message": sprintf("Cannot decide whether %s: %s.", [what, concat("; ", reasons)]),
-		"evidence": {"reasons": reasons},
-	}
-}
-
-_eventbridge_reasons := eventbridge_unknown_reasons if {
-	eventbridge_undecided
-} else := []
-
-# The not_applicable entries of a chain rule (3-5).
-chain_not_applicable contains eventbridge_replacement if eventbridge_accepted

@@ -74,10 +74,15 @@ root_filter(group) := {
 		"metric_name": "RootAccountUsageCount",
 		"metric_namespace": "CISBenchmark",
 		"metric_value": "1",
+		"default_value": "not_set",
+		"unit": "None",
+		"dimensions": {},
 	}],
 }
 
-topic_arn(owner) := sprintf("arn:aws:sns:us-east-1:%s:root-activity-alerts", [owner])
+topic_arn(owner) := topic_arn_in(owner, "us-east-1")
+
+topic_arn_in(owner, region) := sprintf("arn:aws:sns:%s:%s:root-activity-alerts", [region, owner])
 
 alarm(owner) := {
 	"alarm_name": "root-account-usage",
@@ -85,18 +90,24 @@ alarm(owner) := {
 	"metric_name": "RootAccountUsageCount",
 	"namespace": "CISBenchmark",
 	"statistic": "Sum",
+	"dimensions": [],
+	"unit": "not_set",
 	"period": 300,
 	"evaluation_periods": 1,
 	"datapoints_to_alarm": 1,
 	"threshold": 1,
 	"comparison_operator": "GreaterThanOrEqualToThreshold",
 	"treat_missing_data": "notBreaching",
+	"evaluate_low_sample_count_percentile": "evaluate",
+	"metrics": [],
 	"actions_enabled": true,
 	"alarm_actions": [topic_arn(owner)],
 }
 
-subscription(owner, endpoint) := {
-	"subscription_arn": concat(":", [topic_arn(owner), "6f1c2a9e-8d7b-4f3a-b2c1-0e9d8c7b6a54"]),
+subscription(owner, endpoint) := subscription_in(owner, "us-east-1", endpoint)
+
+subscription_in(owner, region, endpoint) := {
+	"subscription_arn": concat(":", [topic_arn_in(owner, region), "6f1c2a9e-8d7b-4f3a-b2c1-0e9d8c7b6a54"]),
 	"protocol": "email",
 	"endpoint": endpoint,
 	"pending_confirmation": false,
@@ -109,13 +120,47 @@ pending_subscription(endpoint) := {
 	"pending_confirmation": true,
 }
 
-topic(owner) := {"topic_arn": topic_arn(owner), "subscriptions": [subscription(owner, "security@example.com")]}
+topic(owner) := topic_in(owner, "us-east-1")
+
+# A topic with a confirmed subscription whose access policy lets the account and EventBridge
+# publish (SNS's default statement, and the statement EventBridge's console adds).
+topic_in(owner, region) := {
+	"topic_arn": topic_arn_in(owner, region),
+	"subscriptions": [subscription_in(owner, region, "security@example.com")],
+	"attributes": {"policy": topic_policy(owner, region, true), "kms_master_key_id": "not_set"},
+}
+
+# A topic's access policy: SNS's default, and a statement for EventBridge when `events`.
+topic_policy(owner, region, events) := json.marshal({
+	"Version": "2008-10-17",
+	"Id": "__default_policy_ID",
+	"Statement": array.concat(
+		[{
+			"Sid": "__default_statement_ID",
+			"Effect": "Allow",
+			"Principal": {"AWS": "*"},
+			"Action": ["SNS:GetTopicAttributes", "SNS:Subscribe", "SNS:Publish"],
+			"Resource": topic_arn_in(owner, region),
+			"Condition": {"StringEquals": {"AWS:SourceOwner": owner}},
+		}],
+		[x |
+			events
+			x := {
+				"Sid": "AWSEvents_root-activity",
+				"Effect": "Allow",
+				"Principal": {"Service": "events.amazonaws.com"},
+				"Action": "sns:Publish",
+				"Resource": topic_arn_in(owner, region),
+			}
+		],
+	),
+})
 
 empty_region := {
 	"cloudtrail": {"trails": []},
 	"logs": {"log_groups": [], "metric_filters": []},
 	"cloudwatch": {"alarms": []},
-	"sns": {"topics": []},
+	"sns": {"topics": [], "absent_topics": []},
 	"events": {"rules": []},
 }
 
@@ -170,9 +215,11 @@ alarm_changed(changes) := us({"cloudwatch": {"alarms": [object.union(alarm(sa), 
 subscriptions(subs) := us({"sns": {"topics": [{"topic_arn": topic_arn(sa), "subscriptions": subs}]}})
 
 # A root EventBridge rule in us-east-1 of account `owner`.
-event_rule(owner, pattern, state, targets) := {
+event_rule(owner, pattern, state, targets) := event_rule_in(owner, "us-east-1", pattern, state, targets)
+
+event_rule_in(owner, region, pattern, state, targets) := {
 	"name": "root-activity",
-	"arn": sprintf("arn:aws:events:us-east-1:%s:rule/root-activity", [owner]),
+	"arn": sprintf("arn:aws:events:%s:%s:rule/root-activity", [region, owner]),
 	"event_bus_name": "default",
 	"state": state,
 	"event_pattern": json.marshal(pattern),
@@ -184,16 +231,26 @@ root_pattern := {
 	"detail": {"userIdentity": {"type": ["Root"]}},
 }
 
-sns_target(owner) := [{"id": "notify", "arn": topic_arn(owner)}]
+all_events := "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 
-# The standalone account with no metric filter or alarm, and an EventBridge rule instead.
-eventbridge_only(rule) := us({
+sns_target(owner) := sns_target_in(owner, "us-east-1")
+
+sns_target_in(owner, region) := [{"id": "notify", "arn": topic_arn_in(owner, region)}]
+
+# The standalone account with no metric filter or alarm, and an EventBridge rule instead: `rule`
+# in us-east-1, and the same rule with its own topic in eu-west-1 (a rule sees only its region).
+eventbridge_only(rule) := change(us({
 	"logs": {"metric_filters": []},
 	"cloudwatch": {"alarms": []},
 	"events": {"rules": [rule]},
-})
+}), {"eu-west-1": eu_rule_region(good_event_rule_in("eu-west-1"))})
 
-good_event_rule := event_rule(sa, root_pattern, "ENABLED", sns_target(sa))
+# eu-west-1 with a root rule and its topic.
+eu_rule_region(rule) := {"events": {"rules": [rule]}, "sns": {"topics": [topic_in(sa, "eu-west-1")], "absent_topics": []}}
+
+good_event_rule_in(region) := event_rule_in(sa, region, root_pattern, all_events, sns_target_in(sa, region))
+
+good_event_rule := good_event_rule_in("us-east-1")
 
 # The organization: the management account owns an organization trail and the chain; the member
 # only sees the organization trail.

@@ -15,14 +15,6 @@ qualifying(inp) := n if {
 	n := count(monitoring.qualifying_trails) with input as inp with data.requirements as req
 }
 
-eventbridge(inp) := v if {
-	req := fx.eventbridge_requirements
-	v := {
-		"complete": monitoring.eventbridge_complete,
-		"root_rules": monitoring.root_event_rules,
-	} with input as inp with data.requirements as req
-}
-
 test_catches_cis_pattern if monitoring.catches_root(fx.cis_pattern)
 
 test_catches_root_whitespace_and_newlines if {
@@ -56,7 +48,7 @@ test_without_invoked_by_condition_counts_service_calls if {
 test_catches_root_rejects_typo_in_field_case if {
 	j := monitoring.judge_filter(replace(fx.cis_pattern, "userIdentity.type", "userIdentity.Type"))
 	j.error == ""
-	count(j.missed) == 5
+	count(j.missed) == 7
 }
 
 test_unparsable_pattern_reports_the_error if {
@@ -67,7 +59,10 @@ test_unparsable_pattern_reports_the_error if {
 
 test_console_sign_in_only_misses_api_calls if {
 	j := monitoring.judge_filter(`{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }`)
-	j.missed == ["root-api-call-access-key", "root-console-action", "root-assume-root-session"]
+	j.missed == [
+		"root-api-call-access-key", "root-api-call-write-access-key", "root-console-action",
+		"root-console-read-only-action", "root-assume-root-session",
+	]
 }
 
 test_catches_root_rejects_negation if {
@@ -159,16 +154,4 @@ test_advanced_selectors_excluding_kms_qualify if {
 		{"field": "eventSource", "not_equals": ["kms.amazonaws.com"]},
 	]}]})
 	qualifying(fx.input_for(fx.with_trail(t), {})) == 1
-}
-
-test_detail_type_absent_matches_all if {
-	rule := fx.event_rule(fx.sa, {"detail": {"userIdentity": {"type": ["Root"]}}}, "ENABLED", fx.sns_target(fx.sa))
-	inp := fx.input_for(fx.eventbridge_only(rule), {})
-	count(eventbridge(inp).complete) == 1
-}
-
-test_invalid_event_pattern_is_not_a_root_rule if {
-	rule := object.union(fx.good_event_rule, {"event_pattern": "{not json"})
-	inp := fx.input_for(fx.eventbridge_only(rule), {})
-	count(eventbridge(inp).root_rules) == 0
 }

@@ -3,22 +3,26 @@
 //!
 //! Reading logs is the heavy part of a review (a busy organization writes gigabytes a day) and
 //! root events are about one record in a thousand. So files are read in parallel (one worker per
-//! core, each reusing its buffers: memory is bounded by the largest file, not the input), each
-//! record is only *delimited* by serde_json (borrowed `RawValue`, no allocation) and searched for
-//! `"Root"` with a SIMD substring search; only the few records that contain it are deserialized.
+//! core), each streamed a chunk at a time through one reused buffer (gzip inflated as it is read),
+//! each record only *delimited* by serde_json (no allocation) and searched for `"Root"` with a
+//! SIMD substring search; only the few records that contain it are deserialized.
+//!
+//! Logs are untrusted input, so every resource is bounded whatever they hold: a worker's memory
+//! by the longest record ([`MAX_VALUE_BYTES`]), not by the file; the text one file may inflate to
+//! by [`LogOptions::max_file_bytes`] (a decompression bomb is an unreadable file, and the review
+//! goes on); the events kept over the review by [`LogOptions::max_kept`].
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use memchr::memmem::Finder;
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use super::record::{Classified, Record, RecordError};
 use crate::snapshot::RootEvent;
@@ -32,14 +36,38 @@ pub struct LogOptions {
     pub end: DateTime<Utc>,
     /// Worker threads (at least 1).
     pub jobs: usize,
+    /// Uncompressed bytes one file may hold; beyond them it is unreadable (a decompression bomb
+    /// stops here instead of filling the disk cache and the clock).
+    pub max_file_bytes: u64,
+    /// Root events, services and accounts kept in memory over the review ([`MAX_KEPT`]).
+    pub max_kept: u64,
 }
+
+/// Uncompressed bytes one log file may hold unless `--max-log-size` says otherwise. CloudTrail
+/// delivers a file about every five minutes per account and region, a few MB uncompressed even
+/// in busy accounts; gzip inflates at most about 1,000-fold, so a 10 MB bomb would be 10 GB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// The longest single JSON value read (a record, or a line of JSON lines): a worker's memory.
+/// CloudTrail truncates large request and response elements; its records are a few KB.
+pub const MAX_VALUE_BYTES: usize = 16 << 20;
+
+/// Root events, services and accounts kept in memory over one review; beyond them the file is
+/// unreadable, so even a log made of root events cannot exhaust memory. Each kept event costs
+/// about 3.6 KB of peak memory through the review and its reports (measured with
+/// bench/decompression_bomb.py), so this bounds them near 400 MB. A real review sees a few
+/// hundred root events; 100,000 in one window would fail RW-ACT-001 long before this.
+pub const MAX_KEPT: u64 = 100_000;
+
+/// Bytes of uncompressed text read at a time.
+const CHUNK: usize = 1 << 20;
 
 /// Counts over a log read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LogStats {
     /// Log files found.
     pub files: u64,
-    /// Files that could not be read (missing, truncated gzip, not CloudTrail, broken JSON).
+    /// Files that could not be read (missing, empty, truncated gzip, not CloudTrail, broken JSON).
     pub files_unreadable: u64,
     /// Files skipped by name (CloudTrail digest files).
     pub files_skipped: u64,
@@ -115,21 +143,48 @@ pub struct LogPathError {
     pub message: String,
 }
 
+/// The log files under the `--logs` paths, listed before any is read (so outputs can be checked
+/// against them before the work starts).
+#[derive(Debug, Clone, Default)]
+pub struct LogFiles {
+    /// Log files to read, sorted.
+    pub files: Vec<PathBuf>,
+    /// Files skipped by name (digests).
+    pub skipped: u64,
+    /// Entries met in the walk that could not be listed (a dangling symbolic link, a directory
+    /// that cannot be read): unreadable files of the review.
+    pub unlisted: Vec<LogProblem>,
+}
+
+/// Lists every log file under `paths` (files or directories, walked recursively, following
+/// symbolic links). A path given that cannot be read is an error; an entry below it that cannot
+/// be read is listed as unreadable, and the walk goes on.
+pub fn list(paths: &[PathBuf]) -> Result<LogFiles, LogPathError> {
+    let mut list = LogFiles::default();
+    for path in paths {
+        list_files(path, &mut list)?;
+    }
+    list.files.sort();
+    list.files.dedup();
+    Ok(list)
+}
+
 /// Reads every log file under `paths` (files or directories, walked recursively).
 pub fn scan(paths: &[PathBuf], opts: &LogOptions) -> Result<LogScan, LogPathError> {
-    let mut files = Vec::new();
-    let mut skipped = 0;
-    for path in paths {
-        list_files(path, &mut files, &mut skipped)?;
-    }
-    files.sort();
+    Ok(scan_files(&list(paths)?, opts))
+}
+
+/// Reads the listed log files.
+pub fn scan_files(list: &LogFiles, opts: &LogOptions) -> LogScan {
+    let files = &list.files;
     let next = AtomicUsize::new(0);
+    let kept = AtomicU64::new(0);
     let jobs = opts.jobs.clamp(1, files.len().max(1));
     let partials: Vec<Reader> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..jobs)
             .map(|_| {
                 s.spawn(|| {
-                    let mut reader = Reader::new(opts);
+                    let mut reader = Reader::new(opts, &kept);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(file) = files.get(i) else { break };
@@ -145,7 +200,10 @@ pub fn scan(paths: &[PathBuf], opts: &LogOptions) -> Result<LogScan, LogPathErro
             .collect()
     });
     let mut scan = LogScan::default();
-    scan.stats.files_skipped = skipped;
+    scan.stats.files_skipped = list.skipped;
+    scan.stats.files = list.unlisted.len() as u64;
+    scan.stats.files_unreadable = list.unlisted.len() as u64;
+    scan.problems = list.unlisted.clone();
     scan.accounts_with_logs = files.iter().filter_map(|f| account_of_path(f)).collect();
     for p in partials {
         scan.merge(p);
@@ -158,15 +216,16 @@ pub fn scan(paths: &[PathBuf], opts: &LogOptions) -> Result<LogScan, LogPathErro
     scan.problems
         .sort_by(|a, b| (&a.file, a.record).cmp(&(&b.file, b.record)));
     scan.problems.truncate(MAX_PROBLEMS);
-    Ok(scan)
+    scan
 }
 
-/// Reads one file's contents (already decompressed or not) as a worker would: for tests and
-/// fuzzing, and for callers that hold logs in memory.
+/// Reads one file's contents (gzip or not) as a worker would: for tests and fuzzing, and for
+/// callers that hold logs in memory.
 pub fn scan_bytes(name: &str, bytes: &[u8], opts: &LogOptions) -> LogScan {
-    let mut reader = Reader::new(opts);
+    let kept = AtomicU64::new(0);
+    let mut reader = Reader::new(opts, &kept);
     reader.stats.files += 1;
-    reader.contents(name, bytes);
+    reader.source(name, bytes);
     let mut scan = LogScan::default();
     scan.merge(reader);
     scan
@@ -200,26 +259,36 @@ fn add_stats(into: &mut LogStats, s: &LogStats) {
 }
 
 /// Whether a file name is one of the log formats read.
-fn is_log_name(name: &str) -> bool {
+pub fn is_log_name(name: &str) -> bool {
     [".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"]
         .iter()
         .any(|ext| name.ends_with(ext))
 }
 
-fn list_files(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut u64) -> Result<(), LogPathError> {
+fn list_files(path: &Path, list: &mut LogFiles) -> Result<(), LogPathError> {
     let meta = std::fs::metadata(path).map_err(|e| LogPathError {
         path: path.display().to_string(),
         message: format!("cannot read: {e}"),
     })?;
     if meta.is_file() {
-        files.push(path.to_path_buf());
+        list.files.push(path.to_path_buf());
         return Ok(());
     }
     for entry in walkdir::WalkDir::new(path).follow_links(true) {
-        let entry = entry.map_err(|e| LogPathError {
-            path: e.path().unwrap_or(path).display().to_string(),
-            message: format!("cannot walk: {e}"),
-        })?;
+        let entry = match entry {
+            Ok(e) => e,
+            // A link back to a directory being walked: what it leads to is read already.
+            Err(e) if e.loop_ancestor().is_some() => continue,
+            Err(e) => {
+                let at = e.path().unwrap_or(path);
+                list.unlisted.push(LogProblem {
+                    file: at.display().to_string(),
+                    record: None,
+                    message: unlisted_message(at, &e),
+                });
+                continue;
+            }
+        };
         if !entry.file_type().is_file() {
             continue;
         }
@@ -231,12 +300,25 @@ fn list_files(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut u64) -> Resul
         // hashes, not records.
         if entry.path().components().any(|c| c.as_os_str() == "CloudTrail-Digest") || name.contains("CloudTrail-Digest")
         {
-            *skipped += 1;
+            list.skipped += 1;
             continue;
         }
-        files.push(entry.into_path());
+        list.files.push(entry.into_path());
     }
     Ok(())
+}
+
+fn unlisted_message(at: &Path, e: &walkdir::Error) -> String {
+    let is_link = std::fs::symlink_metadata(at).is_ok_and(|m| m.file_type().is_symlink());
+    match std::fs::read_link(at) {
+        Ok(target) if is_link && std::fs::metadata(at).is_err() => {
+            format!("cannot read: dangling symbolic link to {}", target.display())
+        }
+        _ => format!(
+            "cannot read: {}",
+            e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+        ),
+    }
 }
 
 /// The account of a log file from CloudTrail's key layout: the 12-digit directory before
@@ -258,25 +340,66 @@ fn identity_finder() -> &'static Finder<'static> {
     F.get_or_init(|| Finder::new(b"\"userIdentity\""))
 }
 
-/// One worker's state: reusable buffers and what it found.
+/// One worker's state: a reusable buffer and what it found.
 struct Reader<'o> {
     opts: &'o LogOptions,
-    raw: Vec<u8>,
-    inflated: Vec<u8>,
+    /// Root events, services and accounts kept by every worker of the review.
+    kept: &'o AtomicU64,
+    buf: Vec<u8>,
     stats: LogStats,
     accounts: BTreeMap<String, AccountEvents>,
     problems: Vec<LogProblem>,
+    /// The current file met the review's budget of kept events (`LogOptions::max_kept`).
+    over_budget: bool,
+}
+
+/// Why the rest of a file could not be read.
+#[derive(Debug)]
+enum ReadError {
+    /// The file (or its gzip stream) failed.
+    Io(std::io::Error),
+    /// It holds more than `max_file_bytes` uncompressed.
+    TooLarge,
+    /// One record or line is longer than [`MAX_VALUE_BYTES`].
+    ValueTooLarge,
+    /// Broken JSON, at a 1-based line and column of the uncompressed text.
+    Syntax { line: u64, column: u64, message: String },
+    /// Well-formed, but not a CloudTrail log.
+    NotCloudTrail(&'static str),
+    /// Nothing but whitespace.
+    Empty,
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// Counts the bytes read from the file itself.
+struct Counted<R> {
+    inner: R,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 impl<'o> Reader<'o> {
-    fn new(opts: &'o LogOptions) -> Self {
+    fn new(opts: &'o LogOptions, kept: &'o AtomicU64) -> Self {
         Reader {
             opts,
-            raw: Vec::new(),
-            inflated: Vec::new(),
+            kept,
+            buf: Vec::new(),
             stats: LogStats::default(),
             accounts: BTreeMap::new(),
             problems: Vec::new(),
+            over_budget: false,
         }
     }
 
@@ -286,7 +409,8 @@ impl<'o> Reader<'o> {
             self.problems.push(LogProblem {
                 file: file.to_string(),
                 record: None,
-                message,
+                // A JSON error may quote the text it stopped at.
+                message: crate::redact::secrets(&message).into_owned(),
             });
         }
     }
@@ -302,79 +426,196 @@ impl<'o> Reader<'o> {
         }
     }
 
+    /// Takes one more root event, service or account into memory, if the review's budget
+    /// allows.
+    fn keep(&mut self) -> bool {
+        let ok = self.kept.fetch_add(1, Ordering::Relaxed) < self.opts.max_kept;
+        self.over_budget |= !ok;
+        ok
+    }
+
     fn file(&mut self, path: &Path) {
         self.stats.files += 1;
         let name = path.display().to_string();
-        let mut raw = std::mem::take(&mut self.raw);
-        raw.clear();
-        let read = std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut raw));
-        if let Err(e) = read {
-            self.raw = raw;
-            return self.file_problem(&name, format!("cannot read: {e}"));
+        match std::fs::File::open(path) {
+            Ok(f) => self.source(&name, f),
+            Err(e) => self.file_problem(&name, format!("cannot read: {e}")),
         }
-        self.stats.bytes_on_disk += raw.len() as u64;
-        if raw.starts_with(&[0x1f, 0x8b]) {
-            let mut inflated = std::mem::take(&mut self.inflated);
-            inflated.clear();
-            match flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut inflated) {
-                Ok(_) => self.contents(&name, &inflated),
-                Err(e) => self.file_problem(&name, format!("truncated or corrupt gzip, file skipped: {e}")),
+    }
+
+    /// Reads one file from its bytes as stored; gzip is inflated as it is read, so neither the
+    /// file nor its uncompressed text is ever held whole.
+    fn source<R: Read>(&mut self, name: &str, raw: R) {
+        let mut input = std::io::BufReader::with_capacity(64 << 10, Counted { inner: raw, bytes: 0 });
+        let gzip = match input.fill_buf() {
+            Ok([]) => {
+                return self.file_problem(name, "empty file (0 bytes): no CloudTrail records".into());
             }
-            self.inflated = inflated;
+            Ok(head) => head.starts_with(&[0x1f, 0x8b]),
+            Err(e) => return self.file_problem(name, format!("cannot read: {e}")),
+        };
+        let records_before = self.stats.records;
+        let mut buf = std::mem::take(&mut self.buf);
+        let limit = self.opts.max_file_bytes;
+        let (result, inflated) = if gzip {
+            let mut feed = Feed::new(flate2::bufread::MultiGzDecoder::new(&mut input), &mut buf, limit);
+            (self.stream(name, &mut feed), feed.read)
         } else {
-            self.contents(&name, &raw);
+            let mut feed = Feed::new(&mut input, &mut buf, limit);
+            (self.stream(name, &mut feed), feed.read)
+        };
+        self.buf = buf;
+        self.stats.bytes_on_disk += input.get_ref().bytes;
+        self.stats.bytes_uncompressed += inflated;
+        let read = self.stats.records - records_before;
+        let message = match result {
+            Ok(()) => None,
+            Err(ReadError::Io(e)) if gzip => Some(format!("truncated or corrupt gzip, file skipped: {e}")),
+            Err(ReadError::Io(e)) => Some(format!("cannot read: {e}")),
+            Err(ReadError::TooLarge) => Some(format!(
+                "more than {} uncompressed, the --max-log-size limit (a decompression bomb?): the rest of the file was not read ({read} records before it were)",
+                human_bytes(limit)
+            )),
+            Err(ReadError::ValueTooLarge) => Some(format!(
+                "a record or line longer than {}: the rest of the file was not read ({read} records before it were)",
+                human_bytes(MAX_VALUE_BYTES as u64)
+            )),
+            Err(ReadError::Syntax { line, column, message }) => Some(format!(
+                "broken JSON at line {line} column {column} ({read} records before it were read): {message}"
+            )),
+            Err(ReadError::NotCloudTrail(why)) => Some(format!("not a CloudTrail log: {why}")),
+            // A log that holds nothing proves nothing: CloudTrail never delivers one, so it is a
+            // failed download or a tampered file, and the review cannot call it clean.
+            Err(ReadError::Empty) if inflated == 0 => {
+                Some("no CloudTrail records: the file decompresses to nothing".to_string())
+            }
+            Err(ReadError::Empty) => Some("no CloudTrail records: the file holds only whitespace".to_string()),
+        };
+        if let Some(m) = message {
+            self.file_problem(name, m);
         }
-        self.raw = raw;
-    }
-
-    /// Reads one file's (decompressed) bytes.
-    fn contents(&mut self, name: &str, bytes: &[u8]) {
-        self.stats.bytes_uncompressed += bytes.len() as u64;
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        match detect(bytes) {
-            Layout::Records => self.records_document(name, bytes),
-            Layout::Lines => self.lines(name, bytes),
-            Layout::Empty => {}
-            Layout::Unknown => self.file_problem(
-                name,
-                "not a CloudTrail log: expected a {\"Records\": [...]} document or JSON lines of CloudTrail records"
-                    .into(),
-            ),
-        }
-    }
-
-    fn records_document(&mut self, name: &str, bytes: &[u8]) {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let mut index = 0u64;
-        let result = DocSeed {
-            on_record: &mut |raw: &RawValue| {
-                self.record(name, index, raw.get().as_bytes());
-                index += 1;
-            },
-        }
-        .deserialize(&mut de)
-        .and_then(|found| de.end().map(|()| found));
-        match result {
-            Ok(true) => {}
-            Ok(false) => self.file_problem(name, "not a CloudTrail log: the object has no \"Records\" array".into()),
-            Err(e) => self.file_problem(
+        if std::mem::take(&mut self.over_budget) {
+            self.file_problem(
                 name,
                 format!(
-                    "broken JSON at line {} column {} ({index} records before it were read): {e}",
-                    e.line(),
-                    e.column()
+                    "more than {} root events, services and accounts in this review: the rest of this file's were not kept",
+                    self.opts.max_kept
                 ),
-            ),
+            );
         }
     }
 
-    fn lines(&mut self, name: &str, bytes: &[u8]) {
-        let lines = bytes
-            .split(|&b| b == b'\n')
-            .map(<[u8]>::trim_ascii)
-            .filter(|l| !l.is_empty());
-        for (index, line) in lines.enumerate() {
-            self.record(name, index as u64, line);
+    /// Reads one file's uncompressed text.
+    fn stream<R: Read>(&mut self, name: &str, feed: &mut Feed<R>) -> Result<(), ReadError> {
+        if feed.need(3)? && feed.window().starts_with(b"\xef\xbb\xbf") {
+            feed.consume(3);
+        }
+        match detect(feed)? {
+            Layout::Records => self.records_document(name, feed),
+            Layout::Lines => self.lines(name, feed),
+            Layout::Empty => Err(ReadError::Empty),
+            Layout::Unknown => Err(ReadError::NotCloudTrail(
+                "expected a {\"Records\": [...]} document or JSON lines of CloudTrail records",
+            )),
+        }
+    }
+
+    /// A `{"Records": [...]}` document, one record at a time; other keys are skipped.
+    fn records_document<R: Read>(&mut self, name: &str, feed: &mut Feed<R>) -> Result<(), ReadError> {
+        let mut index = 0u64;
+        let mut found = false;
+        feed.skip_ws()?;
+        feed.consume(1); // '{', checked by detect
+        let mut first = true;
+        loop {
+            match feed.skip_ws()? {
+                Some(b'}') => {
+                    feed.consume(1);
+                    break;
+                }
+                Some(b',') if !first => feed.consume(1),
+                _ if first => {}
+                _ => return Err(feed.syntax("expected ',' or '}' after a value of the document")),
+            }
+            first = false;
+            let len = feed.span()?;
+            let key: String = serde_json::from_slice(&feed.window()[..len])
+                .map_err(|_| feed.syntax("expected a string key in the document"))?;
+            feed.consume(len);
+            if feed.skip_ws()? != Some(b':') {
+                return Err(feed.syntax("expected ':' after a key"));
+            }
+            feed.consume(1);
+            if key == "Records" && !found {
+                found = true;
+                self.records(name, feed, &mut index)?;
+            } else {
+                let len = feed.span()?;
+                feed.consume(len);
+            }
+        }
+        if feed.skip_ws()?.is_some() {
+            return Err(feed.syntax("trailing characters after the document"));
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(ReadError::NotCloudTrail("the object has no \"Records\" array"))
+        }
+    }
+
+    /// The `Records` array, each element handed to [`Self::record`] as its raw JSON.
+    fn records<R: Read>(&mut self, name: &str, feed: &mut Feed<R>, index: &mut u64) -> Result<(), ReadError> {
+        if feed.skip_ws()? != Some(b'[') {
+            return Err(ReadError::NotCloudTrail("\"Records\" is not an array"));
+        }
+        feed.consume(1);
+        let mut first = true;
+        loop {
+            match feed.skip_ws()? {
+                Some(b']') => {
+                    feed.consume(1);
+                    return Ok(());
+                }
+                Some(b',') if !first => feed.consume(1),
+                _ if first => {}
+                _ => return Err(feed.syntax("expected ',' or ']' after a record")),
+            }
+            first = false;
+            let len = feed.span()?;
+            self.record(name, *index, &feed.window()[..len]);
+            feed.consume(len);
+            *index += 1;
+        }
+    }
+
+    /// JSON lines: one record per non-blank line.
+    fn lines<R: Read>(&mut self, name: &str, feed: &mut Feed<R>) -> Result<(), ReadError> {
+        let mut index = 0u64;
+        let mut searched = 0;
+        loop {
+            let window = feed.window();
+            let (end, next) = match memchr::memchr(b'\n', &window[searched..]) {
+                Some(i) if searched + i <= MAX_VALUE_BYTES => (searched + i, searched + i + 1),
+                Some(_) => return Err(ReadError::ValueTooLarge),
+                None if window.len() > MAX_VALUE_BYTES => return Err(ReadError::ValueTooLarge),
+                None if feed.eof => (window.len(), window.len()),
+                None => {
+                    searched = window.len();
+                    feed.more()?;
+                    continue;
+                }
+            };
+            let line = window[..end].trim_ascii();
+            if !line.is_empty() {
+                self.record(name, index, line);
+                index += 1;
+            }
+            feed.consume(next);
+            searched = 0;
+            if next == end && feed.eof {
+                return Ok(());
+            }
         }
     }
 
@@ -403,6 +644,13 @@ impl<'o> Reader<'o> {
                     self.stats.outside_window += 1;
                     return;
                 }
+                let known = self
+                    .accounts
+                    .get(&account_id)
+                    .is_some_and(|a| a.service_events.contains_key(&service));
+                if !known && !self.keep() {
+                    return;
+                }
                 self.stats.service_events += 1;
                 *self
                     .accounts
@@ -417,10 +665,182 @@ impl<'o> Reader<'o> {
                     self.stats.outside_window += 1;
                     return;
                 }
+                if !self.keep() {
+                    return;
+                }
                 self.stats.root_events += 1;
                 self.accounts.entry(account_id).or_default().events.push(*event);
             }
             Err(e) => self.record_problem(name, index, e.to_string()),
+        }
+    }
+}
+
+/// `1073741824` as `1 GiB`.
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// A window over a file's uncompressed text, read a chunk at a time: memory is bounded by the
+/// longest record, not by the file.
+struct Feed<'b, R> {
+    src: R,
+    buf: &'b mut Vec<u8>,
+    /// The unread text is `buf[start..end]`.
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// Uncompressed bytes read so far.
+    read: u64,
+    limit: u64,
+    /// Newlines before `start`, and bytes since the last of them: positions for messages.
+    line: u64,
+    column: u64,
+}
+
+impl<'b, R: Read> Feed<'b, R> {
+    fn new(src: R, buf: &'b mut Vec<u8>, limit: u64) -> Self {
+        Feed {
+            src,
+            buf,
+            start: 0,
+            end: 0,
+            eof: false,
+            read: 0,
+            limit,
+            line: 0,
+            column: 0,
+        }
+    }
+
+    fn window(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    fn consume(&mut self, n: usize) {
+        let done = &self.buf[self.start..self.start + n];
+        match memchr::memrchr(b'\n', done) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', done).count() as u64;
+                self.column = (n - last - 1) as u64;
+            }
+            None => self.column += n as u64,
+        }
+        self.start += n;
+    }
+
+    /// Reads the next chunk after the window; `false` at the end of the file.
+    fn more(&mut self) -> Result<bool, ReadError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // A long value is read in doubling steps, so it is parsed O(1) times, not once a chunk.
+        let want = (self.end - self.start).clamp(CHUNK, MAX_VALUE_BYTES);
+        if self.buf.len() < self.end + want {
+            self.buf.resize(self.end + want, 0);
+        }
+        let n = loop {
+            match self.src.read(&mut self.buf[self.end..self.end + want]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadError::Io(e)),
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+            return Ok(false);
+        }
+        self.end += n;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(ReadError::TooLarge);
+        }
+        Ok(true)
+    }
+
+    /// Reads until the window holds `n` bytes; `false` when the file is shorter.
+    fn need(&mut self, n: usize) -> Result<bool, ReadError> {
+        while self.window().len() < n {
+            if !self.more()? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Skips whitespace; the next byte, or `None` at the end of the file.
+    fn skip_ws(&mut self) -> Result<Option<u8>, ReadError> {
+        loop {
+            let w = self.window();
+            match w.iter().position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+                Some(i) => {
+                    let b = w[i];
+                    self.consume(i);
+                    return Ok(Some(b));
+                }
+                None => {
+                    self.consume(w.len());
+                    if !self.more()? {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The length of the JSON value at the start of the window (after whitespace), reading more
+    /// of the file as needed.
+    fn span(&mut self) -> Result<usize, ReadError> {
+        self.skip_ws()?;
+        loop {
+            let w = self.window();
+            let mut values = serde_json::Deserializer::from_slice(w).into_iter::<IgnoredAny>();
+            match values.next() {
+                // A value that ends the window may go on in the next chunk (a number).
+                Some(Ok(_)) if values.byte_offset() > MAX_VALUE_BYTES => return Err(ReadError::ValueTooLarge),
+                Some(Ok(_)) if values.byte_offset() < w.len() || self.eof => return Ok(values.byte_offset()),
+                Some(Err(e)) if !e.is_eof() || self.eof => return Err(self.serde_error(&e)),
+                None if self.eof => return Err(self.syntax("unexpected end of the file")),
+                _ => {}
+            }
+            if w.len() >= MAX_VALUE_BYTES {
+                return Err(ReadError::ValueTooLarge);
+            }
+            self.more()?;
+        }
+    }
+
+    /// A syntax error at the start of the window.
+    fn syntax(&self, message: &str) -> ReadError {
+        ReadError::Syntax {
+            line: self.line + 1,
+            column: self.column + 1,
+            message: message.to_string(),
+        }
+    }
+
+    /// A serde error in the window, placed in the file.
+    fn serde_error(&self, e: &serde_json::Error) -> ReadError {
+        let (line, column) = if e.line() <= 1 {
+            (self.line + 1, self.column + e.column() as u64)
+        } else {
+            (self.line + e.line() as u64, e.column() as u64)
+        };
+        let text = e.to_string();
+        let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+        ReadError::Syntax {
+            line,
+            column,
+            message: message.to_string(),
         }
     }
 }
@@ -434,90 +854,56 @@ enum Layout {
 }
 
 /// Tells a `{"Records": [...]}` document from JSON lines by the first key (CloudTrail writes
-/// `Records` first) or, failing that, by whether the first line is a CloudTrail record.
-fn detect(bytes: &[u8]) -> Layout {
-    let text = bytes.trim_ascii_start();
-    if text.is_empty() {
-        return Layout::Empty;
+/// `Records` first) or, failing that, by whether the first line is a CloudTrail record. Reads
+/// no further than the first line (at most [`MAX_VALUE_BYTES`]) and consumes nothing but
+/// leading whitespace.
+fn detect<R: Read>(feed: &mut Feed<R>) -> Result<Layout, ReadError> {
+    match feed.skip_ws()? {
+        None => return Ok(Layout::Empty),
+        Some(b'{') => {}
+        Some(_) => return Ok(Layout::Unknown),
     }
-    let Some(after_brace) = text.strip_prefix(b"{") else {
-        return Layout::Unknown;
+    let key = br#""Records""#;
+    let mut at = 1;
+    loop {
+        let w = feed.window();
+        while w.get(at).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+            at += 1;
+        }
+        if at + key.len() <= w.len() || feed.eof || w.len() > MAX_VALUE_BYTES {
+            break;
+        }
+        feed.more()?;
+    }
+    if feed.window()[at..].starts_with(key) {
+        return Ok(Layout::Records);
+    }
+    let mut searched = 0;
+    let first_line = loop {
+        let w = feed.window();
+        if let Some(i) = memchr::memchr(b'\n', &w[searched..]) {
+            break Some(searched + i);
+        }
+        if feed.eof {
+            break Some(w.len());
+        }
+        if w.len() > MAX_VALUE_BYTES {
+            break None;
+        }
+        searched = w.len();
+        feed.more()?;
     };
-    if after_brace.trim_ascii_start().starts_with(b"\"Records\"") {
-        return Layout::Records;
-    }
-    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    let looks_like_record = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first_line)
-        .is_ok_and(|m| m.contains_key("eventTime") || m.contains_key("eventName") || m.contains_key("userIdentity"));
-    if looks_like_record {
-        return Layout::Lines;
-    }
-    // A pretty-printed document whose Records key is not first.
-    let whole_doc_has_records = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(text)
-        .is_ok_and(|m| m.get("Records").is_some_and(serde_json::Value::is_array));
-    if whole_doc_has_records {
-        Layout::Records
+    let looks_like_record = first_line.is_some_and(|end| {
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&feed.window()[..end])
+            .is_ok_and(|m| m.contains_key("eventTime") || m.contains_key("eventName") || m.contains_key("userIdentity"))
+    });
+    // Anything else that starts with '{' is read as a document whose Records key is not first
+    // (pretty-printed, say), and fails with a message if it is not one.
+    Ok(if looks_like_record {
+        Layout::Lines
     } else {
-        Layout::Unknown
-    }
-}
-
-/// Visits the top-level object, handing each element of `Records` to `on_record`; yields
-/// whether a `Records` array was found.
-struct DocSeed<'f, F> {
-    on_record: &'f mut F,
-}
-
-impl<'de, F: FnMut(&'de RawValue)> DeserializeSeed<'de> for DocSeed<'_, F> {
-    type Value = bool;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de, F: FnMut(&'de RawValue)> Visitor<'de> for DocSeed<'_, F> {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a CloudTrail log object {\"Records\": [...]}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "Records" && !found {
-                map.next_value_seed(RecordsSeed {
-                    on_record: &mut *self.on_record,
-                })?;
-                found = true;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
-    }
-}
-
-struct RecordsSeed<'f, F> {
-    on_record: &'f mut F,
-}
-
-impl<'de, F: FnMut(&'de RawValue)> DeserializeSeed<'de> for RecordsSeed<'_, F> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, F: FnMut(&'de RawValue)> Visitor<'de> for RecordsSeed<'_, F> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of CloudTrail records")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            (self.on_record)(raw);
-        }
-        Ok(())
-    }
+        Layout::Records
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::redact;
 use crate::snapshot::{RootEvent, RootEventKind};
 
 /// The fields of a CloudTrail record the review needs.
@@ -95,7 +96,7 @@ pub enum RecordError {
 impl Record {
     /// Parses one record from JSON text.
     pub fn parse(json: &str) -> Result<Record, RecordError> {
-        serde_json::from_str(json).map_err(|e| RecordError::Field(format!("not a CloudTrail record: {e}")))
+        serde_json::from_str(json).map_err(|e| field_error(format!("not a CloudTrail record: {e}")))
     }
 
     /// Classifies the record.
@@ -109,17 +110,22 @@ impl Record {
         let account_id = self.recipient_account_id.or(identity.account_id).ok_or_else(|| {
             RecordError::Field("root record without recipientAccountId or userIdentity.accountId".into())
         })?;
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(field_error(format!(
+                "root record's account {account_id:?} is not a 12-digit AWS account id"
+            )));
+        }
         let event_type = self.event_type.unwrap_or_default();
         let parsed_time = self.event_time.as_deref().and_then(parse_time);
         if let Some(service) = identity.invoked_by {
             return Ok(Classified::Service {
                 account_id,
-                service,
+                service: redact::secrets(&service).into_owned(),
                 event_time: parsed_time,
             });
         }
         if event_type == "AwsServiceEvent" {
-            let service = self.event_source.unwrap_or_else(|| "unknown".into());
+            let service = redact::secrets(self.event_source.as_deref().unwrap_or("unknown")).into_owned();
             return Ok(Classified::Service {
                 account_id,
                 service,
@@ -129,7 +135,7 @@ impl Record {
         let event_time = match (parsed_time, self.event_time) {
             (Some(t), _) => t,
             (None, None) => return Err(RecordError::Field("root record without eventTime".into())),
-            (None, Some(text)) => return Err(RecordError::Field(format!("eventTime {text:?} is not a timestamp"))),
+            (None, Some(text)) => return Err(field_error(format!("eventTime {text:?} is not a timestamp"))),
         };
         let context = identity.session_context.as_ref();
         let attr = |k: &str| context.and_then(|c| c.get("attributes")).and_then(|a| a.get(k));
@@ -161,7 +167,7 @@ impl Record {
         } else {
             (RootEventKind::Programmatic, None, truthy(attr("mfaAuthenticated")))
         };
-        let event = RootEvent {
+        let mut event = RootEvent {
             event_id: self.event_id.unwrap_or_default(),
             event_time,
             region: self.aws_region.unwrap_or_default(),
@@ -181,11 +187,18 @@ impl Record {
                 None
             },
         };
+        // Every field is text CloudTrail copied from the request: no credential goes further.
+        redact::root_event(&mut event);
         Ok(Classified::Root {
             account_id,
             event: Box::new(event),
         })
     }
+}
+
+/// A record error whose message quotes the record, with any credential in it redacted.
+fn field_error(message: String) -> RecordError {
+    RecordError::Field(redact::secrets(&message).into_owned())
 }
 
 /// Reads CloudTrail's `2026-03-01T10:00:00Z` and the `2026-03-01 10:00:00.000` form of
@@ -301,6 +314,10 @@ mod tests {
         let err = Record::parse(bad_time).unwrap().classify().unwrap_err();
         assert!(err.to_string().contains("yesterday"), "{err}");
         assert!(Record::parse("[1,2]").is_err());
+        let made_up = r#"{"eventTime":"2026-03-01T10:00:00Z","recipientAccountId":"AKIAIOSFODNN7EXAMPLE","userIdentity":{"type":"Root"}}"#;
+        let err = Record::parse(made_up).unwrap().classify().unwrap_err().to_string();
+        assert!(err.contains("not a 12-digit AWS account id"), "{err}");
+        assert!(err.contains("…MPLE") && !err.contains("AKIAIOSFODNN7EXAMPLE"), "{err}");
         assert!(Record::parse(r#"{"userIdentity":"Root"}"#).is_err());
     }
 

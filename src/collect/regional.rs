@@ -10,9 +10,10 @@ use aws_sdk_cloudtrail::types::ReadWriteType as SdkReadWriteType;
 
 use super::aws::{AccountConfig, Scope};
 use crate::snapshot::{
-    AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, EventRule, EventSelector, EventTarget, Events,
-    FieldSelector, FilterTest, LogGroup, Logs, MetricFilter, MetricTransformation, ReadWriteType, Region, Sns,
-    Subscription, Topic, Trail, TrailStatus,
+    AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, Dimension, EventRule, EventSelector,
+    EventTarget, Events, FieldSelector, FilterTest, LogGroup, Logs, MetricFilter, MetricQuery, MetricStat,
+    MetricTransformation, ReadWriteType, Region, Setting, Sns, Subscription, Topic, TopicAttributes, Trail,
+    TrailStatus,
 };
 
 fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -242,7 +243,14 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
                             metric_name: m.metric_name().to_string(),
                             metric_namespace: m.metric_namespace().to_string(),
                             metric_value: m.metric_value().to_string(),
-                            default_value: m.default_value(),
+                            default_value: Some(Setting::from_option(m.default_value())),
+                            // AWS: "If you omit this, the unit is set as None".
+                            unit: Some(m.unit().map_or("None", |u| u.as_str()).to_string()),
+                            dimensions: Some(
+                                m.dimensions()
+                                    .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                                    .unwrap_or_default(),
+                            ),
                         })
                         .collect(),
                     aws_test: FilterTest::NotRun {},
@@ -256,6 +264,34 @@ async fn logs(cfg: &AccountConfig, scope: &Scope, region: &str, ct: &CloudTrail)
     })
 }
 
+fn dimensions(d: &[aws_sdk_cloudwatch::types::Dimension]) -> Vec<Dimension> {
+    d.iter()
+        .map(|d| Dimension {
+            name: d.name().unwrap_or_default().to_string(),
+            value: d.value().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+fn metric_query(q: &aws_sdk_cloudwatch::types::MetricDataQuery) -> MetricQuery {
+    MetricQuery {
+        id: q.id().unwrap_or_default().to_string(),
+        expression: q.expression().map(str::to_string),
+        return_data: q.return_data(),
+        metric_stat: q.metric_stat().map(|m| MetricStat {
+            namespace: m.metric().and_then(|x| x.namespace()).unwrap_or_default().to_string(),
+            metric_name: m.metric().and_then(|x| x.metric_name()).unwrap_or_default().to_string(),
+            dimensions: dimensions(m.metric().map(|x| x.dimensions()).unwrap_or_default()),
+            period: m.period().and_then(|p| u32::try_from(p).ok()).unwrap_or_default(),
+            stat: m.stat().unwrap_or_default().to_string(),
+            unit: Setting::from_option(m.unit().map(|u| u.as_str().to_string())),
+        }),
+    }
+}
+
+/// Metric alarms on the filters' metrics, directly or in a metric math query. Every metric
+/// alarm of the region is listed and the rest dropped here: the server is not trusted to filter
+/// by dimensions, and DescribeAlarmsForMetric would miss math alarms and alarms on dimensions.
 async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -> Option<CloudWatch> {
     let client = cfg.cloudwatch(region);
     let metrics: BTreeSet<(&str, &str)> = logs
@@ -265,24 +301,40 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -
         .map(|m| (m.metric_name.as_str(), m.metric_namespace.as_str()))
         .collect();
     let mut alarms: Vec<Alarm> = Vec::new();
-    for (metric, namespace) in metrics {
-        let page = match client
-            .describe_alarms_for_metric()
-            .metric_name(metric)
-            .namespace(namespace)
-            .send()
-            .await
-        {
+    if metrics.is_empty() {
+        return Some(CloudWatch { alarms });
+    }
+    let mut pages = client
+        .describe_alarms()
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
             Ok(p) => p,
-            Err(e) => return scope.fail("cloudwatch", "DescribeAlarmsForMetric", e),
+            Err(e) => return scope.fail("cloudwatch", "DescribeAlarms", e),
         };
         for a in page.metric_alarms() {
+            let on =
+                |name: Option<&str>, ns: Option<&str>| name.zip(ns).is_some_and(|(n, ns)| metrics.contains(&(n, ns)));
+            let watches = on(a.metric_name(), a.namespace())
+                || a.metrics().iter().any(|q| {
+                    q.metric_stat()
+                        .and_then(|m| m.metric())
+                        .is_some_and(|m| on(m.metric_name(), m.namespace()))
+                });
+            if !watches {
+                continue;
+            }
             alarms.push(Alarm {
                 alarm_name: a.alarm_name().unwrap_or_default().to_string(),
                 alarm_arn: a.alarm_arn().unwrap_or_default().to_string(),
                 metric_name: a.metric_name().map(str::to_string),
                 namespace: a.namespace().map(str::to_string),
                 statistic: a.statistic().map(|s| s.as_str().to_string()),
+                extended_statistic: a.extended_statistic().map(str::to_string),
+                dimensions: Some(dimensions(a.dimensions())),
+                unit: Some(Setting::from_option(a.unit().map(|u| u.as_str().to_string()))),
                 period: a.period().and_then(|p| u32::try_from(p).ok()),
                 evaluation_periods: a.evaluation_periods().and_then(|p| u32::try_from(p).ok()).unwrap_or(1),
                 datapoints_to_alarm: a.datapoints_to_alarm().and_then(|p| u32::try_from(p).ok()),
@@ -291,7 +343,15 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -
                     .comparison_operator()
                     .map(|c| c.as_str().to_string())
                     .unwrap_or_default(),
-                treat_missing_data: a.treat_missing_data().map(str::to_string),
+                // AWS's documented defaults when the alarm names none.
+                treat_missing_data: Some(a.treat_missing_data().unwrap_or("missing").to_string()),
+                evaluate_low_sample_count_percentile: Some(
+                    a.evaluate_low_sample_count_percentile()
+                        .unwrap_or("evaluate")
+                        .to_string(),
+                ),
+                metrics: Some(a.metrics().iter().map(metric_query).collect()),
+                threshold_metric_id: a.threshold_metric_id().map(str::to_string),
                 actions_enabled: a.actions_enabled().unwrap_or(false),
                 alarm_actions: a.alarm_actions().to_vec(),
                 state_value: a.state_value().map(|s| s.as_str().to_string()),
@@ -305,6 +365,7 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -
 async fn topics(cfg: &AccountConfig, scope: &Scope, region: &str, arns: &[String]) -> Option<Sns> {
     let client = cfg.sns(region);
     let mut topics = Vec::new();
+    let mut absent_topics = Vec::new();
     for arn in arns {
         let mut subscriptions = Some(Vec::new());
         let mut exists = true;
@@ -337,14 +398,32 @@ async fn topics(cfg: &AccountConfig, scope: &Scope, region: &str, arns: &[String
                 }
             }
         }
-        if exists {
-            topics.push(Topic {
-                topic_arn: arn.clone(),
-                subscriptions,
-            });
+        if !exists {
+            absent_topics.push(arn.clone());
+            continue;
         }
+        // Who may publish (EventBridge needs the topic policy to allow it) and its encryption.
+        let attributes = match client.get_topic_attributes().topic_arn(arn).send().await {
+            Ok(o) => {
+                let attr = |k: &str| o.attributes().and_then(|a| a.get(k)).cloned();
+                Some(TopicAttributes {
+                    policy: attr("Policy"),
+                    kms_master_key_id: Some(Setting::from_option(attr("KmsMasterKeyId").filter(|k| !k.is_empty()))),
+                })
+            }
+            Err(e) if super::aws::describe(&e).0 == "NotFound" => {
+                absent_topics.push(arn.clone());
+                continue;
+            }
+            Err(e) => scope.fail("sns", "GetTopicAttributes", e),
+        };
+        topics.push(Topic {
+            topic_arn: arn.clone(),
+            subscriptions,
+            attributes,
+        });
     }
-    Some(Sns { topics })
+    Some(Sns { topics, absent_topics })
 }
 
 /// Whether an event pattern concerns root activity (the rules judge what it really matches).
@@ -374,6 +453,7 @@ async fn events(cfg: &AccountConfig, scope: &Scope, region: &str) -> Option<Even
                         .map(|t| EventTarget {
                             id: t.id().to_string(),
                             arn: t.arn().to_string(),
+                            role_arn: t.role_arn().map(str::to_string),
                         })
                         .collect(),
                 ),

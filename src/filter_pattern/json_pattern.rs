@@ -12,7 +12,12 @@
 //!            | SELECTOR IS NULL | SELECTOR IS TRUE | SELECTOR IS FALSE
 //!            | SELECTOR NOT EXISTS
 //! SELECTOR  := '$' ( '.' NAME ) ( '.' NAME | '[' DIGITS ']' )*
+//! VALUE     := NUMBER | STRING | '"' ... '"' | '%' REGEX '%'
 //! ```
+//!
+//! A `%...%` value ("You can use any conditional regular expression when
+//! creating filter patterns to match terms in JSON log events") is searched
+//! for in the value with `=` and `!=`; at most two per pattern.
 //!
 //! Keywords (`IS`, `NOT`, `NULL`, `EXISTS`, `TRUE`, `FALSE`) are accepted in
 //! any letter case: AWS documents them in upper case, and accepting other
@@ -680,7 +685,31 @@ mod tests {
         assert_eq!(err("{ $.a EXISTS }").position, 6);
         assert_eq!(err("{ $.a == 1 }").position, 6);
         assert_eq!(err(r#"{ $.a = "x }"#).position, 8);
-        assert!(err("{ $.a = %ab.*% }").message.contains("regular"));
+        assert_eq!(err("{ $.a = %(ab)% }").position, 9);
+        assert_eq!(err("{ $.a >= %1% }").position, 9);
+        assert_eq!(err("{ $.a = 1 && %b% = 2 }").position, 13);
+    }
+
+    #[test]
+    fn regex_values_search_value_nodes_only() {
+        let e = doc_event();
+        assert!(m("{ $.eventType = %Trail% }", &e));
+        assert!(m("{ $.eventType != %^Trail% }", &e));
+        assert!(m(
+            r"{ $.sourceIPAddress = %^111\.111\.% && $.objectList[0].id = %^1$% }",
+            &e
+        ));
+        assert!(!m("{ $.eventType = %trail% }", &e));
+        // Not value nodes: neither = nor != holds, as for other values.
+        for p in [
+            "{ $.SomeObject = %.% }",
+            "{ $.SomeObject != %x% }",
+            "{ $.ThisFlag != %x% }",
+            "{ $.arrayKey != %x% }",
+            "{ $.missing != %x% }",
+        ] {
+            assert!(!m(p, &e), "{p}");
+        }
     }
 
     #[test]

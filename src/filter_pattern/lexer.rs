@@ -4,6 +4,7 @@
 //! All positions are character offsets (not byte offsets) into the original
 //! pattern, so that [`ParseError::position`] lines up with what a user sees.
 
+use super::aws_regex::{self, AwsRegex};
 use super::json_pattern::Selector;
 use super::matcher::{CmpOp, Literal};
 use super::ParseError;
@@ -32,6 +33,11 @@ impl Cursor {
     /// The character under the cursor, if any.
     pub(crate) fn peek(&self) -> Option<char> {
         self.chars.get(self.pos).copied()
+    }
+
+    /// The character after the one under the cursor, if any.
+    pub(crate) fn peek_second(&self) -> Option<char> {
+        self.chars.get(self.pos + 1).copied()
     }
 
     /// Consumes and returns the character under the cursor.
@@ -107,6 +113,8 @@ pub(crate) enum Tok {
     Op(CmpOp),
     Selector(Selector),
     Quoted(String),
+    /// `%...%`, checked against AWS's subset and compiled.
+    Regex(AwsRegex),
     Word(String),
     Eof,
 }
@@ -127,6 +135,7 @@ impl Tok {
             Tok::Op(op) => format!("`{}`", op.symbol()),
             Tok::Selector(s) => format!("selector `{}`", s.text()),
             Tok::Quoted(s) => format!("string \"{s}\""),
+            Tok::Regex(r) => format!("regular expression `{}`", r.display()),
             Tok::Word(w) => format!("`{w}`"),
             Tok::Eof => "end of pattern".into(),
         }
@@ -143,7 +152,8 @@ pub(crate) struct Token {
 /// Characters that end an unquoted word. AWS requires values with
 /// non-alphanumeric characters to be quoted; we are more lenient (patterns
 /// stored in AWS were already accepted by it) and only stop at characters
-/// that have a meaning in the grammar.
+/// that have a meaning in the grammar. (`%` has one only at the start of a
+/// token, where it opens a regular expression.)
 pub(crate) fn is_word_char(c: char) -> bool {
     !c.is_whitespace() && !"(){}[],&|\"=!<>".contains(c)
 }
@@ -208,6 +218,7 @@ pub(crate) fn next_token(cur: &mut Cursor, mode: LexMode) -> Result<Token, Parse
             })
         }
         '"' => Tok::Quoted(read_quoted(cur)?),
+        '%' => Tok::Regex(aws_regex::read(cur)?),
         '$' if mode == LexMode::Json => Tok::Selector(Selector::lex(cur)?),
         _ => {
             // Every character not handled above is a word character.
@@ -225,18 +236,13 @@ pub(crate) fn next_token(cur: &mut Cursor, mode: LexMode) -> Result<Token, Parse
 /// Turns the token after a comparison operator into a [`Literal`].
 ///
 /// Quoted values are always strings; unquoted values are numbers when they
-/// follow the documented number grammar and strings otherwise. Ordering
-/// operators (`<`, `<=`, `>`, `>=`) need a number: AWS documents them only as
-/// `SELECTOR NUMERIC_OPERATOR NUMBER`.
+/// follow the documented number grammar and strings otherwise; `%...%` is a
+/// regular expression. Ordering operators (`<`, `<=`, `>`, `>=`) need a
+/// number: AWS documents them only as `SELECTOR NUMERIC_OPERATOR NUMBER`.
 pub(crate) fn literal_after_op(token: Token, op: CmpOp) -> Result<Literal, ParseError> {
     let literal = match token.tok {
         Tok::Quoted(s) => Literal::quoted(&s),
-        Tok::Word(w) if w.starts_with('%') => {
-            return Err(ParseError::new(
-                token.pos,
-                "regular expressions (`%...%`) are not supported",
-            ));
-        }
+        Tok::Regex(r) => Literal::Regex(r),
         Tok::Word(w) => Literal::unquoted(&w),
         other => {
             return Err(ParseError::new(
@@ -254,12 +260,18 @@ pub(crate) fn literal_after_op(token: Token, op: CmpOp) -> Result<Literal, Parse
     Ok(literal)
 }
 
+/// AWS: "There is a limit of 2 regex for each filter pattern when creating a
+/// delimited or JSON filter pattern".
+const MAX_REGEXES: usize = 2;
+
 /// The tokens of one pattern with one token of lookahead, shared by the JSON and
 /// space-delimited parsers.
 pub(crate) struct Tokens<'c> {
     cur: &'c mut Cursor,
     mode: LexMode,
     peeked: Option<Token>,
+    /// Regular expressions read so far.
+    regexes: usize,
 }
 
 impl<'c> Tokens<'c> {
@@ -268,13 +280,29 @@ impl<'c> Tokens<'c> {
             cur,
             mode,
             peeked: None,
+            regexes: 0,
         }
+    }
+
+    /// Reads a token from the text (each token is read once, peeked or not).
+    fn read(&mut self) -> Result<Token, ParseError> {
+        let token = next_token(self.cur, self.mode)?;
+        if matches!(token.tok, Tok::Regex(_)) {
+            self.regexes += 1;
+            if self.regexes > MAX_REGEXES {
+                return Err(ParseError::new(
+                    token.pos,
+                    "at most two regular expressions are allowed in a JSON or space-delimited pattern (AWS quota)",
+                ));
+            }
+        }
+        Ok(token)
     }
 
     /// The next token, without consuming it.
     pub(crate) fn peek(&mut self) -> Result<&Token, ParseError> {
         if self.peeked.is_none() {
-            self.peeked = Some(next_token(self.cur, self.mode)?);
+            self.peeked = Some(self.read()?);
         }
         Ok(self.peeked.as_ref().expect("just filled"))
     }
@@ -283,7 +311,7 @@ impl<'c> Tokens<'c> {
     pub(crate) fn next(&mut self) -> Result<Token, ParseError> {
         match self.peeked.take() {
             Some(t) => Ok(t),
-            None => next_token(self.cur, self.mode),
+            None => self.read(),
         }
     }
 
@@ -420,6 +448,27 @@ mod tests {
     }
 
     #[test]
+    fn percent_opens_a_regex_only_at_the_start_of_a_token() {
+        let t = toks("100% %a{1,2}|[,]% x", LexMode::Json).unwrap();
+        assert_eq!(t.len(), 3);
+        assert_eq!(t[0], Tok::Word("100%".into()));
+        assert!(matches!(&t[1], Tok::Regex(r) if r.display() == "%a{1,2}|[,]%"));
+        assert_eq!(t[2], Tok::Word("x".into()));
+    }
+
+    #[test]
+    fn a_third_regex_is_an_error_at_its_position() {
+        let mut cur = Cursor::new("%a% %b% %c%");
+        let mut tokens = Tokens::new(&mut cur, LexMode::SpaceDelimited);
+        tokens.next().unwrap();
+        tokens.peek().unwrap();
+        tokens.next().unwrap();
+        let e = tokens.peek().unwrap_err();
+        assert_eq!(e.position, 8);
+        assert!(e.message.contains("at most two"));
+    }
+
+    #[test]
     fn dollar_is_a_word_in_space_delimited_mode() {
         let t = toks("$x", LexMode::SpaceDelimited).unwrap();
         assert_eq!(t, vec![Tok::Word("$x".into())]);
@@ -438,8 +487,13 @@ mod tests {
         assert_eq!(err.position, 7);
         let err = literal_after_op(tok(Tok::Quoted("5".into())), CmpOp::Ge).unwrap_err();
         assert!(err.message.contains("needs a number"));
-        let err = literal_after_op(tok(Tok::Word("%ab%".into())), CmpOp::Eq).unwrap_err();
-        assert!(err.message.contains("regular expressions"));
+        let regex = |s: &str| Tok::Regex(aws_regex::read(&mut Cursor::new(s)).unwrap());
+        assert!(matches!(
+            literal_after_op(tok(regex("%ab%")), CmpOp::Ne),
+            Ok(Literal::Regex(_))
+        ));
+        let err = literal_after_op(tok(regex("%1%")), CmpOp::Le).unwrap_err();
+        assert!(err.message.contains("needs a number"));
         let err = literal_after_op(tok(Tok::RBrace), CmpOp::Eq).unwrap_err();
         assert!(err.message.contains("expected a value"));
         assert!(matches!(

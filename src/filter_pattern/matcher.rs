@@ -4,6 +4,8 @@
 
 use std::cmp::Ordering;
 
+use super::aws_regex::AwsRegex;
+
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CmpOp {
@@ -174,6 +176,8 @@ pub(crate) enum Literal {
     Text(Glob),
     /// A number (usable with every operator).
     Number(Number),
+    /// A regular expression, `%...%` (usable with `=` / `!=` only).
+    Regex(AwsRegex),
 }
 
 impl Literal {
@@ -187,6 +191,7 @@ impl Literal {
                 if g.trailing { "*" } else { "" }
             ),
             Literal::Number(n) => n.text.clone(),
+            Literal::Regex(r) => r.display(),
         }
     }
 
@@ -229,21 +234,24 @@ pub(crate) enum Scalar<'a> {
 ///   case for space-delimited fields, and common for CloudTrail fields such
 ///   as account ids): numeric comparison;
 /// * number literal against a non-numeric string: `=` and the ordering
-///   operators are false, `!=` is true (the values differ).
+///   operators are false, `!=` is true (the values differ);
+/// * regular expression (only `=` / `!=`): searched for in the scalar's text,
+///   a JSON number by its JSON text like a string literal (AWS documents
+///   regular expressions on strings only).
 pub(crate) fn compare(scalar: &Scalar<'_>, op: CmpOp, literal: &Literal) -> bool {
+    let text = || match scalar {
+        Scalar::Str(s) => s,
+        Scalar::Num(n) => n.text(),
+    };
+    let equality = |found: bool| match op {
+        CmpOp::Eq => found,
+        CmpOp::Ne => !found,
+        // The parser never builds this; be conservative.
+        _ => false,
+    };
     match literal {
-        Literal::Text(glob) => {
-            let text = match scalar {
-                Scalar::Str(s) => s,
-                Scalar::Num(n) => n.text(),
-            };
-            match op {
-                CmpOp::Eq => glob.matches(text),
-                CmpOp::Ne => !glob.matches(text),
-                // The parser never builds this; be conservative.
-                _ => false,
-            }
-        }
+        Literal::Text(glob) => equality(glob.matches(text())),
+        Literal::Regex(r) => equality(r.is_match(text())),
         Literal::Number(lit) => {
             let value = match scalar {
                 Scalar::Num(n) => Some(n.clone()),
@@ -362,6 +370,19 @@ mod tests {
         assert!(compare(&n, CmpOp::Eq, &Literal::quoted("404")));
         assert!(compare(&n, CmpOp::Ne, &Literal::quoted("500")));
         assert!(!compare(&n, CmpOp::Lt, &Literal::quoted("500")));
+    }
+
+    #[test]
+    fn regex_literal_searches_strings_and_number_text() {
+        let r =
+            Literal::Regex(super::super::aws_regex::read(&mut super::super::lexer::Cursor::new(r"%^4\d\d$%")).unwrap());
+        assert_eq!(r.display(), r"%^4\d\d$%");
+        assert!(compare(&Scalar::Num(num("404")), CmpOp::Eq, &r));
+        assert!(compare(&Scalar::Str("403"), CmpOp::Eq, &r));
+        assert!(!compare(&Scalar::Str("4031"), CmpOp::Eq, &r));
+        assert!(compare(&Scalar::Str("200"), CmpOp::Ne, &r));
+        assert!(!compare(&Scalar::Str("404"), CmpOp::Ne, &r));
+        assert!(!compare(&Scalar::Str("404"), CmpOp::Gt, &r));
     }
 
     #[test]

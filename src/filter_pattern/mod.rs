@@ -8,18 +8,22 @@
 //!   ([`PatternKind::Json`]);
 //! * `[ ... ]` — a space-delimited pattern matched against the fields of a
 //!   space-delimited log line ([`PatternKind::SpaceDelimited`]);
+//! * `% ... %` — a regular expression searched for in the text of the event
+//!   ([`PatternKind::Regex`]);
 //! * anything else — terms and quoted phrases searched for in the text of the
 //!   event ([`PatternKind::Terms`]).
 //!
 //! An empty pattern, a blank pattern, or `""` matches every event
-//! ([`PatternKind::MatchAll`]).
+//! ([`PatternKind::MatchAll`]). Regular expressions may also be the value of a
+//! JSON or space-delimited condition (`{ $.eventType = %Trail% }`,
+//! `[ip=%127\.0\.0\.[1-9]%, ...]`), at most two per pattern; only the
+//! subset AWS documents is accepted (see `aws_regex`).
 //!
 //! The module is judged semantically: the question it answers is "which log
 //! events would AWS count for this pattern". Where the documentation is
 //! silent, the choice made is explained next to the code that makes it.
-//! Regular-expression patterns (`%...%`) are rejected with a [`ParseError`]
-//! rather than guessed at.
 
+mod aws_regex;
 mod json_pattern;
 mod lexer;
 mod matcher;
@@ -31,6 +35,7 @@ mod tests;
 
 use std::str::FromStr;
 
+use aws_regex::AwsRegex;
 use json_pattern::JsonPattern;
 use lexer::Cursor;
 use space_delimited::SpaceDelimitedPattern;
@@ -80,6 +85,8 @@ pub enum PatternKind {
     Terms,
     /// A space-delimited pattern such as `[ip, user, ..., status = 4*]`.
     SpaceDelimited,
+    /// A standalone regular expression such as `%AUTHORIZED%`.
+    Regex,
     /// The empty pattern (or `""`), which matches every event.
     MatchAll,
 }
@@ -100,15 +107,27 @@ enum Inner {
     Json(JsonPattern),
     Terms(TermPattern),
     SpaceDelimited(SpaceDelimitedPattern),
+    Regex(AwsRegex),
 }
+
+/// PutMetricFilter: "filterPattern ... Length Constraints: Minimum length of 0.
+/// Maximum length of 1024."
+pub const MAX_PATTERN_CHARS: usize = 1024;
 
 /// Parses a CloudWatch Logs filter pattern.
 ///
 /// Returns a [`ParseError`] carrying the character position of the first
 /// problem found (unbalanced braces, brackets or parentheses, a missing
 /// operator, a malformed selector, an unterminated string, trailing input,
-/// an empty JSON pattern `{}`, or an unsupported regular expression).
+/// an empty JSON pattern `{}`, a regular expression outside AWS's subset or
+/// beyond its quota of two, or a pattern longer than [`MAX_PATTERN_CHARS`]).
 pub fn parse(pattern: &str) -> Result<FilterPattern, ParseError> {
+    if pattern.chars().nth(MAX_PATTERN_CHARS).is_some() {
+        return Err(ParseError::new(
+            MAX_PATTERN_CHARS,
+            format!("a filter pattern is at most {MAX_PATTERN_CHARS} characters long"),
+        ));
+    }
     let trimmed = pattern.trim();
     // AWS: "The filter pattern "" matches all log events." A blank pattern
     // is what the console/API stores for "match everything" as well.
@@ -124,6 +143,20 @@ pub fn parse(pattern: &str) -> Result<FilterPattern, ParseError> {
     let inner = match cur.peek() {
         Some('{') => Inner::Json(JsonPattern::parse(&mut cur)?),
         Some('[') => Inner::SpaceDelimited(SpaceDelimitedPattern::parse(&mut cur)?),
+        // "Regular expressions (regex) can be used to create standalone filter patterns": the
+        // expression is the whole pattern.
+        Some('%') => {
+            let regex = aws_regex::read(&mut cur)?;
+            cur.skip_ws();
+            if !cur.at_end() {
+                return Err(ParseError::new(
+                    cur.pos(),
+                    "a standalone regular expression is the whole pattern: nothing may follow its \
+                     closing `%` (combine conditions in a JSON or space-delimited pattern)",
+                ));
+            }
+            Inner::Regex(regex)
+        }
         Some(c @ ('}' | ']' | ')')) => {
             return Err(ParseError::new(
                 start,
@@ -151,6 +184,7 @@ impl FilterPattern {
             Inner::Json(_) => PatternKind::Json,
             Inner::Terms(_) => PatternKind::Terms,
             Inner::SpaceDelimited(_) => PatternKind::SpaceDelimited,
+            Inner::Regex(_) => PatternKind::Regex,
         }
     }
 
@@ -158,14 +192,15 @@ impl FilterPattern {
     ///
     /// CloudTrail delivers each record to CloudWatch Logs as the JSON record
     /// serialized on one line. JSON patterns are evaluated directly on the
-    /// value; term and space-delimited patterns are matched against the
-    /// compact serialization (`serde_json::to_string`).
+    /// value; term, regular-expression and space-delimited patterns are
+    /// matched against the compact serialization (`serde_json::to_string`).
     pub fn matches_event(&self, event: &serde_json::Value) -> bool {
         match &self.inner {
             Inner::MatchAll => true,
             Inner::Json(p) => p.matches(event),
             Inner::Terms(p) => p.matches(&event.to_string()),
             Inner::SpaceDelimited(p) => p.matches(&event.to_string()),
+            Inner::Regex(r) => r.is_match(&event.to_string()),
         }
     }
 
@@ -191,6 +226,7 @@ impl FilterPattern {
                 .unwrap_or(false),
             Inner::Terms(p) => p.matches(line),
             Inner::SpaceDelimited(p) => p.matches(line),
+            Inner::Regex(r) => r.is_match(line),
         }
     }
 }

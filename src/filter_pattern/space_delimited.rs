@@ -13,6 +13,8 @@
 //!   `&&` binds tighter than `||` as in JSON patterns;
 //! * "For string fields, you can use = or != operators with an asterisk (*).
 //!   For numeric fields, you can use the >, <, >=, <=, =, and != operators."
+//!   A `%...%` value is a regular expression searched for in the field
+//!   (`[ip=%127\.0\.0\.[1-9]%, ...]`), at most two per pattern;
 //! * "The characters between a pair of square brackets [] or two double
 //!   quotes ("") are treated as a single field" of the log line; the
 //!   extracted value excludes the brackets / quotes.
@@ -565,6 +567,18 @@ mod tests {
         assert_eq!(err("[a, ,]").position, 4);
         assert_eq!(err("[a = \"x]").position, 5);
         assert_eq!(err("[a)").position, 2);
-        assert!(err("[a = %x%]").message.contains("regular"));
+        assert_eq!(err("[a = %x!%]").position, 7);
+        assert_eq!(err("[a = %x%, b = %y%, c = %z%]").position, 23);
+        assert_eq!(err("[a < %1%]").position, 5);
+    }
+
+    #[test]
+    fn regex_conditions_search_the_field() {
+        let p = r"[ip = %^127\.0\.0\.[1-9]$%, user, username, timestamp, request = %GET /[a-z_]+\.gif%, status_code != 5*, bytes]";
+        assert!(m(p, LINE_200));
+        assert!(!m(p, LINE_500));
+        assert!(!m(p, LINE_404));
+        assert!(m("[w1 = %^ERR% || w1 = %^WARN%, w2]", "WARN message"));
+        assert!(!m("[w1 = %^ERR% || w1 = %^WARN%, w2]", "INFO message"));
     }
 }

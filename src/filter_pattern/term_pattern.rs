@@ -72,7 +72,8 @@ impl TermPattern {
                 if word.starts_with('%') {
                     return Err(ParseError::new(
                         term_pos,
-                        "regular expressions (`%...%`) are not supported",
+                        "a regular expression (`%...%`) is a whole pattern of its own, not one term \
+                         of several (combine conditions in a JSON or space-delimited pattern)",
                     ));
                 }
                 word
@@ -173,7 +174,10 @@ mod tests {
         assert_eq!(parse("ERROR -").unwrap_err().position, 6);
         assert_eq!(parse("?  ").unwrap_err().position, 0);
         assert_eq!(parse(r#"a "unterminated"#).unwrap_err().position, 2);
-        assert!(parse("%ERR.*%").unwrap_err().message.contains("regular expressions"));
+        let e = parse("ERROR %WARN%").unwrap_err();
+        assert_eq!(e.position, 6);
+        assert!(e.message.contains("whole pattern"));
+        assert_eq!(parse("-%x%").unwrap_err().position, 1);
     }
 
     #[test]

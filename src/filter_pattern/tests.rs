@@ -365,6 +365,34 @@ fn kinds() {
     assert_eq!(p("ERROR").kind(), PatternKind::Terms);
     assert_eq!(p("\"a b\"").kind(), PatternKind::Terms);
     assert_eq!(p("[a, b]").kind(), PatternKind::SpaceDelimited);
+    assert_eq!(p(" %a|b% ").kind(), PatternKind::Regex);
+    assert_eq!(p("{ $.a = %a% }").kind(), PatternKind::Json);
+}
+
+#[test]
+fn standalone_regex_searches_the_serialized_record() {
+    let sign_in = root_console_sign_in();
+    let regex = p(r"%\x22type\x22:\x22Root\x22%");
+    check_both_ways(&regex, "root console sign-in", &sign_in, true);
+    check_both_ways(&regex, "IAM user event", &iam_user_event("x"), false);
+    // `^` is the start of the whole record, which starts with `{`.
+    assert!(!p("%^.eventVersion%").matches_event(&sign_in));
+    assert!(p(r"%^\{.eventVersion%").matches_event(&sign_in));
+    assert!(p(r"%Management.\}$%").matches_event(&sign_in));
+    assert!(!p(r"%Management\}$%").matches_event(&sign_in));
+    assert!(p(" %ConsoleLogin% ").explain(&sign_in).is_empty());
+}
+
+#[test]
+fn json_regex_conditions_are_explained() {
+    let pattern = p("{ $.userIdentity.type = %^Root$% && $.eventType != %Service% }");
+    let trace = pattern.explain(&root_aws_service_event());
+    assert_eq!(trace.len(), 2);
+    assert_eq!(trace[0].condition, "$.userIdentity.type = %^Root$%");
+    assert!(trace[0].holds);
+    assert_eq!(trace[1].condition, "$.eventType != %Service%");
+    assert_eq!(trace[1].value, Some(json!("AwsServiceEvent")));
+    assert!(!trace[1].holds);
 }
 
 #[test]
@@ -401,6 +429,11 @@ fn error_positions_across_pattern_kinds() {
         ("  ] x", 2),
         (") x", 0),
         (r#"{ $.a = "é" "x" }"#, 12),
+        ("%a(b%", 2),
+        ("  %ab% c", 7),
+        ("{ $.a = %x }", 8),
+        ("[a = %é%]", 6),
+        (r"{ $.é = %\q% }", 9),
     ];
     for (pattern, position) in cases {
         match parse(pattern) {
@@ -465,7 +498,7 @@ impl XorShift {
 const ALPHABET: &[char] = &[
     '{', '}', '[', ']', '(', ')', '$', '.', '&', '|', '=', '!', '<', '>', '"', '\\', '*', '?', '-', '+', '%', ',', ' ',
     ' ', '\t', '\n', '0', '1', '9', 'e', 'E', 'a', 'b', 'I', 'S', 'N', 'O', 'T', 'X', '_', ':', '/', 'é', '\u{0}',
-    '\u{200b}',
+    '\u{200b}', '^', 'd', 'w', 'x', 'F', '%', '%',
 ];
 
 const SEEDS: &[&str] = &[
@@ -476,6 +509,9 @@ const SEEDS: &[&str] = &[
     "[ip, user, ..., status_code = 4* && bytes > 1000, bytes]",
     "[w1=ERROR || w1=WARN, w2,]",
     r#"ERROR -Exiting ?"Failed to process" ?WARN"#,
+    r#"{ $.userIdentity.type = %^R[a-z]{2,3}$% && $.eventType != %Service|x\d\W% }"#,
+    r"%^\d{1,3}\.[^a-c\s]*|\[.\]$%",
+    r"[ip = %^127\.0\.0\.[1-9]$%, ..., status = 4* || status = %^5%, bytes]",
     "",
     "\"\"",
 ];
@@ -484,6 +520,9 @@ fn fuzz_one(input: &str, events: &[Value], lines: &[&str]) {
     match parse(input) {
         Ok(pattern) => {
             let _ = pattern.kind();
+            for e in events {
+                let _ = pattern.explain(e);
+            }
             for e in events {
                 let _ = pattern.matches_event(e);
             }
@@ -520,9 +559,13 @@ fn fuzz_parse_never_panics() {
         let len = rng.below(40);
         let s: String = (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect();
         fuzz_one(&s, &events, &lines);
-        // Same with a leading brace or bracket so the structured parsers run.
+        // Same with a leading brace or bracket so the structured parsers run, and as a
+        // regular expression, standalone and as a value.
         fuzz_one(&format!("{{{s}"), &events, &lines);
         fuzz_one(&format!("[{s}"), &events, &lines);
+        fuzz_one(&format!("%{s}%"), &events, &lines);
+        fuzz_one(&format!("{{ $.a = %{s}% }}"), &events, &lines);
+        fuzz_one(&format!("[a != %{s}%, b]"), &events, &lines);
     }
 
     // Random bytes, decoded lossily.

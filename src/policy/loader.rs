@@ -96,22 +96,25 @@ pub fn from_dir(dir: &Path) -> Result<Vec<RuleFile>, PolicyError> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), PolicyError> {
-    let io = |e: std::io::Error| PolicyError::Io {
-        path: dir.display().to_string(),
-        message: e.to_string(),
-    };
     if !dir.is_dir() {
         return Err(PolicyError::Io {
             path: dir.display().to_string(),
             message: "not a directory".into(),
         });
     }
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let p = entry.map_err(io)?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "rego") {
-            out.push(p);
+    // walkdir follows links but notices one back to a directory being walked: read_dir recursion
+    // walked `a -> .` and `b -> .` exponentially and cut a single loop short silently.
+    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = entry.map_err(|e| PolicyError::Io {
+            path: e.path().unwrap_or(dir).display().to_string(),
+            message: match e.loop_ancestor() {
+                Some(a) => format!("symbolic link loop back to {}", a.display()),
+                None => e.io_error().map_or_else(|| e.to_string(), ToString::to_string),
+            },
+        })?;
+        let p = entry.path();
+        if !entry.file_type().is_dir() && p.extension().is_some_and(|x| x == "rego") {
+            out.push(entry.into_path());
         }
     }
     Ok(())

@@ -69,7 +69,7 @@ reusable_alarms := [object.union(_alarm(a), {"log_group": d.log_group}) |
 	some a in sec.value.alarms
 	is_string(object.get(a, "metric_name", null))
 	is_string(object.get(a, "namespace", null))
-	count(m.alarm_faults(a)) == 0
+	m.alarm_verdict(a, m.hypothetical_transformation(a, d.logs)).state == "ok"
 	not _fed_by_other(d.logs, a)
 ]
 

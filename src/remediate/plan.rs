@@ -604,6 +604,33 @@ impl Ctx<'_> {
                 }
             }
         };
+        // A topic the snapshot knows was deleted gets no call but its re-creation, under the same
+        // name so the ARN the alarm names is valid again; its subscriptions follow.
+        let absent = alarms.iter().any(|a| {
+            a["topics"].as_array().is_some_and(|ts| {
+                ts.iter()
+                    .any(|t| t["topic_arn"] == topic_arn.as_str() && t["verdict"]["absent"] == true)
+            })
+        });
+        if absent {
+            let p: Vec<&str> = topic_arn.split(':').collect();
+            let (region, acct) = (p.get(3).copied().unwrap_or(""), p.get(4).copied().unwrap_or(""));
+            let name = arn_name(&topic_arn).to_string();
+            let alarm = alarms
+                .first()
+                .and_then(|a| a["alarm_name"].as_str())
+                .unwrap_or("the alarm");
+            self.step(
+                acct,
+                region,
+                Action::CreateTopic {
+                    name: name.clone(),
+                    topic_arn: topic_arn.clone(),
+                },
+                &[NOTIFY],
+                format!("re-create SNS topic {name} in {acct} {region}: it was deleted, and alarm {alarm} still notifies it"),
+            );
+        }
         let reaches_topic = arr("reaching_topics")
             .iter()
             .any(|t| t["topic_arn"] == topic_arn.as_str())

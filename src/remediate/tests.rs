@@ -210,6 +210,55 @@ mod planning {
     }
 
     #[test]
+    fn a_deleted_topic_is_recreated_under_its_name_before_it_is_subscribed_to() {
+        let opts = PlanOptions {
+            notify: vec!["security@example.com".into()],
+            ..Default::default()
+        };
+        let p = plan_for(&fixture("fault-topic-deleted.json"), &Requirements::default(), &opts);
+        let topic = "arn:aws:sns:us-east-1:555566667777:root-activity-alerts";
+        let actions: Vec<&Action> = p.steps.iter().map(|s| &s.action).collect();
+        assert_eq!(
+            actions,
+            [
+                &Action::CreateTopic {
+                    name: "root-activity-alerts".into(),
+                    topic_arn: topic.into(),
+                },
+                &Action::Subscribe {
+                    topic_arn: topic.into(),
+                    protocol: "email".into(),
+                    endpoint: "security@example.com".into(),
+                },
+            ],
+            "{p:#?}"
+        );
+        assert_eq!(p.steps[0].fixes, ["RW-MON-005"]);
+        assert!(p.steps[0].summary.contains("it was deleted"), "{}", p.steps[0].summary);
+    }
+
+    #[test]
+    fn a_topic_the_snapshot_did_not_collect_gets_no_call() {
+        // The alarm's topic is in neither list: not known to exist nor to be gone. RW-MON-005 is
+        // insufficient data, and nothing is planned on the topic.
+        let mut s = fixture("fault-topic-deleted.json");
+        for r in s.accounts[0].regions.values_mut() {
+            if let Some(sns) = r.sns.as_mut() {
+                sns.absent_topics.clear();
+            }
+        }
+        let opts = PlanOptions {
+            notify: vec!["security@example.com".into()],
+            ..Default::default()
+        };
+        let p = plan_for(&s, &Requirements::default(), &opts);
+        assert!(p.steps.is_empty(), "{p:#?}");
+        assert!(p.accounts[0]
+            .open_controls
+            .contains(&"RW-MON-005 insufficient_data".to_string()));
+    }
+
+    #[test]
     fn endpoints_outside_the_accepted_list_are_not_subscribed() {
         let requirements: Requirements =
             serde_norway::from_str("alerting:\n  accepted_endpoints: [\"*@corp.example\"]\n").unwrap();

@@ -25,6 +25,17 @@ pub enum ActivityFormat {
     Html,
 }
 
+impl ActivityFormat {
+    /// The name `-o` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityFormat::Text => "text",
+            ActivityFormat::Json => "json",
+            ActivityFormat::Html => "html",
+        }
+    }
+}
+
 /// One `-o FORMAT[=PATH]` of `rootwarden activity`; no path means stdout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityOutput {
@@ -77,7 +88,7 @@ pub struct ActivityReport {
 /// Renders the report in `format`.
 pub fn render(format: ActivityFormat, report: &ActivityReport) -> String {
     match format {
-        ActivityFormat::Text => text(report),
+        ActivityFormat::Text => super::terminal::escape(&text(report)).into_owned(),
         ActivityFormat::Json => json(report),
         ActivityFormat::Html => html(report),
     }

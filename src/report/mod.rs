@@ -5,14 +5,15 @@ pub mod html;
 pub mod inventory;
 pub mod json;
 pub mod junit;
+pub mod output;
 pub mod page;
 pub mod provenance;
 pub mod sarif;
+pub mod terminal;
 pub mod text;
 pub mod words;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::policy::Evaluation;
 use crate::requirements::Requirements;
@@ -40,6 +41,20 @@ pub enum Format {
 }
 
 impl Format {
+    /// The name `-o` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::ConfigEvaluations => "config-evaluations",
+            Format::Html => "html",
+            Format::Inventory => "inventory",
+            Format::InventoryJson => "inventory-json",
+        }
+    }
+
     fn parse(s: &str) -> Option<Format> {
         match s {
             "text" => Some(Format::Text),
@@ -85,41 +100,6 @@ impl std::str::FromStr for OutputSpec {
     }
 }
 
-/// A report that could not be written.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: cannot write report: {message}")]
-pub struct ReportError {
-    /// The output path.
-    pub path: String,
-    /// What went wrong.
-    pub message: String,
-}
-
-/// Checks up front that every output path can be written (creating parent directories), so a
-/// typo fails before any work is done.
-pub fn prepare_outputs(specs: &[OutputSpec]) -> Result<(), ReportError> {
-    for spec in specs {
-        let Some(path) = &spec.path else { continue };
-        let err = |m: String| ReportError {
-            path: path.display().to_string(),
-            message: m,
-        };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| err(format!("cannot create directory {}: {e}", parent.display())))?;
-        }
-        if path.is_dir() {
-            return Err(err("is a directory".into()));
-        }
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| err(e.to_string()))?;
-    }
-    Ok(())
-}
-
 /// Options that only some formats use.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
@@ -143,6 +123,8 @@ pub struct ReportContext<'a> {
 /// Renders `eval` in `format`; `to_stdout` says whether it goes to stdout (colour on a terminal).
 pub fn render(format: Format, eval: &Evaluation, ctx: &ReportContext, opts: &ReportOptions, to_stdout: bool) -> String {
     match format {
+        // Text from the snapshot and the rules is escaped field by field inside (the colours are
+        // the only escape sequences the report may hold).
         Format::Text => text::render(eval, ctx.snapshot, &opts.text, opts.text.use_color(to_stdout)),
         Format::Json => json::render(eval),
         Format::Sarif => sarif::render(eval, &opts.sarif),
@@ -151,38 +133,5 @@ pub fn render(format: Format, eval: &Evaluation, ctx: &ReportContext, opts: &Rep
         Format::Html => html::render(eval, ctx),
         Format::Inventory => inventory::render_csv(&inventory::build(ctx.snapshot, eval)),
         Format::InventoryJson => inventory::render_json(&inventory::build(ctx.snapshot, eval)),
-    }
-}
-
-/// Writes every requested output.
-pub fn write_outputs(
-    specs: &[OutputSpec],
-    eval: &Evaluation,
-    ctx: &ReportContext,
-    opts: &ReportOptions,
-) -> Result<(), ReportError> {
-    for spec in specs {
-        let body = render(spec.format, eval, ctx, opts, spec.path.is_none());
-        write_to(spec.path.as_deref(), &body)?;
-    }
-    Ok(())
-}
-
-/// Writes `body` to `path`, or to stdout when there is none.
-pub fn write_to(path: Option<&Path>, body: &str) -> Result<(), ReportError> {
-    match path {
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(body.as_bytes())
-                .and_then(|_| out.flush())
-                .map_err(|e| ReportError {
-                    path: "<stdout>".into(),
-                    message: e.to_string(),
-                })
-        }
-        Some(p) => std::fs::write(p, body).map_err(|e| ReportError {
-            path: p.display().to_string(),
-            message: e.to_string(),
-        }),
     }
 }

@@ -26,7 +26,7 @@ pub fn esc(s: &str) -> String {
 /// Escaped text with `backtick` spans as `<code>` (rule remediations are written that way).
 pub fn esc_code_spans(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An unpaired backtick: show the text as it is.
         return esc(s);
     }

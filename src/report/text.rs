@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 use std::fmt::Write;
 use std::io::IsTerminal as _;
 
+use super::terminal::escape;
 use super::words::{counts_sentence, plural, status_rank, SEVERITIES};
 use crate::policy::outcome::Counts;
 use crate::policy::{Evaluation, Outcome, Severity, Status};
@@ -119,11 +120,16 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
         out,
         "rootwarden {} — snapshot collected {} — {} × {}",
         env!("CARGO_PKG_VERSION"),
-        eval.collected_at,
+        escape(&eval.collected_at),
         plural(eval.accounts.len(), "account", "accounts"),
         plural(eval.rules.len(), "control", "controls"),
     );
-    let width = eval.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+    let width = eval
+        .rules
+        .iter()
+        .map(|r| escape(r.id()).chars().count())
+        .max()
+        .unwrap_or(0);
     // Accounts with the worst outcome first; snapshot order among equals.
     let mut accounts: Vec<(&String, Vec<&Outcome>)> = eval
         .accounts
@@ -155,7 +161,7 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
             .iter()
             .find(|a| &a.account_id == *account)
             .and_then(|a| a.name.as_deref())
-            .map(|n| format!(" ({n})"))
+            .map(|n| format!(" ({})", escape(n)))
             .unwrap_or_default();
         if shown.is_empty() {
             if !in_block {
@@ -169,7 +175,7 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
         let _ = writeln!(
             out,
             "{} {}",
-            p.paint(BOLD, &format!("Account {account}{name}:")),
+            p.paint(BOLD, &format!("Account {}{name}:", escape(account))),
             counts_sentence(&counts)
         );
         for o in &shown {
@@ -183,28 +189,32 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
                     severity_style(rule.severity()),
                     &format!("{:<8}", rule.severity().as_str())
                 ),
-                rule.id(),
-                rule.metadata.title
+                escape(rule.id()),
+                escape(&rule.metadata.title)
             );
             if !matches!(o.status, Status::Pass) {
                 for f in &o.findings {
-                    let region = f.region.as_deref().map(|r| format!("[{r}] ")).unwrap_or_default();
+                    let region = f
+                        .region
+                        .as_deref()
+                        .map(|r| format!("[{}] ", escape(r)))
+                        .unwrap_or_default();
                     let waived = f
                         .suppression
                         .as_ref()
                         .map(|w| {
                             format!(
                                 " (waived until {}{}: {})",
-                                w.expires,
+                                escape(&w.expires),
                                 w.approver
                                     .as_deref()
-                                    .map(|a| format!(", approved by {a}"))
+                                    .map(|a| format!(", approved by {}", escape(a)))
                                     .unwrap_or_default(),
-                                w.reason
+                                escape(&w.reason)
                             )
                         })
                         .unwrap_or_default();
-                    let _ = writeln!(out, "  {:<6}  {:<8}  ↳ {region}{}{waived}", "", "", f.message);
+                    let _ = writeln!(out, "  {:<6}  {:<8}  ↳ {region}{}{waived}", "", "", escape(&f.message));
                 }
             }
         }
@@ -214,7 +224,7 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
             out,
             "\nOut of scope ({}): {}",
             plural(eval.skipped_accounts.len(), "account", "accounts"),
-            eval.skipped_accounts.join(", ")
+            escape(&eval.skipped_accounts.join(", "))
         );
     }
     let _ = writeln!(out, "\n{}", summary(eval));
@@ -223,11 +233,11 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
             out,
             "Expired waiver #{} ({} in {} on {}, expired {}: {}): it suppresses nothing; {} again.",
             w.index,
-            w.rule_id,
-            w.account_id,
-            w.resource,
-            w.expires,
-            w.reason,
+            escape(&w.rule_id),
+            escape(&w.account_id),
+            escape(&w.resource),
+            escape(&w.expires),
+            escape(&w.reason),
             plural(w.findings_no_longer_suppressed, "finding fails", "findings fail")
         );
     }

@@ -25,7 +25,8 @@ moto's WSGI application is wrapped with a middleware that adds:
 plus a few moto fixes/additions rootwarden depends on (see README.md):
 DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, IAM
 ListOrganizationsFeatures / Enable|DisableOrganizationsRoot*, a real
-GeneratedTime on the credential report.
+GeneratedTime on the credential report, PutMetricFilter updating a filter of
+the same name.
 """
 
 from __future__ import annotations
@@ -864,11 +865,33 @@ def confirm_subscriptions(topic_arn: str, endpoint: str | None) -> list[str]:
     return confirmed
 
 
+# --------------------------------------------------------------------------
+# moto patches: PutMetricFilter updates a filter of the same name
+# --------------------------------------------------------------------------
+
+
+def _patch_logs() -> None:
+    """AWS: PutMetricFilter "creates or updates a metric filter"; moto appends a second filter
+    of the same name, so DescribeMetricFilters would return both."""
+    from moto.logs import metric_filters
+
+    orig_add = metric_filters.MetricFilters.add_filter
+
+    def add_filter(self: Any, filter_name: str, filter_pattern: str, log_group_name: str,
+                   metric_transformations: Any) -> None:
+        self.metric_filters = [f for f in self.metric_filters
+                               if not (f["filterName"] == filter_name and f["logGroupName"] == log_group_name)]
+        orig_add(self, filter_name, filter_pattern, log_group_name, metric_transformations)
+
+    metric_filters.MetricFilters.add_filter = add_filter
+
+
 def install_patches() -> None:
     _patch_iam()
     _patch_cloudwatch()
     _patch_cloudtrail()
     _patch_sns()
+    _patch_logs()
 
 
 # --------------------------------------------------------------------------

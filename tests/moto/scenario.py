@@ -179,6 +179,69 @@ def subscription_pending(w: World) -> None:
     sns.subscribe(TopicArn=w.topic_arn, Protocol="email", Endpoint="security@example.com")
 
 
+def filter_default_average(w: World) -> None:
+    """The filter publishes a default value 0 (unit Count) and the alarm takes the Average: a
+    5-minute period with one root event and other log events averages below 1."""
+    w.client("logs").put_metric_filter(
+        logGroupName=LOG_GROUP, filterName="root-usage", filterPattern=CIS_PATTERN,
+        metricTransformations=[{"metricName": "RootAccountUsage", "metricNamespace": "CISBenchmark",
+                                "metricValue": "1", "defaultValue": 0.0, "unit": "Count"}],
+    )
+    w.client("cloudwatch").put_metric_alarm(
+        AlarmName=ALARM, MetricName="RootAccountUsage", Namespace="CISBenchmark",
+        Statistic="Average", Period=300, EvaluationPeriods=1, Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+        AlarmActions=[w.topic_arn], ActionsEnabled=True,
+    )
+
+
+def alarm_dimensions(w: World) -> None:
+    """The alarm watches the metric with a dimension the filter does not publish."""
+    w.client("cloudwatch").put_metric_alarm(
+        AlarmName=ALARM, MetricName="RootAccountUsage", Namespace="CISBenchmark",
+        Dimensions=[{"Name": "Account", "Value": MANAGEMENT}],
+        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+        AlarmActions=[w.topic_arn], ActionsEnabled=True,
+    )
+
+
+EVENT_PATTERN = json.dumps({
+    "detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"],
+    "detail": {"userIdentity": {"type": ["Root"], "invokedBy": [{"exists": False}]}},
+})
+
+
+def eventbridge_rules(w: World, state: str = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+                      allow_events: bool = True) -> None:
+    """In every enabled region of the management account, a root rule notifying a topic of its
+    region with a confirmed subscription (and a policy statement for EventBridge)."""
+    for region in ("us-east-1", "eu-west-1"):
+        sns = w.client("sns", region)
+        arn = sns.create_topic(Name="root-activity-events")["TopicArn"]
+        if allow_events:
+            policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+            policy["Statement"].append({
+                "Sid": "AWSEvents_root-activity", "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"}, "Action": "sns:Publish", "Resource": arn})
+            sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
+        sns.subscribe(TopicArn=arn, Protocol="email", Endpoint="security@example.com")
+        w.control("/_rootwarden/sns/confirm", {"topic_arn": arn})
+        events = w.client("events", region)
+        events.put_rule(Name="root-activity", EventPattern=EVENT_PATTERN, State=state)
+        events.put_targets(Rule="root-activity", Targets=[{"Id": "notify", "Arn": arn}])
+
+
+def eventbridge_read_only_missed(w: World) -> None:
+    """The management account's root rules are in state ENABLED: read-only root calls never reach them."""
+    eventbridge_rules(w, state="ENABLED")
+
+
+def eventbridge_topic_default_policy(w: World) -> None:
+    """The root rules' topics keep SNS's default policy: EventBridge may not publish to them."""
+    eventbridge_rules(w, allow_events=False)
+
+
 def logs_denied(w: World) -> None:
     """The management account denies logs:DescribeMetricFilters to the scanner."""
     w.control("/_rootwarden/deny", {"account_id": MANAGEMENT, "action": "logs:DescribeMetricFilters"})
@@ -207,6 +270,11 @@ FAULTS: dict[str, Callable[[World], None]] = {
     "alarm-missing": alarm_missing,
     "topic-missing": topic_missing,
     "alarm-without-action": alarm_without_action,
+    "filter-default-average": filter_default_average,
+    "alarm-dimensions": alarm_dimensions,
+    "eventbridge-rules": eventbridge_rules,
+    "eventbridge-read-only-missed": eventbridge_read_only_missed,
+    "eventbridge-topic-default-policy": eventbridge_topic_default_policy,
     "subscription-pending": subscription_pending,
     "logs-denied": logs_denied,
     "member-unassumable": member_unassumable,

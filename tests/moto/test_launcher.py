@@ -429,6 +429,15 @@ def cloudtrail_and_logs(w: World) -> None:
     )
     filters = logs.describe_metric_filters(logGroupName="cloudtrail/root")["metricFilters"]
     check("DescribeMetricFilters", [f["filterName"] for f in filters] == ["root-usage"], filters)
+    logs.put_metric_filter(
+        logGroupName="cloudtrail/root", filterName="root-usage", filterPattern='{ $.userIdentity.type = "Root" }',
+        metricTransformations=[{"metricName": "RootAccountUsage", "metricNamespace": "CISBenchmark",
+                                "metricValue": "1", "defaultValue": 0.0, "unit": "Count"}],
+    )
+    filters = logs.describe_metric_filters(logGroupName="cloudtrail/root")["metricFilters"]
+    check("PutMetricFilter with the same name updates the filter (default value and unit kept)",
+          len(filters) == 1 and filters[0]["metricTransformations"][0].get("defaultValue") == 0.0
+          and filters[0]["metricTransformations"][0].get("unit") == "Count", filters)
 
 
 @section

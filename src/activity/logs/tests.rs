@@ -13,6 +13,8 @@ fn opts() -> LogOptions {
         start: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         end: Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap(),
         jobs: 2,
+        max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        max_kept: MAX_KEPT,
     }
 }
 
@@ -39,6 +41,14 @@ fn every_canonical_record() -> Vec<Value> {
     canonical_events::all().iter().map(|e| e.record.clone()).collect()
 }
 
+/// The canonical events that are root acting (not a service on root's behalf).
+fn canonical_root_events() -> u64 {
+    canonical_events::all()
+        .iter()
+        .filter(|e| e.root && e.noise.is_none())
+        .count() as u64
+}
+
 #[test]
 fn a_records_document_yields_root_events_and_counts_service_events() {
     let scan = scan_bytes("a.json", &doc(&every_canonical_record()), &opts());
@@ -46,9 +56,9 @@ fn a_records_document_yields_root_events_and_counts_service_events() {
     assert_eq!(scan.stats.records_unreadable, 0, "{:?}", scan.problems);
     let acct = &scan.accounts["111122223333"];
     let kinds: Vec<RootEventKind> = acct.events.iter().map(|e| e.kind).collect();
-    // Two sign-ins, a key call, a console action and an AssumeRoot session.
-    assert_eq!(kinds.len(), 5, "{kinds:?}");
-    assert_eq!(scan.stats.root_events, 5);
+    // Two sign-ins, two key calls, two console actions and an AssumeRoot session.
+    assert_eq!(kinds.len(), 7, "{kinds:?}");
+    assert_eq!(scan.stats.root_events, canonical_root_events());
     assert_eq!(scan.stats.service_events, 2);
     assert_eq!(acct.service_events["support.amazonaws.com"], 1);
     assert_eq!(acct.service_events["cloudformation.amazonaws.com"], 1);
@@ -94,7 +104,7 @@ fn json_lines_exports_are_read() {
     text.push('\n');
     let scan = scan_bytes("export.jsonl", text.as_bytes(), &opts());
     assert_eq!(scan.stats.records, canonical_events::all().len() as u64);
-    assert_eq!(scan.stats.root_events, 5);
+    assert_eq!(scan.stats.root_events, canonical_root_events());
     assert_eq!(scan.stats.files_unreadable, 0);
 }
 
@@ -114,8 +124,45 @@ fn a_non_cloudtrail_json_file_is_an_unreadable_file() {
         assert_eq!(scan.problems[0].file, name);
         assert_eq!(scan.problems[0].record, None);
     }
-    let empty = scan_bytes("empty.json", b"  \n", &opts());
-    assert_eq!(empty.stats.files_unreadable, 0);
+}
+
+#[test]
+fn a_file_without_any_cloudtrail_content_is_unreadable_not_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01");
+    std::fs::create_dir_all(&day).unwrap();
+    let files: [(&str, Vec<u8>); 7] = [
+        ("zero.json.gz", Vec::new()),
+        ("zero.json", Vec::new()),
+        ("blank.json", b"  \n\t\r\n".to_vec()),
+        ("bom.json", b"\xef\xbb\xbf".to_vec()),
+        ("empty-inside.json.gz", gz(b"")),
+        ("blank-inside.json.gz", gz(b"\n\n  \n")),
+        ("blank-lines.jsonl", b"\n\n\n".to_vec()),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(day.join(name), bytes).unwrap();
+    }
+    let scan = scan(&[dir.path().to_path_buf()], &opts()).unwrap();
+    assert_eq!(scan.stats.files, files.len() as u64);
+    assert_eq!(scan.stats.files_unreadable, files.len() as u64, "{:?}", scan.problems);
+    for (name, _) in &files {
+        let p = scan
+            .problems
+            .iter()
+            .find(|p| p.file.ends_with(&format!("/{name}")))
+            .unwrap_or_else(|| panic!("{name} not listed: {:?}", scan.problems));
+        assert!(p.message.contains("no CloudTrail records"), "{p}");
+    }
+    let zero = scan
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with("/zero.json.gz"))
+        .unwrap();
+    assert!(zero.message.contains("empty file (0 bytes)"), "{zero}");
+    // A delivered log with an empty Records array is well-formed CloudTrail: it is read.
+    let records = scan_bytes("records.json", br#"{"Records": []}"#, &opts());
+    assert_eq!(records.stats.files_unreadable, 0, "{:?}", records.problems);
 }
 
 #[test]
@@ -136,6 +183,7 @@ fn the_window_keeps_only_events_inside_it() {
         start: Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap(),
         end: Utc.with_ymd_and_hms(2026, 3, 5, 0, 0, 0).unwrap(),
         jobs: 1,
+        ..opts()
     };
     // Canonical root events are on 2026-03-01 .. 2026-03-05.
     let scan = scan_bytes("a.json", &doc(&every_canonical_record()), &o);
@@ -153,7 +201,7 @@ fn the_window_keeps_only_events_inside_it() {
     assert!(scan.stats.outside_window > 0);
     assert_eq!(
         scan.stats.root_events + scan.stats.service_events + scan.stats.outside_window,
-        7
+        canonical_events::all().iter().filter(|e| e.root).count() as u64
     );
 }
 
@@ -178,12 +226,159 @@ fn directories_are_walked_gzip_read_digests_skipped_and_truncated_files_reported
     let p = &scan.problems[0];
     assert!(p.file.ends_with("truncated.json.gz"), "{p}");
     assert!(p.message.contains("gzip"), "{p}");
-    assert_eq!(scan.stats.root_events, 5);
+    // The records before the cut are read, as in a broken JSON file.
+    let before_cut = scan_bytes("t.json.gz", &good[..good.len() / 2], &opts())
+        .stats
+        .root_events;
+    assert_eq!(scan.stats.root_events, canonical_root_events() + before_cut);
     assert_eq!(
         scan.stats.bytes_on_disk,
         (good.len() * 3 / 2 + doc(&[canonical("iam-user-api-call")]).len()) as u64
     );
     assert!(scan.accounts_with_logs.contains("111122223333"));
+}
+
+/// A gzip of `head`, then `filler` repeated to `size` bytes, then `tail`, compressed as it is
+/// generated.
+fn bomb(head: &[u8], filler: &[u8], size: usize, tail: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(head).unwrap();
+    let block = filler.repeat((1 << 16) / filler.len());
+    let mut written = 0;
+    while written < size {
+        e.write_all(&block).unwrap();
+        written += block.len();
+    }
+    e.write_all(tail).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_decompression_bomb_is_unreadable_and_the_review_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01");
+    std::fs::create_dir_all(&day).unwrap();
+    // 24 MiB of whitespace inside a Records array, some 100 KB on disk.
+    let spaces = bomb(br#"{"Records":["#, b" ", 24 << 20, b"]}");
+    assert!(spaces.len() < 1 << 20, "{}", spaces.len());
+    std::fs::write(day.join("spaces.json.gz"), &spaces).unwrap();
+    // 24 MiB of records that are not root's: every one is delimited, none kept.
+    let user = serde_json::to_vec(&canonical("iam-user-api-call")).unwrap();
+    let mut filler = user.clone();
+    filler.push(b',');
+    std::fs::write(
+        day.join("records.json.gz"),
+        bomb(br#"{"Records":["#, &filler, 24 << 20, &[&user[..], b"]}"].concat()),
+    )
+    .unwrap();
+    std::fs::write(day.join("good.json.gz"), gz(&doc(&every_canonical_record()))).unwrap();
+    let o = LogOptions {
+        max_file_bytes: 8 << 20,
+        ..opts()
+    };
+    let scan = scan(&[dir.path().to_path_buf()], &o).unwrap();
+    assert_eq!(scan.stats.files, 3);
+    assert_eq!(scan.stats.files_unreadable, 2, "{:?}", scan.problems);
+    for name in ["spaces.json.gz", "records.json.gz"] {
+        let p = scan.problems.iter().find(|p| p.file.ends_with(name)).unwrap();
+        assert!(p.message.contains("more than 8 MiB uncompressed"), "{p}");
+        assert!(p.message.contains("--max-log-size"), "{p}");
+    }
+    assert_eq!(scan.stats.root_events, 5, "the good file is read");
+    // Reading stops at the limit: at most one chunk beyond it per bomb.
+    let good = doc(&every_canonical_record()).len() as u64;
+    assert!(
+        scan.stats.bytes_uncompressed <= good + 2 * ((8 << 20) + (1 << 20)),
+        "{:?}",
+        scan.stats
+    );
+}
+
+#[test]
+fn a_record_or_line_beyond_the_value_limit_is_unreadable() {
+    let long = bomb(br#"{"Records":[{"userAgent":""#, b"A", MAX_VALUE_BYTES + 1, br#""}]}"#);
+    let scan = scan_bytes("long.json.gz", &long, &opts());
+    assert_eq!(scan.stats.files_unreadable, 1);
+    assert!(
+        scan.problems[0].message.contains("longer than 16 MiB"),
+        "{}",
+        scan.problems[0]
+    );
+    let lines = [
+        serde_json::to_vec(&canonical("root-console-sign-in-success")).unwrap(),
+        b"\n".to_vec(),
+        vec![b'x'; MAX_VALUE_BYTES + 1],
+    ]
+    .concat();
+    let scan = scan_bytes("long.jsonl", &lines, &opts());
+    assert_eq!(scan.stats.files_unreadable, 1);
+    assert_eq!(scan.stats.root_events, 1, "the line before it is read");
+}
+
+#[test]
+fn records_split_across_chunks_are_read_whole() {
+    // Pretty-printed records around 1 MiB chunk boundaries, and a number at one.
+    let mut records = Vec::new();
+    for i in 0..3000 {
+        let mut r = canonical("root-api-call-access-key");
+        r["eventID"] = json!(format!("e{i}"));
+        r["padding"] = json!(i);
+        records.push(r);
+    }
+    let pretty = serde_json::to_vec_pretty(&json!({"Other": [1, 2], "Records": records, "Tail": 12345})).unwrap();
+    assert!(pretty.len() > 3 << 20);
+    let scan = scan_bytes("pretty.json", &pretty, &opts());
+    assert_eq!(scan.stats.files_unreadable, 0, "{:?}", scan.problems);
+    assert_eq!(scan.stats.root_events, 3000);
+    let gzipped = scan_bytes("pretty.json.gz", &gz(&pretty), &opts());
+    assert_eq!(
+        gzipped.stats,
+        LogStats {
+            bytes_on_disk: gz(&pretty).len() as u64,
+            ..scan.stats.clone()
+        }
+    );
+}
+
+#[test]
+fn the_budget_of_kept_events_makes_the_rest_unreadable() {
+    let o = LogOptions { max_kept: 3, ..opts() };
+    let scan = scan_bytes("a.json", &doc(&every_canonical_record()), &o);
+    assert_eq!(
+        scan.stats.root_events + scan.stats.service_events,
+        3,
+        "{:?}",
+        scan.stats
+    );
+    assert_eq!(scan.stats.files_unreadable, 1);
+    assert!(
+        scan.problems[0].message.contains("more than 3 root events"),
+        "{}",
+        scan.problems[0]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_is_unreadable_and_a_loop_is_walked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::write(day.join("good.json.gz"), gz(&doc(&every_canonical_record()))).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/gone.json.gz", day.join("gone.json.gz")).unwrap();
+    std::os::unix::fs::symlink(".", day.join("again")).unwrap();
+    std::os::unix::fs::symlink("..", day.join("up")).unwrap();
+    let scan = scan(&[dir.path().to_path_buf()], &opts()).unwrap();
+    assert_eq!(scan.stats.files, 2, "{:?}", scan.problems);
+    assert_eq!(scan.stats.files_unreadable, 1);
+    let p = &scan.problems[0];
+    assert!(p.file.ends_with("gone.json.gz"), "{p}");
+    assert!(
+        p.message
+            .contains("dangling symbolic link to /nonexistent/gone.json.gz"),
+        "{p}"
+    );
+    assert_eq!(scan.stats.root_events, 5, "the good file is read once");
 }
 
 #[test]
@@ -221,7 +416,7 @@ fn many_workers_find_what_one_finds() {
     let four = scan(&[dir.path().to_path_buf()], &LogOptions { jobs: 4, ..opts() }).unwrap();
     assert_eq!(one.stats, four.stats);
     assert_eq!(one.accounts, four.accounts);
-    assert_eq!(one.stats.root_events, 60);
+    assert_eq!(one.stats.root_events, 12 * canonical_root_events());
 }
 
 proptest! {
@@ -231,7 +426,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let scan = scan_bytes("fuzz.json", &bytes, &opts());
-        prop_assert_eq!(scan.stats.bytes_uncompressed, bytes.len() as u64);
+        prop_assert_eq!(scan.stats.bytes_on_disk, bytes.len() as u64);
     }
 
     /// A real log cut anywhere (a truncated download) never panics and never invents events.

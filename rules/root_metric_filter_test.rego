@@ -103,7 +103,7 @@ test_pass_regex_filter if {
 test_fail_regex_filter_that_is_case_wrong if {
 	f := object.union(fx.root_filter("aws-cloudtrail-logs"), {"filter_pattern": `{ $.userIdentity.type = %^root$% }`})
 	d := only_deny(fx.input_for(fx.us({"logs": {"metric_filters": [f]}}), {}), fx.requirements)
-	count(d.evidence.metric_filters_on_log_group[0].missed_events) == 5
+	count(d.evidence.metric_filters_on_log_group[0].missed_events) == 7
 }
 
 test_fail_regex_outside_the_aws_subset_names_the_column if {

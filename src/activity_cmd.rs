@@ -7,12 +7,13 @@ use anyhow::bail;
 use rootwarden::activity::{self, logs, review};
 use rootwarden::collect::ActivityWindow;
 use rootwarden::errln;
-use rootwarden::policy::{loader, Evaluation, Policy, Status};
+use rootwarden::policy::{loader, Policy};
 use rootwarden::report::activity::{render, ActivityFormat, ActivityReport};
 use rootwarden::report::output::OutputPlan;
+use rootwarden::report::provenance::{generation_time, DocumentRef, Provenance};
 use rootwarden::snapshot::Snapshot;
 
-use super::{load_requirements, snapshot_json, ActivityArgs};
+use super::{snapshot_json, ActivityArgs};
 
 /// What one output of `activity` holds.
 enum Out {
@@ -59,14 +60,22 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     if args.snapshot_out.is_some() && args.snapshot.is_none() && !args.lookup {
         bail!("--snapshot-out needs a snapshot to add activity to: give --snapshot FILE or --lookup");
     }
-    let doc = load_requirements(&args.requirements)?;
+    let (doc, requirements_ref) = super::load_requirements_with_ref(&args.requirements)?;
     let requirements = &doc.requirements;
     let days = args.days.unwrap_or(requirements.lookback_days);
     if args.lookup && days > EVENT_HISTORY_DAYS {
         bail!("--days {days}: CloudTrail event history (--lookup) keeps {EVENT_HISTORY_DAYS} days; review older activity from log files with --logs");
     }
+    let mut provenance = Provenance::new(generation_time().map_err(anyhow::Error::msg)?);
     let mut snapshot: Option<Snapshot> = match &args.snapshot {
-        Some(p) => Some(rootwarden::input::load_snapshot(p)?),
+        Some(p) => {
+            let (snapshot, digest) = rootwarden::input::load_snapshot_with_digest(p)?;
+            provenance.snapshot = Some(DocumentRef {
+                path: p.display().to_string(),
+                digest,
+            });
+            Some(snapshot)
+        }
         None => None,
     };
     let end = args
@@ -144,19 +153,26 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     let controls = if evaluated {
         let mut policy = policy;
         let eval = policy.evaluate(&snapshot)?;
-        Some(control_summary(&eval))
+        Some(review::control_summary(&eval))
     } else {
         None
     };
     let review = review::review(&snapshot, requirements, controls)?;
     let unapproved = review.kpis.unapproved_events;
     let incomplete = review.accounts.iter().any(|a| !a.complete);
+    provenance.requirements = requirements_ref;
     let report = ActivityReport {
         review,
         sources,
         stats,
         problems,
         accounts_not_in_snapshot: left_out,
+        alarm_history_read: snapshot
+            .accounts
+            .iter()
+            .filter_map(|a| a.activity.as_ref())
+            .any(|a| a.alarm_transitions.is_some()),
+        provenance,
     };
     outputs.commit(|o| match o {
         Out::Report(f) => render(*f, &report),
@@ -177,41 +193,4 @@ fn display_paths(paths: &[std::path::PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The rule that judges root MFA (not applicable where root has no credentials).
-const ROOT_MFA_RULE: &str = "RW-ROOT-003";
-
-fn control_summary(eval: &Evaluation) -> review::ControlSummary {
-    let of = |account: &str| -> Vec<Status> {
-        eval.outcomes
-            .iter()
-            .filter(|o| o.account_id == account)
-            .map(|o| o.status)
-            .collect()
-    };
-    let mfa = |account: &str| {
-        eval.outcomes
-            .iter()
-            .find(|o| o.account_id == account && o.rule_id == ROOT_MFA_RULE)
-            .map(|o| o.status)
-    };
-    review::ControlSummary {
-        accounts: eval.accounts.len(),
-        passing_all: eval
-            .accounts
-            .iter()
-            .filter(|a| {
-                of(a)
-                    .iter()
-                    .all(|s| !matches!(s, Status::Fail | Status::InsufficientData))
-            })
-            .count(),
-        root_mfa_pass: eval.accounts.iter().filter(|a| mfa(a) == Some(Status::Pass)).count(),
-        root_mfa_judged: eval
-            .accounts
-            .iter()
-            .filter(|a| matches!(mfa(a), Some(Status::Pass | Status::Fail)))
-            .count(),
-    }
 }

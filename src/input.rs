@@ -320,6 +320,23 @@ fn read(path: &Path) -> Result<String, InputError> {
     })
 }
 
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `sha256:` and the SHA-256 of `text`: how reports name the exact document they were made from.
+pub fn document_digest(text: &str) -> String {
+    format!("sha256:{}", sha256_hex(text.as_bytes()))
+}
+
+/// Reads and validates a snapshot file, and digests the bytes it was read from.
+pub fn load_snapshot_with_digest(path: &Path) -> Result<(Snapshot, String), InputError> {
+    let text = read(path)?;
+    Ok((parse_snapshot(path, &text)?, document_digest(&text)))
+}
+
 /// Reads and validates a snapshot file (JSON).
 pub fn load_snapshot(path: &Path) -> Result<Snapshot, InputError> {
     let text = read(path)?;
@@ -498,6 +515,12 @@ impl RequirementsDoc {
         };
         doc.requirements.validate().map_err(|e| doc.invalid(e))?;
         Ok(doc)
+    }
+
+    /// `sha256:` and the SHA-256 of the text the requirements were read from; `None` for the
+    /// built-in default.
+    pub fn digest(&self) -> Option<String> {
+        self.source.as_ref().map(|(_, text, _)| document_digest(text))
     }
 
     /// Checks that every waiver names one of `rule_ids`, the rules loaded for this run (bundled

@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rootwarden::collect;
 use rootwarden::config_rule;
 use rootwarden::input;
-use rootwarden::policy::{self, loader, Policy, RuleSet, Severity};
+use rootwarden::policy::{self, loader, Policy, RuleSet, Severity, Status};
 use rootwarden::report::output::OutputPlan;
+use rootwarden::report::provenance::{DocumentRef, Provenance};
 use rootwarden::report::{self, OutputSpec};
 use rootwarden::snapshot::Snapshot;
 use rootwarden::{errln, outln};
@@ -194,6 +195,60 @@ impl FailOn {
             FailOn::None => None,
         }
     }
+}
+
+/// A severity named on the command line.
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+/// An outcome status named on the command line (as the JSON report writes it).
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Fail,
+    #[value(name = "insufficient_data", alias = "insufficient-data")]
+    InsufficientData,
+    Waived,
+    #[value(name = "not_applicable", alias = "not-applicable")]
+    NotApplicable,
+    Pass,
+}
+
+impl From<StatusArg> for Status {
+    fn from(s: StatusArg) -> Status {
+        match s {
+            StatusArg::Fail => Status::Fail,
+            StatusArg::InsufficientData => Status::InsufficientData,
+            StatusArg::Waived => Status::Waived,
+            StatusArg::NotApplicable => Status::NotApplicable,
+            StatusArg::Pass => Status::Pass,
+        }
+    }
+}
+
+/// When to colour the text report.
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(clap::Args)]
@@ -404,10 +459,24 @@ struct ReportArgs {
     requirements: Option<PathBuf>,
     #[command(flatten)]
     selection: RuleSelection,
-    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit, config-evaluations.
+    /// Output FORMAT[=PATH] (repeatable): text, json, sarif, junit, config-evaluations, html
+    /// (a self-contained page), inventory (root users as CSV), inventory-json.
     /// Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
     outputs: Vec<OutputSpec>,
+    /// Text report: list passing and not-applicable controls too (otherwise counted per account).
+    #[arg(long)]
+    show_passed: bool,
+    /// Text report: show only outcomes with these statuses (the exit code and the other formats
+    /// still count every outcome).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS,...")]
+    status: Vec<StatusArg>,
+    /// Text report: show only controls of these severities.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SEVERITY,...")]
+    severity: Vec<SeverityArg>,
+    /// Colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
     /// Exit 1 when a failing control is at or above this severity.
     #[arg(long, value_enum, default_value = "high")]
     fail_on: FailOn,
@@ -424,10 +493,13 @@ struct ReportArgs {
 
 #[derive(Subcommand)]
 enum RulesCommand {
-    /// List the rules: id, severity, title, source file.
+    /// List the rules: id, severity, title, CIS and Security Hub mappings, source file.
     List {
         #[command(flatten)]
         selection: RuleSelection,
+        /// Output FORMAT[=PATH]: text (a table, the default) or json.
+        #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", default_value = "text")]
+        output: String,
     },
     /// Show one rule: metadata, description, remediation, mappings, source.
     Show {
@@ -498,15 +570,31 @@ fn rule_set(paths: &[PathBuf], no_builtin_rules: bool) -> anyhow::Result<RuleSet
 }
 
 fn load_requirements(path: &Option<PathBuf>) -> anyhow::Result<input::RequirementsDoc> {
+    Ok(load_requirements_with_ref(path)?.0)
+}
+
+/// The requirements and, when read from a file, its path and digest for the report's provenance.
+fn load_requirements_with_ref(path: &Option<PathBuf>) -> anyhow::Result<(input::RequirementsDoc, Option<DocumentRef>)> {
     Ok(match path {
-        Some(p) => input::RequirementsDoc::load(p)?,
-        None => input::RequirementsDoc::default(),
+        Some(p) => {
+            let doc = input::RequirementsDoc::load(p)?;
+            let digest = doc.digest().unwrap_or_default();
+            (
+                doc,
+                Some(DocumentRef {
+                    path: p.display().to_string(),
+                    digest,
+                }),
+            )
+        }
+        None => (input::RequirementsDoc::default(), None),
     })
 }
 
 /// What one output of `evaluate`, `scan` or `collect` holds.
 enum Out {
-    Report(report::Format),
+    /// A report in a format, and whether it goes to standard output (colour on a terminal).
+    Report(report::Format, bool),
     Snapshot,
 }
 
@@ -515,6 +603,8 @@ enum Out {
 struct Prepared {
     outputs: OutputPlan<Out>,
     policy: Policy,
+    requirements: rootwarden::requirements::Requirements,
+    provenance: Provenance,
     opts: report::ReportOptions,
 }
 
@@ -528,13 +618,13 @@ fn prepare(
     let mut outputs = OutputPlan::new();
     for o in &args.outputs {
         outputs.add(
-            Out::Report(o.format),
+            Out::Report(o.format, o.path.is_none()),
             format!("-o {}", o.format.as_str()),
             o.path.as_deref(),
         )?;
     }
     if outputs.is_empty() {
-        outputs.add(Out::Report(report::Format::Text), "-o text", None)?;
+        outputs.add(Out::Report(report::Format::Text, true), "-o text", None)?;
     }
     if let Some(p) = snapshot_out {
         outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;
@@ -547,15 +637,39 @@ fn prepare(
     }
     let set = rule_set(&args.selection.rules, args.selection.no_builtin_rules)?;
     refuse_rule_inputs(&outputs, &args.selection.rules, &set)?;
-    let requirements = load_requirements(&args.requirements)?;
+    let mut provenance = Provenance::new(report::provenance::generation_time().map_err(anyhow::Error::msg)?);
+    let (requirements, requirements_ref) = load_requirements_with_ref(&args.requirements)?;
     let policy = policy_from(&set, &args.selection, &requirements)?;
+    provenance.rules_digest = loader::digest(&set.files);
+    provenance.rule_sources = (!args.selection.no_builtin_rules)
+        .then(|| "bundled".to_string())
+        .into_iter()
+        .chain(args.selection.rules.iter().map(|d| d.display().to_string()))
+        .collect();
+    provenance.requirements = requirements_ref;
     let opts = report::ReportOptions {
         sarif: report::sarif::SarifOptions {
             category: args.sarif_category.clone(),
             artifact: args.sarif_artifact.clone(),
         },
+        text: report::text::TextOptions {
+            show_passed: args.show_passed,
+            statuses: args.status.iter().map(|s| Status::from(*s)).collect(),
+            severities: args.severity.iter().map(|s| Severity::from(*s)).collect(),
+            color: match args.color {
+                ColorArg::Auto => report::text::ColorChoice::Auto,
+                ColorArg::Always => report::text::ColorChoice::Always,
+                ColorArg::Never => report::text::ColorChoice::Never,
+            },
+        },
     };
-    Ok(Prepared { outputs, policy, opts })
+    Ok(Prepared {
+        outputs,
+        policy,
+        requirements: requirements.requirements,
+        provenance,
+        opts,
+    })
 }
 
 /// Refuses an output that is a user rule file, an OPA bundle given to --rules, or a `*.rego`
@@ -582,8 +696,13 @@ fn refuse_rule_inputs<T>(outputs: &OutputPlan<T>, paths: &[PathBuf], set: &RuleS
 /// succeeded.
 fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) -> anyhow::Result<ExitCode> {
     let eval = p.policy.evaluate(snapshot)?;
+    let ctx = report::ReportContext {
+        snapshot,
+        requirements: &p.requirements,
+        provenance: &p.provenance,
+    };
     p.outputs.commit(|o| match o {
-        Out::Report(f) => report::render(*f, &eval, &p.opts),
+        Out::Report(f, to_stdout) => report::render(*f, &eval, &ctx, &p.opts, *to_stdout),
         Out::Snapshot => snapshot_json(snapshot),
     })?;
     if args.fail_on.severity().is_some_and(|s| eval.fails_at_or_above(s)) {
@@ -596,8 +715,12 @@ fn evaluate_and_report(mut p: Prepared, args: &ReportArgs, snapshot: &Snapshot) 
 }
 
 fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let prepared = prepare(&args.report, Some(&args.snapshot), None)?;
-    let snapshot = input::load_snapshot(&args.snapshot)?;
+    let mut prepared = prepare(&args.report, Some(&args.snapshot), None)?;
+    let (snapshot, digest) = input::load_snapshot_with_digest(&args.snapshot)?;
+    prepared.provenance.snapshot = Some(DocumentRef {
+        path: args.snapshot.display().to_string(),
+        digest,
+    });
     evaluate_and_report(prepared, &args.report, &snapshot)
 }
 
@@ -664,17 +787,15 @@ fn scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
 
 fn rules(cmd: RulesCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        RulesCommand::List { selection } => {
-            let policy = load_policy(&selection, &input::RequirementsDoc::default())?;
-            for r in policy.rules() {
-                outln!(
-                    "{:<12} {:<8} {:<60} {}",
-                    r.id(),
-                    r.severity().as_str(),
-                    r.metadata.title,
-                    r.file
-                );
-            }
+        RulesCommand::List { selection, output } => {
+            let (format, path) = rules_cmd::list_output(&output).map_err(anyhow::Error::msg)?;
+            let mut outputs = OutputPlan::new();
+            outputs.add((), "rules list -o", path.as_deref())?;
+            let set = rule_set(&selection.rules, selection.no_builtin_rules)?;
+            refuse_rule_inputs(&outputs, &selection.rules, &set)?;
+            let policy = policy_from(&set, &selection, &input::RequirementsDoc::default())?;
+            let rules: Vec<_> = policy.rules().collect();
+            outputs.commit(|()| rules_cmd::list(&rules, format))?;
             Ok(ExitCode::SUCCESS)
         }
         RulesCommand::Show { id, selection } => {

@@ -1,5 +1,5 @@
-//! `rootwarden rules show | new | test | capabilities`: rule metadata for people, a rule
-//! scaffold, the test report and the OPA capabilities document.
+//! `rootwarden rules list | show | new | test | capabilities`: rule metadata for people and
+//! machines, a rule scaffold, the test report and the OPA capabilities document.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,92 @@ use anyhow::{bail, Context};
 use rootwarden::outln;
 use rootwarden::policy::outcome::RuleInfo;
 use rootwarden::policy::rego_tests::TestRun;
+
+/// The formats of `rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    /// A table.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
+/// Parses `rules list -o FORMAT[=PATH]`.
+pub fn list_output(spec: &str) -> Result<(ListFormat, Option<PathBuf>), String> {
+    let (name, path) = rootwarden::report::split_output(spec)?;
+    let format = match name {
+        "text" => ListFormat::Text,
+        "json" => ListFormat::Json,
+        other => return Err(format!("-o {other:?}: rules list writes text or json")),
+    };
+    Ok((format, path))
+}
+
+/// The rule list: a table (id, severity, title, CIS, Security Hub, source) or JSON.
+pub fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
+    let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    match format {
+        ListFormat::Json => {
+            let rows: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id(),
+                        "severity": r.severity(),
+                        "title": r.metadata.title,
+                        "cis": r.metadata.custom.cis,
+                        "aws_security_hub": r.metadata.custom.aws_security_hub,
+                        "requires": r.metadata.custom.requires,
+                        "file": r.file,
+                        "line": r.line,
+                        "origin": r.origin,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        ListFormat::Text => {
+            let rows: Vec<[String; 6]> = rules
+                .iter()
+                .map(|r| {
+                    [
+                        r.id().to_string(),
+                        r.severity().as_str().to_string(),
+                        r.metadata.title.clone(),
+                        list(&r.metadata.custom.cis),
+                        list(&r.metadata.custom.aws_security_hub),
+                        r.file.clone(),
+                    ]
+                    // Titles and paths come from rule files: shown, never run by the terminal.
+                    .map(|cell| rootwarden::report::terminal::escape(&cell).into_owned())
+                })
+                .collect();
+            let header = ["ID", "SEVERITY", "TITLE", "CIS", "SECURITY HUB", "SOURCE"].map(String::from);
+            let mut widths = [0usize; 6];
+            for row in std::iter::once(&header).chain(&rows) {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            let mut s = String::new();
+            for row in std::iter::once(&header).chain(&rows) {
+                let mut line = String::new();
+                for (i, cell) in row.iter().enumerate() {
+                    if i + 1 == row.len() {
+                        line.push_str(cell);
+                    } else {
+                        let pad = widths[i] - cell.chars().count();
+                        let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
+                    }
+                }
+                let _ = writeln!(s, "{}", line.trim_end());
+            }
+            s
+        }
+    }
+}
 
 /// A rule's metadata as text.
 pub fn show(r: &RuleInfo) -> String {

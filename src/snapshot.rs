@@ -948,6 +948,16 @@ impl RootEventKind {
             RootEventKind::AssumeRootSession => "assume_root_session",
         }
     }
+
+    /// How the kind reads for people (reports, narratives).
+    pub fn label(self) -> &'static str {
+        match self {
+            RootEventKind::ConsoleSignIn => "console sign-in",
+            RootEventKind::ConsoleAction => "console action",
+            RootEventKind::Programmatic => "API call",
+            RootEventKind::AssumeRootSession => "AssumeRoot session action",
+        }
+    }
 }
 
 /// One root event, classified.

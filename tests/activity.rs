@@ -139,7 +139,7 @@ fn text_and_html_show_the_timeline() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Unapproved root events                   3"), "{text}");
-    assert!(text.contains("programmatic ListBuckets key …WXYZ"), "{text}");
+    assert!(text.contains("API call ListBuckets with key …WXYZ"), "{text}");
     assert!(text.contains("UNAPPROVED"), "{text}");
     assert!(
         !text.contains("AKIAEXAMPLEROOTWXYZ"),

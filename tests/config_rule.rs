@@ -248,8 +248,8 @@ fn an_account_that_left_scope_is_not_applicable_without_any_aws_call() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
     let evals = report["evaluations"].as_array().unwrap();
-    let rules = rootwarden(&["rules", "list"]);
-    let rule_count = String::from_utf8_lossy(&rules.stdout).lines().count();
+    let rules = rootwarden(&["rules", "list", "-o", "json"]);
+    let rule_count = serde_json::from_slice::<Vec<Value>>(&rules.stdout).unwrap().len();
     assert_eq!(evals.len(), rule_count + 1, "one per rule and the roll-up");
     for e in evals {
         assert_eq!(e["ComplianceType"], "NOT_APPLICABLE", "{e}");

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::policy::engine::LibraryQuery;
-use crate::policy::PolicyError;
+use crate::policy::{Evaluation, PolicyError, Status};
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, Activity, ActivityError, AlarmTransition, RootEvent, RootEventKind, Snapshot};
 
@@ -91,7 +91,8 @@ pub struct Ratio {
 }
 
 impl Ratio {
-    fn new(count: usize, of: usize) -> Option<Ratio> {
+    /// `count` of `of`; `None` when nothing was measured (`of` is 0).
+    pub fn new(count: usize, of: usize) -> Option<Ratio> {
         (of > 0).then(|| Ratio {
             count,
             of,
@@ -197,6 +198,34 @@ pub struct ControlSummary {
     /// Accounts where the root MFA control passes or fails (not where root has no credentials
     /// or the facts are missing).
     pub root_mfa_judged: usize,
+}
+
+/// The rule that judges root MFA: its `not_applicable` is where root has no credentials at all.
+pub const ROOT_MFA_RULE: &str = "RW-ROOT-003";
+
+/// What the rules said about the accounts of `eval`, for the KPIs that need verdicts: policy
+/// compliance (no control fails or lacks data; a waived one counts as accepted) and root MFA
+/// adoption (of the accounts where the MFA rule passed or failed).
+pub fn control_summary(eval: &Evaluation) -> ControlSummary {
+    let mut failing: BTreeSet<&str> = BTreeSet::new();
+    let mut mfa: BTreeMap<&str, Status> = BTreeMap::new();
+    for o in &eval.outcomes {
+        if matches!(o.status, Status::Fail | Status::InsufficientData) {
+            failing.insert(&o.account_id);
+        }
+        if o.rule_id == ROOT_MFA_RULE {
+            mfa.insert(&o.account_id, o.status);
+        }
+    }
+    ControlSummary {
+        accounts: eval.accounts.len(),
+        passing_all: eval.accounts.iter().filter(|a| !failing.contains(a.as_str())).count(),
+        root_mfa_pass: mfa.values().filter(|s| **s == Status::Pass).count(),
+        root_mfa_judged: mfa
+            .values()
+            .filter(|s| matches!(s, Status::Pass | Status::Fail))
+            .count(),
+    }
 }
 
 /// Reviews the activity of every account of `snapshot` that has an activity section.
@@ -395,7 +424,7 @@ pub fn narrative(activity: &Activity, events: &[TimelineEvent]) -> String {
             .iter()
             .map(|e| e.event.event_time.date_naive().to_string())
             .collect();
-        let kinds: BTreeSet<&str> = unapproved.iter().map(|e| e.event.kind.as_str()).collect();
+        let kinds: BTreeSet<&str> = unapproved.iter().map(|e| e.event.kind.label()).collect();
         let ips: BTreeSet<&str> = unapproved.iter().filter_map(|e| e.event.source_ip.as_deref()).collect();
         format!(
             "Unapproved root use: {} event{} on {} ({}) from {}.",

@@ -1,6 +1,9 @@
 //! The activity review for people (text, a self-contained HTML page) and machines (JSON).
 
+use super::page::{self, esc, Card};
+use super::provenance::Provenance;
 use super::split_output;
+use super::words::plural;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -8,7 +11,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::activity::logs::{LogProblem, LogStats};
-use crate::activity::review::{Review, TimelineEvent, Verdict};
+use crate::activity::review::{Review, TimeToDetect, TimelineEvent, Verdict};
+use crate::snapshot::RootEventKind;
 
 /// An activity output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +76,13 @@ pub struct ActivityReport {
     /// Accounts in the logs but not in the snapshot, left out.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accounts_not_in_snapshot: Vec<String>,
+    /// Whether any account's alarm history was read (it explains an unknown time to detect).
+    #[serde(skip)]
+    pub alarm_history_read: bool,
+    /// What produced the report (the HTML page shows it; not in JSON, whose content stays the
+    /// same run after run).
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
 /// Renders the report in `format`.
@@ -111,66 +122,128 @@ fn duration(secs: i64) -> String {
     }
 }
 
-/// The KPI lines shared by text and HTML: (label, value).
-fn kpi_rows(r: &ActivityReport) -> Vec<(String, String)> {
+/// The time-to-detect KPI and why it reads as it does: (value, explanation).
+pub fn time_to_detect_text(t: &Option<TimeToDetect>, alarm_history_read: bool) -> (String, String) {
+    match t {
+        None if !alarm_history_read => (
+            "unknown".into(),
+            "no alarm history was read: review with `rootwarden activity --lookup` (or `scan --activity`), which reads \
+             each root alarm's changes to ALARM (DescribeAlarmHistory); log files alone do not say when an alarm fired"
+                .into(),
+        ),
+        None => (
+            "unknown".into(),
+            "no root event in an account whose alarm history was read, so there was nothing to time".into(),
+        ),
+        Some(t) => match (t.median_seconds, t.max_seconds) {
+            (Some(m), Some(x)) => (
+                format!("median {}, slowest {}", duration(m), duration(x)),
+                format!(
+                    "{} of {} raised a root alarm within a day; the goal is under five minutes",
+                    t.detected,
+                    plural(t.events, "root event", "root events")
+                ),
+            ),
+            _ => (
+                "never detected".into(),
+                format!(
+                    "no root alarm went to ALARM within a day of any of {}",
+                    plural(t.events, "root event", "root events")
+                ),
+            ),
+        },
+    }
+}
+
+/// The KPI lines shared by text and HTML: (label, value, explanation).
+fn kpi_rows(r: &ActivityReport) -> Vec<(String, String, String)> {
     let k = &r.review.kpis;
     let ratio = |r: &Option<crate::activity::review::Ratio>, what: &str| match r {
-        Some(r) => format!("{}% ({} of {} accounts)", r.percent, r.count, r.of),
-        None => format!("unknown ({what})"),
+        Some(r) => (
+            format!(
+                "{}% ({} of {})",
+                r.percent,
+                r.count,
+                plural(r.of, "account", "accounts")
+            ),
+            String::new(),
+        ),
+        None => ("unknown".to_string(), what.to_string()),
     };
+    let (mfa, mfa_why) = ratio(
+        &k.root_mfa_adoption,
+        "no snapshot was evaluated (give --snapshot or --lookup)",
+    );
+    let (compliance, compliance_why) = ratio(
+        &k.policy_compliance,
+        "no snapshot was evaluated (give --snapshot or --lookup)",
+    );
+    let (ttd, ttd_why) = time_to_detect_text(&k.time_to_detect, r.alarm_history_read);
     vec![
         (
             "Root console sign-ins".into(),
             format!("{} ({} failed)", k.root_sign_ins, k.root_sign_in_failures),
+            "the goal is zero".into(),
         ),
-        ("Unapproved root events".into(), k.unapproved_events.to_string()),
+        (
+            "Unapproved root events".into(),
+            k.unapproved_events.to_string(),
+            "root events outside an approved root-use exception".into(),
+        ),
         (
             "Accounts with any root use".into(),
             format!("{} of {}", k.accounts_with_root_use, k.accounts),
+            String::new(),
         ),
-        (
-            "Root MFA adoption".into(),
-            ratio(&k.root_mfa_adoption, "no credential report in the snapshot"),
-        ),
+        ("Root MFA adoption".into(), mfa, mfa_why),
         (
             "Policy compliance (all controls pass)".into(),
-            ratio(&k.policy_compliance, "no snapshot evaluated"),
+            compliance,
+            compliance_why,
         ),
-        (
-            "Time to detect".into(),
-            match &k.time_to_detect {
-                None => "unknown (no alarm history read)".into(),
-                Some(t) => match (t.median_seconds, t.max_seconds) {
-                    (Some(m), Some(x)) => format!(
-                        "median {}, max {}; {} of {} events raised an alarm within a day",
-                        duration(m),
-                        duration(x),
-                        t.detected,
-                        t.events
-                    ),
-                    _ => format!("no alarm fired for any of {} events", t.events),
-                },
-            },
-        ),
+        ("Time to detect".into(), ttd, ttd_why),
     ]
+}
+
+/// How a root event kind reads for people.
+pub fn kind_label(k: RootEventKind) -> &'static str {
+    k.label()
+}
+
+/// How an activity source reads for people.
+pub fn source_label(s: &str) -> &str {
+    match s {
+        "lookup_events" => "CloudTrail event history",
+        "logs" => "CloudTrail log files",
+        "alarm_history" => "alarm history",
+        other => other,
+    }
 }
 
 fn event_what(e: &TimelineEvent) -> String {
     let ev = &e.event;
-    let mut what = format!("{} {}", ev.kind.as_str(), ev.event_name);
-    if let Some(r) = &ev.sign_in_result {
-        let _ = write!(what, " {r}");
-    }
+    let mut what = match ev.kind {
+        RootEventKind::ConsoleSignIn => {
+            let result = match ev.sign_in_result.as_deref() {
+                Some("Success") => "succeeded".to_string(),
+                Some("Failure") => "failed".to_string(),
+                Some(other) => other.to_string(),
+                None => "result not recorded".to_string(),
+            };
+            format!("console sign-in {result}")
+        }
+        kind => format!("{} {}", kind_label(kind), ev.event_name),
+    };
     match ev.mfa_used {
         Some(true) => what.push_str(" (MFA)"),
         Some(false) => what.push_str(" (no MFA)"),
         None => {}
     }
     if let Some(k) = &ev.access_key_last4 {
-        let _ = write!(what, " key …{k}");
+        let _ = write!(what, " with key …{k}");
     }
     if let Some(c) = &ev.error_code {
-        let _ = write!(what, " error {c}");
+        let _ = write!(what, ", error {c}");
     }
     what
 }
@@ -182,6 +255,40 @@ fn verdict_text(e: &TimelineEvent) -> String {
     }
 }
 
+fn sources_text(r: &ActivityReport) -> String {
+    r.sources
+        .iter()
+        .map(|s| source_label(s))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// Accounts whose review is incomplete, and log files or records that could not be read.
+fn incompleteness(r: &ActivityReport) -> Option<String> {
+    let accounts = r.review.accounts.iter().filter(|a| !a.complete).count();
+    if accounts == 0 && r.problems.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if accounts > 0 {
+        parts.push(format!(
+            "the sources of {} of {} could not all be read",
+            plural(accounts, "account", "accounts"),
+            r.review.accounts.len()
+        ));
+    }
+    if !r.problems.is_empty() {
+        parts.push(format!(
+            "{} could not be read",
+            plural(r.problems.len(), "log file or record", "log files or records")
+        ));
+    }
+    Some(format!(
+        "Incomplete review: {}. Root use there may be missing from this report; RW-ACT-001 says insufficient data, never a pass.",
+        parts.join("; ")
+    ))
+}
+
 fn text(r: &ActivityReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -189,23 +296,31 @@ fn text(r: &ActivityReport) -> String {
         "Root activity {} – {} ({})",
         ts(&r.review.window_start),
         ts(&r.review.window_end),
-        r.sources.join(", ")
+        sources_text(r)
     );
     if let Some(st) = &r.stats {
         let _ = writeln!(
             s,
-            "Read {} files ({} unreadable, {} skipped), {} records ({} unreadable), {:.1} MB of JSON.",
-            st.files,
+            "Read {} ({} unreadable, {} skipped), {} ({} unreadable), {:.1} MB of JSON.",
+            plural(st.files as usize, "file", "files"),
             st.files_unreadable,
             st.files_skipped,
-            st.records,
+            plural(st.records as usize, "record", "records"),
             st.records_unreadable,
             st.bytes_uncompressed as f64 / 1e6
         );
     }
+    if let Some(warning) = incompleteness(r) {
+        let _ = writeln!(s, "\n{warning}");
+    }
     s.push('\n');
-    for (label, value) in kpi_rows(r) {
-        let _ = writeln!(s, "  {label:<40} {value}");
+    for (label, value, why) in kpi_rows(r) {
+        let why = if why.is_empty() || !value.starts_with("unknown") {
+            String::new()
+        } else {
+            format!(" — {why}")
+        };
+        let _ = writeln!(s, "  {label:<40} {value}{why}");
     }
     s.push_str("\nAccounts\n");
     for a in &r.review.accounts {
@@ -216,7 +331,9 @@ fn text(r: &ActivityReport) -> String {
             let _ = writeln!(
                 s,
                 "      cannot read {}{region}: {}: {}",
-                e.source, e.error_code, e.message
+                source_label(&e.source),
+                e.error_code,
+                e.message
             );
         }
     }
@@ -256,53 +373,99 @@ fn text(r: &ActivityReport) -> String {
     s
 }
 
-/// Escapes text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1f24}\
-h1{font-size:1.4em}table{border-collapse:collapse;margin:1em 0}\
-td,th{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}\
-th{background:#f6f8fa}.kpis td:first-child{font-weight:600}\
-tr.unapproved td{background:#ffebe9}tr.approved td{background:#dafbe1}\
-.incomplete{color:#9a6700}code{font-size:12px}";
-
 fn html(r: &ActivityReport) -> String {
     let mut s = String::new();
-    let title = format!(
-        "Root activity {} – {}",
-        ts(&r.review.window_start),
-        ts(&r.review.window_end)
+    let k = &r.review.kpis;
+    page::open(
+        &mut s,
+        "rootwarden: root activity review",
+        &format!(
+            "{} – {} · {} · {}",
+            ts(&r.review.window_start),
+            ts(&r.review.window_end),
+            plural(r.review.accounts.len(), "account", "accounts"),
+            sources_text(r)
+        ),
     );
-    let _ = write!(
-        s,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
-         <style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n<p>Sources: {}</p>\n",
-        esc(&r.sources.join(", ")),
-        t = esc(&title)
+    let incomplete = r.review.accounts.iter().filter(|a| !a.complete).count();
+    let zero = |n: usize| if n == 0 { " zero" } else { "" };
+    page::cards(
+        &mut s,
+        &[
+            Card {
+                class: "accounts".into(),
+                value: r.review.accounts.len().to_string(),
+                label: "accounts reviewed".into(),
+            },
+            Card {
+                class: format!("sev-critical{}", zero(k.unapproved_events)),
+                value: k.unapproved_events.to_string(),
+                label: "unapproved root events".into(),
+            },
+            Card {
+                class: format!("sev-high{}", zero(k.root_sign_ins)),
+                value: k.root_sign_ins.to_string(),
+                label: "root console sign-ins".into(),
+            },
+            Card {
+                class: format!("sev-medium{}", zero(k.accounts_with_root_use)),
+                value: k.accounts_with_root_use.to_string(),
+                label: "accounts with root use".into(),
+            },
+            Card {
+                class: format!("data{}", zero(incomplete)),
+                value: incomplete.to_string(),
+                label: "incomplete accounts".into(),
+            },
+        ],
     );
-    s.push_str("<h2>KPIs</h2>\n<table class=\"kpis\">\n");
-    for (label, value) in kpi_rows(r) {
-        let _ = writeln!(s, "<tr><td>{}</td><td>{}</td></tr>", esc(&label), esc(&value));
+    if let Some(warning) = incompleteness(r) {
+        page::banner(&mut s, "", &esc(&warning));
     }
-    s.push_str("</table>\n<h2>Accounts</h2>\n<table>\n<tr><th>Account</th><th>Events</th><th>Unapproved</th><th>Assessment</th></tr>\n");
-    for a in &r.review.accounts {
-        let class = if a.complete { "" } else { " class=\"incomplete\"" };
+    if k.unapproved_events > 0 {
+        page::banner(
+            &mut s,
+            "bad",
+            &format!(
+                "<strong>{}</strong> outside an approved root-use exception — see the <a href=\"#timeline\">timeline</a>.",
+                esc(&plural(k.unapproved_events, "root event", "root events"))
+            ),
+        );
+    } else if incomplete == 0 && r.problems.is_empty() {
+        page::banner(&mut s, "good", "<strong>No unapproved root use</strong> in the window.");
+    }
+    s.push_str("<h2 id=\"kpis\">Key figures</h2>\n<table class=\"kpis\">\n");
+    for (label, value, why) in kpi_rows(r) {
         let _ = writeln!(
             s,
-            "<tr{class}><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"why\">{}</td></tr>",
+            esc(&label),
+            esc(&value),
+            page::esc_code_spans(&why)
+        );
+    }
+    s.push_str(
+        "</table>\n<h2 id=\"accounts\">Accounts</h2>\n<table>\n<tr><th>Account</th><th>Root events</th>\
+         <th>Unapproved</th><th>Assessment</th></tr>\n",
+    );
+    for a in &r.review.accounts {
+        let class = if a.complete { "" } else { " class=\"incomplete\"" };
+        let errors: String = a
+            .errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "<br><small>cannot read {}{}: {}: {}</small>",
+                    esc(source_label(&e.source)),
+                    e.region.as_deref().map(|r| format!(" {}", esc(r))).unwrap_or_default(),
+                    esc(&e.error_code),
+                    esc(&e.message)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "<tr{class}><td>{}{}</td><td>{}</td><td>{}</td><td>{}{errors}</td></tr>",
             esc(&a.account_id),
             a.name.as_deref().map(|n| format!("<br>{}", esc(n))).unwrap_or_default(),
             a.events,
@@ -310,7 +473,7 @@ fn html(r: &ActivityReport) -> String {
             esc(&a.narrative)
         );
     }
-    s.push_str("</table>\n<h2>Timeline</h2>\n");
+    s.push_str("</table>\n<h2 id=\"timeline\">Timeline</h2>\n");
     if r.review.timeline.is_empty() {
         s.push_str("<p>No root events in the window.</p>\n");
     } else {
@@ -339,14 +502,53 @@ fn html(r: &ActivityReport) -> String {
         }
         s.push_str("</table>\n");
     }
+    if !r.accounts_not_in_snapshot.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p>Left out (in the logs, not in the snapshot): {}</p>",
+            esc(&r.accounts_not_in_snapshot.join(", "))
+        );
+    }
     if !r.problems.is_empty() {
-        s.push_str("<h2>Could not read</h2>\n<ul>\n");
+        s.push_str("<h2 id=\"unreadable\">Could not read</h2>\n<ul>\n");
         for p in &r.problems {
             let _ = writeln!(s, "<li>{}</li>", esc(&p.to_string()));
         }
         s.push_str("</ul>\n");
     }
-    s.push_str("</body></html>\n");
+    s.push_str("<h2 id=\"provenance\">Provenance</h2>\n");
+    let mut extra = vec![
+        ("Sources".to_string(), esc(&sources_text(r))),
+        (
+            "Window".to_string(),
+            esc(&format!(
+                "{} – {}",
+                ts(&r.review.window_start),
+                ts(&r.review.window_end)
+            )),
+        ),
+    ];
+    if let Some(d) = &r.provenance.snapshot {
+        extra.push((
+            "Snapshot".into(),
+            format!("{} <code>{}</code>", esc(&d.path), esc(&d.digest)),
+        ));
+    }
+    if let Some(st) = &r.stats {
+        extra.push((
+            "Log files".into(),
+            esc(&format!(
+                "{} read ({} unreadable, {} skipped), {} ({} unreadable)",
+                plural(st.files as usize, "file", "files"),
+                st.files_unreadable,
+                st.files_skipped,
+                plural(st.records as usize, "record", "records"),
+                st.records_unreadable
+            )),
+        ));
+    }
+    page::provenance(&mut s, &r.provenance, &extra);
+    page::close(&mut s, &r.provenance);
     s
 }
 

@@ -1,16 +1,23 @@
 //! Report formats. Each turns the outcome table into one format; none decides verdicts.
 
 pub mod activity;
+pub mod html;
+pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod output;
+pub mod page;
+pub mod provenance;
 pub mod sarif;
 pub mod terminal;
 pub mod text;
+pub mod words;
 
 use std::path::PathBuf;
 
 use crate::policy::Evaluation;
+use crate::requirements::Requirements;
+use crate::snapshot::Snapshot;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +32,12 @@ pub enum Format {
     Junit,
     /// AWS Config evaluations (PutEvaluations' shape), one per rule and account plus a roll-up.
     ConfigEvaluations,
+    /// A self-contained HTML page for people.
+    Html,
+    /// The root-user inventory as CSV.
+    Inventory,
+    /// The root-user inventory as JSON.
+    InventoryJson,
 }
 
 impl Format {
@@ -36,6 +49,9 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::ConfigEvaluations => "config-evaluations",
+            Format::Html => "html",
+            Format::Inventory => "inventory",
+            Format::InventoryJson => "inventory-json",
         }
     }
 
@@ -46,6 +62,9 @@ impl Format {
             "sarif" => Some(Format::Sarif),
             "junit" => Some(Format::Junit),
             "config-evaluations" => Some(Format::ConfigEvaluations),
+            "html" => Some(Format::Html),
+            "inventory" => Some(Format::Inventory),
+            "inventory-json" => Some(Format::InventoryJson),
             _ => None,
         }
     }
@@ -75,7 +94,7 @@ impl std::str::FromStr for OutputSpec {
     fn from_str(s: &str) -> Result<Self, String> {
         let (name, path) = split_output(s)?;
         let format = Format::parse(name).ok_or_else(|| {
-            format!("unknown output format {name:?}; expected text, json, sarif, junit or config-evaluations")
+            format!("unknown output format {name:?}; expected text, json, sarif, junit, config-evaluations, html, inventory or inventory-json")
         })?;
         Ok(OutputSpec { format, path })
     }
@@ -86,15 +105,33 @@ impl std::str::FromStr for OutputSpec {
 pub struct ReportOptions {
     /// SARIF options.
     pub sarif: sarif::SarifOptions,
+    /// What the text report shows, and its colour.
+    pub text: text::TextOptions,
 }
 
-/// Renders `eval` in `format`.
-pub fn render(format: Format, eval: &Evaluation, opts: &ReportOptions) -> String {
+/// What the reports for people need besides the outcome table: the facts and where they came from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportContext<'a> {
+    /// The snapshot that was evaluated (inventory facts, regions, collection errors, activity).
+    pub snapshot: &'a Snapshot,
+    /// The requirements it was judged against (root-use exceptions for the activity KPIs).
+    pub requirements: &'a Requirements,
+    /// Versions, digests and times.
+    pub provenance: &'a provenance::Provenance,
+}
+
+/// Renders `eval` in `format`; `to_stdout` says whether it goes to stdout (colour on a terminal).
+pub fn render(format: Format, eval: &Evaluation, ctx: &ReportContext, opts: &ReportOptions, to_stdout: bool) -> String {
     match format {
-        Format::Text => terminal::escape(&text::render(eval)).into_owned(),
+        // Text from the snapshot and the rules is escaped field by field inside (the colours are
+        // the only escape sequences the report may hold).
+        Format::Text => text::render(eval, ctx.snapshot, &opts.text, opts.text.use_color(to_stdout)),
         Format::Json => json::render(eval),
         Format::Sarif => sarif::render(eval, &opts.sarif),
         Format::Junit => junit::render(eval),
         Format::ConfigEvaluations => crate::config_rule::evaluations::render(eval),
+        Format::Html => html::render(eval, ctx),
+        Format::Inventory => inventory::render_csv(&inventory::build(ctx.snapshot, eval)),
+        Format::InventoryJson => inventory::render_json(&inventory::build(ctx.snapshot, eval)),
     }
 }

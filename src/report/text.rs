@@ -1,99 +1,310 @@
-//! `-o text`: a readable table per account.
+//! `-o text`: the report for a terminal. Accounts with the worst failures first; in each, failing
+//! controls first in severity order, then insufficient data, waived and (with `--show-passed`)
+//! not applicable and passing ones, which are otherwise summarised in one line per account.
+//! Colour only on a terminal, never with `NO_COLOR` set (<https://no-color.org>).
 
+use std::cmp::Reverse;
 use std::fmt::Write;
+use std::io::IsTerminal as _;
 
-use crate::policy::{Evaluation, Status};
+use super::terminal::escape;
+use super::words::{counts_sentence, plural, status_rank, SEVERITIES};
+use crate::policy::outcome::Counts;
+use crate::policy::{Evaluation, Outcome, Severity, Status};
+use crate::snapshot::Snapshot;
 
-fn label(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::NotApplicable => "N/A ",
-        Status::InsufficientData => "DATA?",
-        Status::Waived => "WAIVED",
+/// When to colour the text report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set to something.
+    #[default]
+    Auto,
+    /// Always (also into files and pipes).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// What the text report shows; none of it changes the outcome table, the exit code or the other
+/// formats.
+#[derive(Debug, Clone, Default)]
+pub struct TextOptions {
+    /// List passing and not-applicable controls instead of counting them.
+    pub show_passed: bool,
+    /// Show only outcomes with these statuses (all when empty).
+    pub statuses: Vec<Status>,
+    /// Show only controls of these severities (all when empty).
+    pub severities: Vec<Severity>,
+    /// Colour.
+    pub color: ColorChoice,
+}
+
+impl TextOptions {
+    /// Whether a report written to stdout (`to_stdout`) or a file gets colour.
+    pub fn use_color(&self, to_stdout: bool) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_stdout
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    fn filtered(&self) -> bool {
+        !self.statuses.is_empty() || !self.severities.is_empty()
+    }
+
+    fn shows(&self, status: Status, severity: Severity) -> bool {
+        let listed = if self.statuses.is_empty() {
+            self.show_passed || !matches!(status, Status::Pass | Status::NotApplicable)
+        } else {
+            self.statuses.contains(&status)
+        };
+        listed && (self.severities.is_empty() || self.severities.contains(&severity))
     }
 }
 
+/// SGR styles.
+const RED_BOLD: &str = "1;31";
+const RED: &str = "31";
+const YELLOW: &str = "33";
+const MAGENTA: &str = "35";
+const GREEN: &str = "32";
+const DIM: &str = "2";
+const BOLD: &str = "1";
+
+struct Painter(bool);
+
+impl Painter {
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{style}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+fn label(s: Status) -> (&'static str, &'static str) {
+    match s {
+        Status::Pass => ("PASS", GREEN),
+        Status::Fail => ("FAIL", RED_BOLD),
+        Status::NotApplicable => ("N/A", DIM),
+        Status::InsufficientData => ("DATA?", YELLOW),
+        Status::Waived => ("WAIVED", MAGENTA),
+    }
+}
+
+fn severity_style(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => RED_BOLD,
+        Severity::High => RED,
+        Severity::Medium => YELLOW,
+        Severity::Low | Severity::Info => DIM,
+    }
+}
+
+/// How bad an outcome is, for ordering: smaller is worse.
+fn badness(eval: &Evaluation, o: &Outcome) -> (usize, Reverse<Severity>) {
+    (status_rank(o.status), Reverse(eval.rule_of(o).severity()))
+}
+
 /// Renders the text report.
-pub fn render(eval: &Evaluation) -> String {
+pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color: bool) -> String {
+    let p = Painter(color);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "rootwarden {} — snapshot collected {}",
+        "rootwarden {} — snapshot collected {} — {} × {}",
         env!("CARGO_PKG_VERSION"),
-        eval.collected_at
+        escape(&eval.collected_at),
+        plural(eval.accounts.len(), "account", "accounts"),
+        plural(eval.rules.len(), "control", "controls"),
     );
-    let width = eval.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
-    for account in &eval.accounts {
-        let outcomes: Vec<_> = eval.outcomes.iter().filter(|o| &o.account_id == account).collect();
-        let mut counts = crate::policy::outcome::Counts::default();
+    let width = eval
+        .rules
+        .iter()
+        .map(|r| escape(r.id()).chars().count())
+        .max()
+        .unwrap_or(0);
+    // Accounts with the worst outcome first; snapshot order among equals.
+    let mut accounts: Vec<(&String, Vec<&Outcome>)> = eval
+        .accounts
+        .iter()
+        .map(|a| {
+            let mut os: Vec<&Outcome> = eval.outcomes.iter().filter(|o| &o.account_id == a).collect();
+            os.sort_by(|x, y| badness(eval, x).cmp(&badness(eval, y)).then(x.rule_id.cmp(&y.rule_id)));
+            (a, os)
+        })
+        .collect();
+    accounts.sort_by_key(|(_, os)| os.first().map(|o| badness(eval, o)));
+    // Accounts with something listed get a paragraph each; those with nothing listed (all
+    // passing, say) one line each, together, so a clean organization stays short.
+    let mut in_block = false;
+    let mut counted_not_listed = false;
+    for (account, outcomes) in &accounts {
+        let mut counts = Counts::default();
         outcomes.iter().for_each(|o| counts.add(o.status));
+        let shown: Vec<&&Outcome> = outcomes
+            .iter()
+            .filter(|o| opts.shows(o.status, eval.rule_of(o).severity()))
+            .collect();
+        if shown.is_empty() && opts.filtered() {
+            continue;
+        }
+        counted_not_listed |= shown.len() < outcomes.len();
+        let name = snapshot
+            .accounts
+            .iter()
+            .find(|a| &a.account_id == *account)
+            .and_then(|a| a.name.as_deref())
+            .map(|n| format!(" ({})", escape(n)))
+            .unwrap_or_default();
+        if shown.is_empty() {
+            if !in_block {
+                out.push('\n');
+                in_block = true;
+            }
+        } else {
+            out.push('\n');
+            in_block = false;
+        }
         let _ = writeln!(
             out,
-            "\nAccount {account}: {} fail, {} pass, {} not applicable, {} insufficient data{}",
-            counts.fail,
-            counts.pass,
-            counts.not_applicable,
-            counts.insufficient_data,
-            waived_count(counts.waived)
+            "{} {}",
+            p.paint(BOLD, &format!("Account {}{name}:", escape(account))),
+            counts_sentence(&counts)
         );
-        for o in outcomes {
+        for o in &shown {
             let rule = eval.rule_of(o);
+            let (word, style) = label(o.status);
             let _ = writeln!(
                 out,
-                "  {:<6}  {:<width$}  {:<8}  {}",
-                label(o.status),
-                rule.id(),
-                rule.severity().as_str(),
-                rule.metadata.title
+                "  {}  {}  {:<width$}  {}",
+                p.paint(style, &format!("{word:<6}")),
+                p.paint(
+                    severity_style(rule.severity()),
+                    &format!("{:<8}", rule.severity().as_str())
+                ),
+                escape(rule.id()),
+                escape(&rule.metadata.title)
             );
-            if o.status != Status::Pass {
+            if !matches!(o.status, Status::Pass) {
                 for f in &o.findings {
-                    let region = f.region.as_deref().map(|r| format!("[{r}] ")).unwrap_or_default();
+                    let region = f
+                        .region
+                        .as_deref()
+                        .map(|r| format!("[{}] ", escape(r)))
+                        .unwrap_or_default();
                     let waived = f
                         .suppression
                         .as_ref()
-                        .map(|w| format!(" (waived until {}: {})", w.expires, w.reason))
+                        .map(|w| {
+                            format!(
+                                " (waived until {}{}: {})",
+                                escape(&w.expires),
+                                w.approver
+                                    .as_deref()
+                                    .map(|a| format!(", approved by {}", escape(a)))
+                                    .unwrap_or_default(),
+                                escape(&w.reason)
+                            )
+                        })
                         .unwrap_or_default();
-                    let _ = writeln!(
-                        out,
-                        "  {:<6}  {:<width$}            ↳ {region}{}{waived}",
-                        "", "", f.message
-                    );
+                    let _ = writeln!(out, "  {:<6}  {:<8}  ↳ {region}{}{waived}", "", "", escape(&f.message));
                 }
             }
         }
     }
     if !eval.skipped_accounts.is_empty() {
-        let _ = writeln!(out, "\nOut of scope: {}", eval.skipped_accounts.join(", "));
+        let _ = writeln!(
+            out,
+            "\nOut of scope ({}): {}",
+            plural(eval.skipped_accounts.len(), "account", "accounts"),
+            escape(&eval.skipped_accounts.join(", "))
+        );
     }
-    let c = eval.counts();
-    let _ = writeln!(
-        out,
-        "\n{} accounts × {} rules: {} fail, {} pass, {} not applicable, {} insufficient data{}; {} collection errors",
-        eval.accounts.len(),
-        eval.rules.len(),
-        c.fail,
-        c.pass,
-        c.not_applicable,
-        c.insufficient_data,
-        waived_count(c.waived),
-        eval.collection_errors
-    );
+    let _ = writeln!(out, "\n{}", summary(eval));
     for w in &eval.expired_waivers {
         let _ = writeln!(
             out,
-            "Expired waiver #{} ({} in {} on {}, expired {}: {}): it suppresses nothing; {} finding(s) fail again.",
-            w.index, w.rule_id, w.account_id, w.resource, w.expires, w.reason, w.findings_no_longer_suppressed
+            "Expired waiver #{} ({} in {} on {}, expired {}: {}): it suppresses nothing; {} again.",
+            w.index,
+            escape(&w.rule_id),
+            escape(&w.account_id),
+            escape(&w.resource),
+            escape(&w.expires),
+            escape(&w.reason),
+            plural(w.findings_no_longer_suppressed, "finding fails", "findings fail")
+        );
+    }
+    if counted_not_listed && !opts.filtered() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                DIM,
+                "Passing and not-applicable controls are counted, not listed (--show-passed lists them)."
+            )
+        );
+    }
+    if opts.filtered() {
+        let mut f = Vec::new();
+        if !opts.statuses.is_empty() {
+            let s: Vec<&str> = opts.statuses.iter().map(|s| s.as_str()).collect();
+            f.push(format!("--status {}", s.join(",")));
+        }
+        if !opts.severities.is_empty() {
+            let s: Vec<&str> = opts.severities.iter().map(|s| s.as_str()).collect();
+            f.push(format!("--severity {}", s.join(",")));
+        }
+        let _ = writeln!(
+            out,
+            "Shown: {} only (the summary, exit code and other formats count everything).",
+            f.join(" ")
         );
     }
     out
 }
 
-fn waived_count(n: usize) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!(", {n} waived")
+/// The closing line: every outcome counted, failing ones by severity.
+fn summary(eval: &Evaluation) -> String {
+    let c = eval.counts();
+    let mut by_sev = Vec::new();
+    for sev in SEVERITIES {
+        let n = eval
+            .outcomes
+            .iter()
+            .filter(|o| o.status == Status::Fail && eval.rule_of(o).severity() == sev)
+            .count();
+        if n > 0 {
+            by_sev.push(format!("{n} {}", sev.as_str()));
+        }
     }
+    let failing = if by_sev.is_empty() {
+        "0 failing".to_string()
+    } else {
+        format!("{} failing ({})", c.fail, by_sev.join(", "))
+    };
+    let mut parts = vec![failing];
+    if c.insufficient_data > 0 {
+        parts.push(format!("{} with insufficient data", c.insufficient_data));
+    }
+    if c.waived > 0 {
+        parts.push(format!("{} waived", c.waived));
+    }
+    parts.push(format!("{} passing", c.pass));
+    if c.not_applicable > 0 {
+        parts.push(format!("{} not applicable", c.not_applicable));
+    }
+    format!(
+        "{} × {}: {}; {}.",
+        plural(eval.accounts.len(), "account", "accounts"),
+        plural(eval.rules.len(), "control", "controls"),
+        parts.join(", "),
+        plural(eval.collection_errors, "collection error", "collection errors")
+    )
 }

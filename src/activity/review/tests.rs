@@ -254,7 +254,7 @@ fn narratives_follow_the_assessment() {
     );
     assert_eq!(
         n[2],
-        "Unapproved root use: 1 event on 2026-11-07 (programmatic) from 192.0.2.1."
+        "Unapproved root use: 1 event on 2026-11-07 (API call) from 192.0.2.1."
     );
     assert_eq!(
         n[3],

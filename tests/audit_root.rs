@@ -182,6 +182,10 @@ fn without_root_sessions_no_session_is_attempted_and_the_config_rule_audits_thro
     let event = std::fs::read_to_string(support::root().join("deploy/events/scheduled.json")).unwrap();
     let mut event: Value = serde_json::from_str(&event).unwrap();
     event["accountId"] = json!(m1);
+    // An event for the member says so in the invoking event too, as Config's do.
+    let mut inner: Value = serde_json::from_str(event["invokingEvent"].as_str().unwrap()).unwrap();
+    inner["awsAccountId"] = json!(m1);
+    event["invokingEvent"] = Value::String(inner.to_string());
     event["ruleParameters"] =
         json!("{\"memberRoleName\":\"OrganizationAccountAccessRole\",\"auditRoot\":\"true\",\"only\":\"RW-ROOT-003\"}");
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use std::io::IsTerminal as _;
 
 use super::terminal::escape;
-use super::words::{counts_sentence, plural, status_rank, SEVERITIES};
+use super::words::{beyond_failing, counts_sentence, plural, status_rank, SEVERITIES};
 use crate::policy::outcome::Counts;
 use crate::policy::{Evaluation, Outcome, Severity, Status};
 use crate::snapshot::Snapshot;
@@ -290,16 +290,7 @@ fn summary(eval: &Evaluation) -> String {
         format!("{} failing ({})", c.fail, by_sev.join(", "))
     };
     let mut parts = vec![failing];
-    if c.insufficient_data > 0 {
-        parts.push(format!("{} with insufficient data", c.insufficient_data));
-    }
-    if c.waived > 0 {
-        parts.push(format!("{} waived", c.waived));
-    }
-    parts.push(format!("{} passing", c.pass));
-    if c.not_applicable > 0 {
-        parts.push(format!("{} not applicable", c.not_applicable));
-    }
+    parts.extend(beyond_failing(&c));
     format!(
         "{} × {}: {}; {}.",
         plural(eval.accounts.len(), "account", "accounts"),

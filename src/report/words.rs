@@ -41,6 +41,15 @@ pub fn counts_sentence(c: &Counts) -> String {
     if c.fail > 0 {
         parts.push(format!("{} failing", c.fail));
     }
+    parts.extend(beyond_failing(c));
+    let total = c.fail + c.insufficient_data + c.waived + c.pass + c.not_applicable;
+    format!("{}: {}.", plural(total, "control", "controls"), parts.join(", "))
+}
+
+/// The counts after the failing one, as the reports word them: "2 with insufficient data",
+/// "1 waived", "5 passing" (always), "3 not applicable"; the zero ones left out.
+pub fn beyond_failing(c: &Counts) -> Vec<String> {
+    let mut parts = Vec::new();
     if c.insufficient_data > 0 {
         parts.push(format!("{} with insufficient data", c.insufficient_data));
     }
@@ -51,8 +60,7 @@ pub fn counts_sentence(c: &Counts) -> String {
     if c.not_applicable > 0 {
         parts.push(format!("{} not applicable", c.not_applicable));
     }
-    let total = c.fail + c.insufficient_data + c.waived + c.pass + c.not_applicable;
-    format!("{}: {}.", plural(total, "control", "controls"), parts.join(", "))
+    parts
 }
 
 /// `n thing` or `n things`.

@@ -24,7 +24,7 @@ root records by kind, uncompressed and compressed bytes); a later run with the s
 
 Step 2, measure (skipped with --generate-only). Runs, --runs times each (median taken),
 
-    rootwarden activity --logs DIR/AWSLogs --until 2026-04-01 --days 90 --jobs J -o json=OUT.json
+    rootwarden activity --logs DIR/AWSLogs --until 2026-04-01 --days 90 --concurrency J -o json=OUT.json
 
 for J = 1 and J = os.cpu_count() (or --jobs J...): DIR/AWSLogs rather than DIR, because
 rootwarden also reads *.json files and would take DIR/manifest.json for a broken log. Checks
@@ -1101,7 +1101,7 @@ def run_rootwarden(binary: str, d: str, jobs: int, runs: int, manifest: dict, ex
         # DIR/AWSLogs, not DIR: rootwarden reads *.json files too, and would take DIR/manifest.json
         # for a (broken) log file, adding its bytes and a file problem to the counts.
         cmd = [binary, "activity", "--logs", os.path.join(d, "AWSLogs"), "--until", UNTIL, "--days", str(DAYS),
-               "--jobs", str(jobs), "-o", f"json={out}", *extra]
+               "--concurrency", str(jobs), "-o", f"json={out}", *extra]
         log(f"  $ {shlex.join(cmd)}")
         for i in range(runs):
             if os.path.exists(out):
@@ -1114,7 +1114,7 @@ def run_rootwarden(binary: str, d: str, jobs: int, runs: int, manifest: dict, ex
             times.append(r["seconds"])
             cpu.append(r["cpu_seconds"])
             rss.append(r["max_rss_mb"])
-            log(f"  rootwarden --jobs {jobs} run {i + 1}/{runs}: {r['seconds']:.2f}s (cpu {r['cpu_seconds']:.2f}s, "
+            log(f"  rootwarden --concurrency {jobs} run {i + 1}/{runs}: {r['seconds']:.2f}s (cpu {r['cpu_seconds']:.2f}s, "
                 f"peak rss {r['max_rss_mb']:.0f} MB)")
             try:
                 with open(out) as f:
@@ -1127,7 +1127,7 @@ def run_rootwarden(binary: str, d: str, jobs: int, runs: int, manifest: dict, ex
                 if msg not in problems:
                     problems.append(msg)
     for msg in problems:
-        warn(f"rootwarden --jobs {jobs}: {msg}")
+        warn(f"rootwarden --concurrency {jobs}: {msg}")
     sec = statistics.median(times)
     mbps = manifest["bytes_uncompressed"] / 1e6 / sec
     return {"tool": "rootwarden", "jobs": jobs, "seconds": sec, "runs": times, "mb_per_s": mbps,
@@ -1237,7 +1237,7 @@ def main() -> int:
     results = []
     extra = shlex.split(args.extra_args)
     for j in jobs:
-        log(f"timing rootwarden activity --jobs {j} ({args.runs} runs)")
+        log(f"timing rootwarden activity --concurrency {j} ({args.runs} runs)")
         results.append(run_rootwarden(binary, d, j, args.runs, manifest, extra, set(args.ok_exit)))
     if args.no_jq:
         pass

@@ -19,7 +19,7 @@ and beside it a normal log file with one root sign-in, which must still be found
 for each kind,
 
     /usr/bin/time -v rootwarden activity --logs DIR/KIND --until 2026-04-01 --days 90 \\
-        [--max-log-size SIZE] [--jobs N] -o json=OUT.json
+        [--max-log-size SIZE] [--concurrency N] -o json=OUT.json
 
 and prints a Markdown table (or JSON with --json): bytes on disk, bytes rootwarden inflated
 before it stopped, wall and CPU seconds, peak RSS ("Maximum resident set size"), the exit code,
@@ -145,7 +145,7 @@ def measure(binary: str, logs: str, args: argparse.Namespace) -> dict:
         if args.max_log_size:
             cmd += ["--max-log-size", args.max_log_size]
         if args.jobs:
-            cmd += ["--jobs", str(args.jobs)]
+            cmd += ["--concurrency", str(args.jobs)]
         started = time.monotonic()
         p = subprocess.run(cmd, capture_output=True, text=True)
         wall = time.monotonic() - started

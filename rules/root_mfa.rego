@@ -27,6 +27,7 @@
 #   cis: ["1.5 (v1.4.0-v4.0.1)"]
 #   aws_security_hub: ["IAM.9"]
 #   requires: [credential_report, account_summary]
+#   kpi: root_mfa
 package rootwarden.rules.root_mfa
 
 import rego.v1

@@ -11,13 +11,14 @@ use crate::snapshot::{Snapshot, SCHEMA_VERSION};
 /// A document that could not be read or does not follow its schema.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    /// The file could not be read at all.
-    #[error("{path}: cannot read file: {source}")]
+    /// The file could not be read at all. The OS error is part of the message, not a `source`,
+    /// so an error chain prints it once.
+    #[error("{path}: cannot read file: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The OS error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not well-formed JSON/YAML, or does not follow the schema.
     #[error("{path}: {place}: {message}")]
@@ -314,9 +315,9 @@ fn strip_position(msg: &str) -> String {
 }
 
 fn read(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|source| InputError::Io {
+    std::fs::read_to_string(path).map_err(|error| InputError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
@@ -350,6 +351,19 @@ pub fn parse_snapshot(path: &Path, text: &str) -> Result<Snapshot, InputError> {
     #[derive(serde::Deserialize)]
     struct Versioned {
         schema_version: Option<serde_json::Value>,
+    }
+    // A YAML (or other text) file given as a snapshot: say so, not "expected value".
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if !start.is_empty()
+        && !start.starts_with(['{', '['])
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err()
+    {
+        let line = text[..text.len() - start.len()].matches('\n').count() + 1;
+        return Err(InputError::Invalid {
+            path: path.to_path_buf(),
+            place: format!("line {line}"),
+            message: "not JSON: a snapshot is the JSON document `rootwarden collect` writes; YAML and other text are not read".into(),
+        });
     }
     if let Ok(v) = serde_json::from_str::<Versioned>(text) {
         let invalid = |place: &str, message: String| InputError::Invalid {
@@ -410,7 +424,7 @@ fn check_snapshot(snap: &Snapshot) -> Result<(), (Vec<Step>, String)> {
             p.extend_from_slice(rest);
             p
         };
-        if a.account_id.len() != 12 || !a.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::snapshot::is_account_id(&a.account_id) {
             return Err((
                 at(&[key("account_id")]),
                 format!("expected a 12-digit AWS account id, found {:?}", a.account_id),

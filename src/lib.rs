@@ -5,6 +5,7 @@
 //! ([`policy`]) and the report formats ([`report`]).
 
 pub mod activity;
+pub mod arn;
 pub mod build_info;
 pub mod canonical_events;
 pub mod collect;
@@ -13,6 +14,7 @@ pub mod event_pattern;
 pub mod filter_pattern;
 pub mod input;
 pub mod policy;
+pub mod progress;
 pub mod redact;
 pub mod remediate;
 pub mod report;

@@ -152,7 +152,7 @@ impl AccountId {
 impl TryFrom<String> for AccountId {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        if crate::snapshot::is_account_id(&s) {
             Ok(AccountId(s))
         } else {
             Err(format!("expected a 12-digit AWS account id, found {s:?}"))

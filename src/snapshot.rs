@@ -27,6 +27,11 @@ pub use values::{check_time, KeyId, Last4, Retention};
 /// are values, so no deleted or `null` field reads as one of them.
 pub const SCHEMA_VERSION: &str = "2.0";
 
+/// Whether `s` is a 12-digit AWS account id: the one check every input and flag uses.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// One collection run over one or more accounts.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -1011,6 +1016,13 @@ pub struct AlarmTransition {
 }
 
 impl Snapshot {
+    /// The snapshot as the JSON document `collect` writes (pretty, ending in a newline).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        text.push('\n');
+        text
+    }
+
     /// The collection errors that concern `account_id`, plus organization-level ones.
     pub fn errors_for<'a>(&'a self, account_id: &'a str) -> impl Iterator<Item = &'a CollectionError> + 'a {
         self.collection_errors

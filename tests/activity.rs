@@ -610,7 +610,9 @@ fn bad_flags_and_paths_are_usage_errors() {
         &["activity", "--logs", LOGS, "--snapshot-out", "x.json"],
         "--snapshot-out needs a snapshot",
     );
-    assert_usage_error(&["activity", "--logs", LOGS, "--jobs", "0"], "--jobs");
+    assert_usage_error(&["activity", "--logs", LOGS, "--concurrency", "0"], "--concurrency");
+    // --jobs, its name before 0.2, is kept as an alias.
+    assert_usage_error(&["activity", "--logs", LOGS, "--jobs", "0"], "--concurrency");
     assert_usage_error(
         &[
             "activity",

@@ -605,7 +605,7 @@ fn explain_filter_cis_pattern_is_a_root_detection() {
 #[test]
 fn explain_filter_names_missed_events_and_noise() {
     let typo = CIS_ROOT.replace("userIdentity.type", "userIdentity.Type");
-    let o = run(&["explain-filter", &typo, "--json"]);
+    let o = run(&["explain-filter", &typo, "-o", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // Every event that must match is missed, however many canonical root events there are.
@@ -650,7 +650,7 @@ fn explain_filter_regex_patterns() {
 
     // Standalone, a regular expression searches the whole record: "Root" is in root events
     // and in the AssumeRoot call, so it misses nothing and counts noise.
-    let o = run(&["explain-filter", "%Root%", "--json"]);
+    let o = run(&["explain-filter", "%Root%", "-o", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["missed"], serde_json::json!([]), "{v}");
@@ -708,7 +708,7 @@ fn user_rules_end_to_end_new_test_evaluate_sarif() {
     );
     assert_bad_input(&["rules", "new", "Bad-Name", "--dir", &dir], &["lower case"]);
 
-    let o = run(&["rules", "test", &dir, "--no-builtin-rules", "--coverage"]);
+    let o = run(&["rules", "test", "--rules", &dir, "--no-builtin-rules", "--coverage"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
@@ -724,7 +724,7 @@ fn user_rules_end_to_end_new_test_evaluate_sarif() {
         "no_member_password_extra_test.rego",
         "package rootwarden.rules.no_member_password_extra_test\nimport rego.v1\nimport data.rootwarden.rules.no_member_password as rule\n\ntest_wrong_expectation if {\n\tcount(rule.deny) == 1 with input as {\"account\": {\"account_id\": \"1\", \"partition\": \"aws\", \"role\": \"member\", \"iam\": {\"credential_report\": {\"root\": {\"password_enabled\": false}}}}}\n}\n",
     );
-    let o = run(&["rules", "test", &dir, "--no-builtin-rules"]);
+    let o = run(&["rules", "test", "--rules", &dir, "--no-builtin-rules"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
@@ -768,7 +768,7 @@ fn user_rules_end_to_end_new_test_evaluate_sarif() {
         "account_naming_test.rego",
         "package rootwarden.rules.account_naming_test\nimport rego.v1\nimport data.rootwarden.rules.account_naming as rule\ntest_other_name_fails if {\n\tcount(rule.deny) == 1 with input as {\"account\": {\"account_id\": \"1\", \"name\": \"legacy\"}}\n}\ntest_acme_name_passes if {\n\tcount(rule.deny) == 0 with input as {\"account\": {\"account_id\": \"1\", \"name\": \"acme-prod\"}}\n}\n",
     );
-    let o = run(&["rules", "test", &dir, "--no-builtin-rules"]);
+    let o = run(&["rules", "test", "--rules", &dir, "--no-builtin-rules"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("5 passed, 0 failed"));
     let (o, v) = json_of(&[
         "evaluate",
@@ -1173,7 +1173,7 @@ fn symlink_loops_in_a_rules_directory_are_an_error_naming_the_path() {
         let d = dir.path().display().to_string();
         for args in [
             vec!["rules", "list", "--no-builtin-rules", "--rules", &d],
-            vec!["rules", "test", "--no-builtin-rules", &d],
+            vec!["rules", "test", "--no-builtin-rules", "--rules", &d],
             vec!["evaluate", "fixtures/snapshots/compliant-org.json", "--rules", &d],
         ] {
             let o = run_with_timeout(&args, 60);

@@ -347,7 +347,7 @@ fn accounts_flag_limits_the_scope_and_collect_writes_a_snapshot() {
         "--regions",
         "us-east-1",
         "-o",
-        out.to_str().unwrap(),
+        &format!("json={}", out.display()),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let snap: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();

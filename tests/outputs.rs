@@ -66,6 +66,8 @@ fn a_failed_run_creates_no_file_and_leaves_existing_ones_untouched() {
     let existing = write(o, "existing.sarif", "the previous run's report\n");
     let new = |name: &str| o.join(name).display().to_string();
     let (nested, new_json, new_snap) = (new("new/dir/junit.xml"), new("new.json"), new("snap-out.json"));
+    let (json_new_snap, json_existing) = (format!("json={new_snap}"), format!("json={existing}"));
+    let terraform_new_json = format!("terraform={new_json}");
     let sarif = format!("sarif={existing}");
     let junit = format!("junit={nested}");
     let json = format!("json={new_json}");
@@ -99,8 +101,8 @@ fn a_failed_run_creates_no_file_and_leaves_existing_ones_untouched() {
             "--snapshot-out",
             &new_snap,
         ],
-        vec!["collect", "--accounts", "12", "-o", &new_snap],
-        vec!["collect", "--accounts", "12", "-o", &existing],
+        vec!["collect", "--accounts", "12", "-o", &json_new_snap],
+        vec!["collect", "--accounts", "12", "-o", &json_existing],
         vec![
             "activity",
             "--logs",
@@ -138,12 +140,10 @@ fn a_failed_run_creates_no_file_and_leaves_existing_ones_untouched() {
         vec![
             "remediate",
             "export",
-            "--format",
-            "terraform",
             "--snapshot",
             &broken_snap,
             "-o",
-            &new_json,
+            &terraform_new_json,
         ],
     ];
     for args in cases {
@@ -419,12 +419,10 @@ fn an_output_over_an_input_is_refused_before_any_work() {
         &[
             "remediate",
             "export",
-            "--format",
-            "cloudformation",
             "--snapshot",
             &snap,
             "-o",
-            &snap,
+            &format!("cloudformation={snap}"),
         ],
         &["is the snapshot"],
     );
@@ -537,14 +535,7 @@ fn a_reader_that_goes_away_stops_the_output_quietly() {
             0,
         ),
         (
-            vec![
-                "remediate",
-                "export",
-                "--format",
-                "terraform",
-                "--log-group",
-                "trail-logs",
-            ],
+            vec!["remediate", "export", "-o", "terraform", "--log-group", "trail-logs"],
             0,
         ),
     ];

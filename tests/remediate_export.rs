@@ -16,7 +16,8 @@ fn export(format: &str, extra: &[&str]) -> (tempfile::TempDir, Vec<std::path::Pa
     let out = dir.path().join("iac");
     // An existing directory gets one file per log group.
     std::fs::create_dir(&out).unwrap();
-    let mut args = vec!["remediate", "export", "--format", format, "-o", out.to_str().unwrap()];
+    let output = format!("{format}={}", out.display());
+    let mut args = vec!["remediate", "export", "-o", &output];
     args.extend_from_slice(extra);
     let o = rootwarden(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -135,7 +136,7 @@ fn remediate_refuses_bad_input_with_exit_2() {
     let o = rootwarden(&[
         "remediate",
         "export",
-        "--format",
+        "-o",
         "terraform",
         "--log-group",
         "x",
@@ -144,12 +145,12 @@ fn remediate_refuses_bad_input_with_exit_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--notify \"nobody\""));
-    let o = rootwarden(&["remediate", "export", "--format", "pulumi", "--log-group", "x"]);
+    let o = rootwarden(&["remediate", "export", "-o", "pulumi", "--log-group", "x"]);
     assert_eq!(o.status.code(), Some(2));
     let o = rootwarden(&[
         "remediate",
         "export",
-        "--format",
+        "-o",
         "terraform",
         "--snapshot",
         "fixtures/snapshots/neglected-account.json",

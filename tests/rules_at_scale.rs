@@ -124,7 +124,7 @@ fn twenty_eight_rules_made_with_rules_new_evaluate_and_test() {
         members.contains(&"pass") && members.contains(&"not_applicable"),
         "{members:?}"
     );
-    let o = run(&["rules", "test", &dir]);
+    let o = run(&["rules", "test", "--rules", &dir]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
 }
 
@@ -397,7 +397,13 @@ fn the_clock_is_the_snapshots_collected_at_in_any_time_zone() {
         "package rootwarden.rules.clock_test\n\nimport rego.v1\n\ntest_mocked if {\n\tsome d in data.rootwarden.rules.clock.deny with input as {\"account\": {\"account_id\": \"1\"}} with time.now_ns as 7\n\td.evidence.now == 7\n}\n\ntest_unmocked if {\n\tcount(data.rootwarden.rules.clock.deny) == 1 with input as {\"account\": {\"account_id\": \"1\"}}\n}\n",
     )
     .unwrap();
-    let o = run(&["rules", "test", &t.path().display().to_string(), "--no-builtin-rules"]);
+    let o = run(&[
+        "rules",
+        "test",
+        "--rules",
+        &t.path().display().to_string(),
+        "--no-builtin-rules",
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("PASS rootwarden.rules.clock_test.test_mocked"), "{out}");
@@ -431,7 +437,7 @@ fn random_and_network_builtins_are_refused_when_the_rule_loads() {
         let dir = d.path().display().to_string();
         for args in [
             vec!["evaluate", STANDALONE, "--rules", &dir],
-            vec!["rules", "test", &dir],
+            vec!["rules", "test", "--rules", &dir],
         ] {
             let o = run(&args);
             let name = call.split('(').next().unwrap();
@@ -456,7 +462,7 @@ fn the_bundled_namespace_is_reserved() {
         &["keys.rego:8", "reserved", "rules/root_access_keys.rego"],
     );
     assert!(err.contains("--no-builtin-rules"), "{err}");
-    assert_refused(&run(&["rules", "test", &dir]), &["keys.rego:8", "reserved"]);
+    assert_refused(&run(&["rules", "test", "--rules", &dir]), &["keys.rego:8", "reserved"]);
 
     // A file extending a bundled library.
     let l = tempfile::tempdir().unwrap();
@@ -502,12 +508,15 @@ fn the_bundled_namespace_is_reserved() {
 #[test]
 fn the_bundled_rules_loaded_twice_are_refused_alike_by_evaluate_and_rules_test() {
     let rules = root().join("rules").display().to_string();
-    for args in [vec!["rules", "test", &rules], vec!["evaluate", ORG, "--rules", &rules]] {
+    for args in [
+        vec!["rules", "test", "--rules", &rules],
+        vec!["evaluate", ORG, "--rules", &rules],
+    ] {
         let err = assert_refused(&run(&args), &["reserved", "--no-builtin-rules"]);
         assert!(!err.contains("FAIL"), "{err}");
     }
     // The same directory alone: every bundled test passes once.
-    let o = run(&["rules", "test", &rules, "--no-builtin-rules"]);
+    let o = run(&["rules", "test", "--rules", &rules, "--no-builtin-rules"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}");
     let bundled = run(&["rules", "test"]);
@@ -534,7 +543,7 @@ fn two_tests_with_the_same_name_are_an_error() {
     .unwrap();
     let dir = d.path().display().to_string();
     assert_refused(
-        &run(&["rules", "test", &dir, "--no-builtin-rules"]),
+        &run(&["rules", "test", "--rules", &dir, "--no-builtin-rules"]),
         &["test_fails", "already defined", "r_more_test.rego:5"],
     );
     // Within one file too.
@@ -545,7 +554,7 @@ fn two_tests_with_the_same_name_are_an_error() {
     )
     .unwrap();
     assert_refused(
-        &run(&["rules", "test", &dir, "--no-builtin-rules"]),
+        &run(&["rules", "test", "--rules", &dir, "--no-builtin-rules"]),
         &["r_test.rego:7", "already defined"],
     );
 }
@@ -613,7 +622,7 @@ fn an_opa_bundle_is_accepted_wherever_rules_are() {
             "{}",
             String::from_utf8_lossy(&rules.stdout)
         );
-        let t = run(&["rules", "test", &p]);
+        let t = run(&["rules", "test", "--rules", &p]);
         let out = String::from_utf8_lossy(&t.stdout);
         assert!(
             t.status.success() && out.contains("PASS rootwarden.rules.acme.owners_test.test_owned"),

@@ -58,7 +58,7 @@ fn worked_example_runs_as_written_and_matches_the_scaffold() {
     }
     let dir = d.path().display().to_string();
 
-    let o = rootwarden(&["rules", "test", &dir, "--no-builtin-rules", "--coverage"]);
+    let o = rootwarden(&["rules", "test", "--rules", &dir, "--no-builtin-rules", "--coverage"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("3 passed, 0 failed"), "{out}");

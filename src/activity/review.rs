@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::policy::engine::LibraryQuery;
+use crate::policy::metadata::Kpi;
 use crate::policy::{Evaluation, PolicyError, Status};
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, Activity, ActivityError, AlarmTransition, RootEvent, RootEventKind, Snapshot};
@@ -200,20 +201,28 @@ pub struct ControlSummary {
     pub root_mfa_judged: usize,
 }
 
-/// The rule that judges root MFA: its `not_applicable` is where root has no credentials at all.
-pub const ROOT_MFA_RULE: &str = "RW-ROOT-003";
+/// The rule that judges root MFA: the one whose METADATA says `kpi: root_mfa` (RW-ROOT-003 of
+/// the bundled rules); its `not_applicable` is where root has no credentials at all.
+pub fn root_mfa_rule(eval: &Evaluation) -> Option<&str> {
+    eval.rules
+        .iter()
+        .find(|r| r.metadata.custom.kpi == Some(Kpi::RootMfa))
+        .map(|r| r.id())
+}
 
 /// What the rules said about the accounts of `eval`, for the KPIs that need verdicts: policy
 /// compliance (no control fails or lacks data; a waived one counts as accepted) and root MFA
-/// adoption (of the accounts where the MFA rule passed or failed).
+/// adoption (of the accounts where the MFA rule passed or failed). The MFA rule is the one whose
+/// METADATA says `kpi: root_mfa` (RW-ROOT-003 of the bundled rules), so Rust names no rule.
 pub fn control_summary(eval: &Evaluation) -> ControlSummary {
+    let mfa_rule = root_mfa_rule(eval);
     let mut failing: BTreeSet<&str> = BTreeSet::new();
     let mut mfa: BTreeMap<&str, Status> = BTreeMap::new();
     for o in &eval.outcomes {
         if matches!(o.status, Status::Fail | Status::InsufficientData) {
             failing.insert(&o.account_id);
         }
-        if o.rule_id == ROOT_MFA_RULE {
+        if Some(o.rule_id.as_str()) == mfa_rule {
             mfa.insert(&o.account_id, o.status);
         }
     }

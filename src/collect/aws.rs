@@ -60,6 +60,8 @@ impl Intercept for CallCounter {
     ) -> Result<(), BoxError> {
         if let Some(m) = cfg.load::<Metadata>() {
             let key = format!("{}:{}", action_prefix(m.service()), m.name());
+            // -vv: every call, with the account it is made in.
+            tracing::debug!(account = %self.account, "call {key}");
             let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
             *counts.entry(self.account.clone()).or_default().entry(key).or_default() += 1;
         }
@@ -145,6 +147,109 @@ where
         other => aws_smithy_types::error::display::DisplayErrorContext(other).to_string(),
     };
     (code, message)
+}
+
+/// What a person can do about a call that never reached AWS: no credentials, an endpoint
+/// refused or unresolvable, a timeout. `None` for other errors (a service's own answer above all).
+pub fn unreachable<E, R>(err: &SdkError<E, R>, endpoint: &str) -> Option<String>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    use aws_credential_types::provider::error::CredentialsError;
+    if matches!(err, SdkError::ServiceError(_)) {
+        return None;
+    }
+    let mut text = String::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(match c {
+                CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials found: set AWS_PROFILE (or give --profile), export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`".to_string(),
+                CredentialsError::ProviderTimedOut(_) => "no AWS credentials found: the credential provider timed out (instance metadata unreachable?); set AWS_PROFILE or give --profile".to_string(),
+                other => format!(
+                    "cannot load AWS credentials: {}; check --profile and ~/.aws/config",
+                    redact::access_key_ids(&aws_smithy_types::error::display::DisplayErrorContext(other).to_string())
+                ),
+            });
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    return Some(format!(
+                        "cannot connect to {endpoint}: connection refused; check --endpoint-url and the network"
+                    ))
+                }
+                std::io::ErrorKind::TimedOut => {
+                    return Some(format!(
+                        "cannot connect to {endpoint}: timed out; check --endpoint-url, proxies and the network"
+                    ))
+                }
+                _ => {}
+            }
+        }
+        text.push_str(&e.to_string().to_lowercase());
+        text.push('\n');
+        cur = e.source();
+    }
+    if text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+    {
+        return Some(format!(
+            "cannot resolve the host of {endpoint} (DNS lookup failed); check --endpoint-url, --region and the network"
+        ));
+    }
+    if text.contains("connection refused") {
+        return Some(format!(
+            "cannot connect to {endpoint}: connection refused; check --endpoint-url and the network"
+        ));
+    }
+    match err {
+        SdkError::TimeoutError(_) => Some(format!(
+            "no answer from {endpoint} in time; check the network or raise --call-timeout"
+        )),
+        SdkError::DispatchFailure(_) => Some(format!(
+            "cannot reach {endpoint}; check --endpoint-url and the network (-v shows the detail)"
+        )),
+        _ => None,
+    }
+}
+
+/// Why a TCP connection to `endpoint` (an `http(s)://host[:port]` URL) fails, when it does
+/// quickly: the host does not resolve, or the port refuses. `None` when it connects, or cannot
+/// tell. Used to name the cause after the SDK's retries ended in a timeout.
+pub fn probe(endpoint: &str) -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let (scheme, rest) = endpoint.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit('@').next()?;
+    let has_port = host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+        && !host_port.ends_with(']');
+    let target = if has_port {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:{}", if scheme == "http" { 80 } else { 443 })
+    };
+    let addrs: Vec<_> = match target.to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(_) => {
+            return Some(format!(
+            "cannot resolve the host of {endpoint} (DNS lookup failed); check --endpoint-url, --region and the network"
+        ))
+        }
+    };
+    let mut refused = false;
+    for addr in &addrs {
+        match std::net::TcpStream::connect_timeout(addr, std::time::Duration::from_secs(3)) {
+            Ok(_) => return None,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => refused = true,
+            Err(_) => {}
+        }
+    }
+    refused.then(|| format!("cannot connect to {endpoint}: connection refused; check --endpoint-url and the network"))
 }
 
 /// Where a call was made, for error records.

@@ -53,6 +53,10 @@ pub const DEFAULT_REGIONS: &[&str] = &[
     "sa-east-1",
 ];
 
+/// The role assumed in every account other than the caller's unless another is named: the one
+/// AWS Organizations creates in the accounts it creates.
+pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
+
 /// Which accounts to collect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountScope {
@@ -115,7 +119,7 @@ impl Default for CollectOptions {
             region: None,
             endpoint_url: None,
             scope: AccountScope::Current,
-            role_name: "OrganizationAccountAccessRole".into(),
+            role_name: DEFAULT_ROLE_NAME.into(),
             regions: None,
             concurrency: 16,
             call_timeout: Duration::from_secs(60),
@@ -150,6 +154,105 @@ pub enum CollectError {
     /// A flag value that cannot work.
     #[error("{0}")]
     Usage(String),
+    /// AWS could not be reached at all: no credentials, an unknown profile, a refused or
+    /// unresolvable endpoint. One line saying what to do; `-v` logs the SDK's detail.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+/// Every region of the public, China, GovCloud, ISO and European Sovereign Cloud partitions
+/// that `--regions` accepts (a misspelt region would otherwise be collected as disabled and
+/// judged insufficient data).
+pub const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isob-west-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+    "eu-isoe-west-1",
+    "eusc-de-east-1",
+];
+
+/// Checks a `--regions` entry against [`KNOWN_REGIONS`].
+pub fn check_region(name: &str) -> Result<(), String> {
+    if KNOWN_REGIONS.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not an AWS region (e.g. us-east-1, eu-west-1; `aws account list-regions` lists an account's)"
+        ))
+    }
+}
+
+/// Refuses a `--profile` that neither shared file defines, before the SDK's long error.
+fn check_profile(name: &str) -> Result<(), CollectError> {
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let config = std::env::var_os("AWS_CONFIG_FILE").map_or_else(|| home.join(".aws/config"), Into::into);
+    let credentials =
+        std::env::var_os("AWS_SHARED_CREDENTIALS_FILE").map_or_else(|| home.join(".aws/credentials"), Into::into);
+    let sections = |path: &std::path::Path, config_file: bool| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.split(']').next())
+            .map(|h| {
+                let h = h.trim();
+                match h.strip_prefix("profile") {
+                    Some(rest) if config_file && rest.starts_with(char::is_whitespace) => rest.trim().to_string(),
+                    _ => h.to_string(),
+                }
+            })
+            .collect()
+    };
+    let known = sections(&config, true).into_iter().chain(sections(&credentials, false));
+    if known.into_iter().any(|p| p == name) {
+        return Ok(());
+    }
+    Err(CollectError::Unreachable(format!(
+        "profile '{name}' not found in {} or {}; `aws configure list-profiles` lists the profiles",
+        config.display(),
+        credentials.display()
+    )))
 }
 
 /// The SDK configuration every call of a run starts from: the credential chain (or
@@ -207,6 +310,10 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     if opts.concurrency == 0 {
         return Err(CollectError::Usage("--concurrency must be at least 1".into()));
     }
+    if let Some(p) = &opts.profile {
+        check_profile(p)?;
+    }
+    let discovery = spinner(opts.progress, "identifying the caller");
     let base = base_config(opts).await;
     let home = base
         .region()
@@ -220,13 +327,42 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         sdk: base.clone(),
         counter: CallCounter::new("caller", counts.clone()),
     };
-    let identity = caller_cfg.sts(&home).get_caller_identity().send().await.map_err(|e| {
-        let (code, message) = aws::describe(&e);
-        CollectError::Identity {
-            code,
-            message: redact::access_key_ids(&message),
-        }
-    })?;
+    // Few retries here: an endpoint that refuses or does not resolve will not start answering,
+    // and the person waiting needs to hear it.
+    let identity = caller_cfg
+        .sts(&home)
+        .get_caller_identity()
+        .customize()
+        .config_override(
+            aws_sdk_sts::config::Builder::default().retry_config(RetryConfig::standard().with_max_attempts(2)),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            discovery.finish_and_clear();
+            let (code, message) = aws::describe(&e);
+            let message = redact::access_key_ids(&message);
+            let endpoint = opts
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| format!("https://sts.{home}.amazonaws.com"));
+            // After the retries a refused or unresolvable endpoint often surfaces as a timeout;
+            // a direct connection names the cause (credential problems are already precise).
+            let what = aws::unreachable(&e, &endpoint).map(|what| {
+                if what.contains("credentials") {
+                    what
+                } else {
+                    aws::probe(&endpoint).unwrap_or(what)
+                }
+            });
+            match what {
+                Some(what) => {
+                    tracing::info!("sts:GetCallerIdentity failed: {code}: {message}");
+                    CollectError::Unreachable(what)
+                }
+                None => CollectError::Identity { code, message },
+            }
+        })?;
     let me = identity.account().unwrap_or_default().to_string();
     let principal = identity.arn().map(str::to_string);
     let partition = principal
@@ -244,8 +380,25 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         region: None,
         errors: errors.clone(),
     };
-    let (mut organization, org_accounts) =
-        organization(&my_cfg, &org_scope, &home, opts.scope == AccountScope::Organization).await;
+    let want_org = opts.scope == AccountScope::Organization;
+    if want_org {
+        tracing::info!("discovering the organization from account {me}");
+        discovery.set_message("discovering the organization");
+    }
+    let (mut organization, org_accounts) = organization(&my_cfg, &org_scope, &home, want_org).await;
+    discovery.finish_and_clear();
+    if want_org && org_accounts.is_empty() {
+        // Scanning only the caller's account would look like a scan of the organization.
+        return Err(CollectError::Usage(match &organization {
+            None => format!(
+                "--org: account {me} belongs to no organization it can read; run from the organization's management account or a delegated administrator, or name the accounts with --accounts"
+            ),
+            Some(o) => format!(
+                "--org: account {me} is neither the management account ({}) of organization {} nor a delegated administrator (organizations:ListAccounts failed); run from the management account, or name the accounts with --accounts",
+                o.management_account_id, o.id
+            ),
+        }));
+    }
     let auditor = root_auditor(
         opts,
         &base,
@@ -267,6 +420,16 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         }
     };
 
+    let regions_each = opts
+        .regions
+        .as_ref()
+        .map_or_else(|| "each enabled".to_string(), |r| r.len().to_string());
+    tracing::info!(
+        "collecting {} account{} × {regions_each} region{}",
+        targets.len(),
+        if targets.len() == 1 { "" } else { "s" },
+        if regions_each == "1" { "" } else { "s" }
+    );
     let bar = progress_bar(opts.progress, targets.len());
     let limit = Arc::new(Semaphore::new(opts.concurrency));
     let mut tasks = tokio::task::JoinSet::new();
@@ -406,6 +569,18 @@ fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
+    crate::progress::show(&bar);
+    bar
+}
+
+/// A spinner for the steps before the accounts are known (identity, organization).
+fn spinner(enabled: bool, message: &'static str) -> indicatif::ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    crate::progress::show(&bar);
     bar
 }
 

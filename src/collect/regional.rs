@@ -21,11 +21,10 @@ fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chron
     t.and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
 }
 
-/// Parts of an ARN: partition, service, region, account, resource.
+/// Parts of an ARN: partition, service, region, account, resource (see [`crate::arn::Arn`]).
 pub fn arn_parts(arn: &str) -> Option<(&str, &str, &str, &str, &str)> {
-    let mut it = arn.splitn(6, ':');
-    let (_, p, s, r, a, res) = (it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?);
-    Some((p, s, r, a, res))
+    let a = crate::arn::Arn::parse(arn)?;
+    Some((a.partition, a.service, a.region, a.account, a.resource))
 }
 
 /// The (region, account, name) of a `…:log-group:NAME[:*]` ARN.

@@ -139,6 +139,18 @@ pub struct CustomMetadata {
     /// Snapshot sections the rule cannot decide without.
     #[serde(default)]
     pub requires: Vec<Fact>,
+    /// The activity review's key figure this rule's outcome feeds (`root_mfa`), so the review
+    /// asks the rules instead of naming one.
+    #[serde(default, skip_serializing)]
+    pub kpi: Option<Kpi>,
+}
+
+/// A key figure of the activity review that a rule's outcome decides.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Kpi {
+    /// Accounts whose root user has MFA (pass) among those judged (pass or fail).
+    RootMfa,
 }
 
 /// Where a METADATA block sits in its file.

@@ -15,6 +15,17 @@ pub enum IacFormat {
     Terraform,
 }
 
+impl crate::report::output::OutputFormat for IacFormat {
+    const KIND: &'static str = "export format";
+    const ALL: &'static [IacFormat] = &[IacFormat::CloudFormation, IacFormat::Terraform];
+    fn name(self) -> &'static str {
+        match self {
+            IacFormat::CloudFormation => "cloudformation",
+            IacFormat::Terraform => "terraform",
+        }
+    }
+}
+
 impl IacFormat {
     /// The file extension.
     pub fn extension(self) -> &'static str {

@@ -203,7 +203,7 @@ pub fn endpoint_protocol(endpoint: &str) -> Option<&'static str> {
     } else if endpoint.starts_with("http://") {
         Some("http")
     } else if endpoint.starts_with("arn:") {
-        match endpoint.split(':').nth(2) {
+        match crate::arn::Arn::parse(endpoint).map(|a| a.service) {
             Some("sqs") => Some("sqs"),
             Some("lambda") => Some("lambda"),
             Some("firehose") => Some("firehose"),

@@ -9,6 +9,7 @@ use super::{
     endpoint_protocol, AccountPlan, Action, CredentialState, ManualStep, Plan, RetainedKey, Step, CIS_ROOT_PATTERN,
     DEFAULT_METRIC, DEFAULT_NAMESPACE, RESOURCE_NAME,
 };
+use crate::arn::Arn;
 use crate::policy::engine::LibraryQuery;
 use crate::policy::{Evaluation, Outcome, PolicyError, Status};
 use crate::requirements::Requirements;
@@ -612,8 +613,7 @@ impl Ctx<'_> {
             })
         });
         if absent {
-            let p: Vec<&str> = topic_arn.split(':').collect();
-            let (region, acct) = (p.get(3).copied().unwrap_or(""), p.get(4).copied().unwrap_or(""));
+            let (region, acct) = Arn::parse(&topic_arn).map_or(("", ""), |a| (a.region, a.account));
             let name = arn_name(&topic_arn).to_string();
             let alarm = alarms
                 .first()
@@ -669,14 +669,13 @@ impl Ctx<'_> {
 
     /// The topic of the snapshot with this ARN.
     fn topic(&self, arn: &str) -> Option<&Topic> {
-        let p: Vec<&str> = arn.split(':').collect();
-        let (region, acct) = (p.get(3)?, p.get(4)?);
+        let Arn { region, account, .. } = Arn::parse(arn)?;
         self.snapshot
             .accounts
             .iter()
-            .find(|a| a.account_id == *acct)?
+            .find(|a| a.account_id == account)?
             .regions
-            .get(*region)?
+            .get(region)?
             .sns
             .as_ref()?
             .topics
@@ -734,8 +733,7 @@ impl Ctx<'_> {
                 Some((_, false)) => planned += 1,
                 None => {
                     let protocol = endpoint_protocol(&e).unwrap_or("email").to_string();
-                    let p: Vec<&str> = topic_arn.split(':').collect();
-                    let (region, acct) = (p.get(3).copied().unwrap_or(""), p.get(4).copied().unwrap_or(""));
+                    let (region, acct) = Arn::parse(topic_arn).map_or(("", ""), |a| (a.region, a.account));
                     let summary = format!("subscribe {e} ({protocol}) to topic {name}");
                     self.step(
                         acct,
@@ -782,7 +780,7 @@ fn slots(s: &[u8]) -> String {
 }
 
 fn arn_name(arn: &str) -> &str {
-    arn.rsplit(':').next().unwrap_or(arn)
+    Arn::parse(arn).map_or(arn, |a| a.name())
 }
 
 /// The log groups qualifying trails deliver to, for the accounts in scope (all when empty):

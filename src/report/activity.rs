@@ -2,10 +2,8 @@
 
 use super::page::{self, esc, Card};
 use super::provenance::Provenance;
-use super::split_output;
 use super::words::plural;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::json;
@@ -37,25 +35,13 @@ impl ActivityFormat {
 }
 
 /// One `-o FORMAT[=PATH]` of `rootwarden activity`; no path means stdout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActivityOutput {
-    /// The format.
-    pub format: ActivityFormat,
-    /// Where to write; `None` for stdout.
-    pub path: Option<PathBuf>,
-}
+pub type ActivityOutput = super::output::Output<ActivityFormat>;
 
-impl std::str::FromStr for ActivityOutput {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, path) = split_output(s)?;
-        let format = match name {
-            "text" => ActivityFormat::Text,
-            "json" => ActivityFormat::Json,
-            "html" => ActivityFormat::Html,
-            _ => return Err(format!("unknown activity format {name:?}; expected text, json or html")),
-        };
-        Ok(ActivityOutput { format, path })
+impl super::output::OutputFormat for ActivityFormat {
+    const KIND: &'static str = "activity format";
+    const ALL: &'static [ActivityFormat] = &[ActivityFormat::Text, ActivityFormat::Json, ActivityFormat::Html];
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 

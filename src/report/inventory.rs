@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::activity::review::ROOT_MFA_RULE;
+use crate::activity::review::root_mfa_rule;
 use crate::policy::{Evaluation, Status};
 use crate::snapshot::{
     AccessKeyCells, Account, AccountRole, CertCells, CredentialStatus, LoginProfileState, MfaKind, ReportMarker,
@@ -299,7 +299,7 @@ pub fn build(snapshot: &Snapshot, eval: &Evaluation) -> Inventory {
             let mfa_outcome = eval
                 .outcomes
                 .iter()
-                .find(|o| o.account_id == a.account_id && o.rule_id == ROOT_MFA_RULE)
+                .find(|o| o.account_id == a.account_id && Some(o.rule_id.as_str()) == root_mfa_rule(eval))
                 .map(|o| o.status);
             root_user(snapshot, a, mfa_outcome)
         })

@@ -13,8 +13,6 @@ pub mod terminal;
 pub mod text;
 pub mod words;
 
-use std::path::PathBuf;
-
 use crate::policy::Evaluation;
 use crate::requirements::Requirements;
 use crate::snapshot::Snapshot;
@@ -54,49 +52,25 @@ impl Format {
             Format::InventoryJson => "inventory-json",
         }
     }
-
-    fn parse(s: &str) -> Option<Format> {
-        match s {
-            "text" => Some(Format::Text),
-            "json" => Some(Format::Json),
-            "sarif" => Some(Format::Sarif),
-            "junit" => Some(Format::Junit),
-            "config-evaluations" => Some(Format::ConfigEvaluations),
-            "html" => Some(Format::Html),
-            "inventory" => Some(Format::Inventory),
-            "inventory-json" => Some(Format::InventoryJson),
-            _ => None,
-        }
-    }
 }
 
-/// Splits `-o FORMAT[=PATH]` into the format name and the path (`None`, or `-`, for stdout).
-pub fn split_output(s: &str) -> Result<(&str, Option<PathBuf>), String> {
-    match s.split_once('=') {
-        Some((n, "")) => Err(format!("`{n}=` needs a path after '='")),
-        Some((n, "-")) => Ok((n, None)),
-        Some((n, p)) => Ok((n, Some(PathBuf::from(p)))),
-        None => Ok((s, None)),
-    }
-}
+/// One `-o FORMAT[=PATH]` of the scan and evaluate reports; no path means stdout.
+pub type OutputSpec = output::Output<Format>;
 
-/// One `-o FORMAT[=PATH]` request; no path means stdout.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputSpec {
-    /// The format.
-    pub format: Format,
-    /// Where to write; `None` (or `-`) for stdout.
-    pub path: Option<PathBuf>,
-}
-
-impl std::str::FromStr for OutputSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, path) = split_output(s)?;
-        let format = Format::parse(name).ok_or_else(|| {
-            format!("unknown output format {name:?}; expected text, json, sarif, junit, config-evaluations, html, inventory or inventory-json")
-        })?;
-        Ok(OutputSpec { format, path })
+impl output::OutputFormat for Format {
+    const KIND: &'static str = "output format";
+    const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::ConfigEvaluations,
+        Format::Html,
+        Format::Inventory,
+        Format::InventoryJson,
+    ];
+    fn name(self) -> &'static str {
+        self.as_str()
     }
 }
 

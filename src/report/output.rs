@@ -16,6 +16,71 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// The formats one command's `-o` accepts.
+pub trait OutputFormat: Copy + Send + Sync + 'static {
+    /// What the formats are called in an error, e.g. `output format`.
+    const KIND: &'static str;
+    /// Every format, in the order the error lists them.
+    const ALL: &'static [Self];
+    /// The name `-o` takes.
+    fn name(self) -> &'static str;
+}
+
+/// One `-o FORMAT[=PATH]`: the same syntax on every subcommand; no path (or `-`) means stdout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output<F> {
+    /// The format.
+    pub format: F,
+    /// Where to write; `None` for stdout.
+    pub path: Option<PathBuf>,
+}
+
+impl<F: OutputFormat> std::str::FromStr for Output<F> {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, path) = match s.split_once('=') {
+            Some((n, "")) => return Err(format!("`{n}=` needs a path after '='")),
+            Some((n, "-")) => (n, None),
+            Some((n, p)) => (n, Some(PathBuf::from(p))),
+            None => (s, None),
+        };
+        let names: Vec<&str> = F::ALL.iter().map(|f| f.name()).collect();
+        let format = F::ALL.iter().copied().find(|f| f.name() == name).ok_or_else(|| {
+            let hint = if name.contains(['/', '.']) {
+                // `-o out.json` was a path on some commands once; say how to write it now.
+                format!("; to write a file, give FORMAT=PATH, e.g. -o {}={name}", names[0])
+            } else {
+                String::new()
+            };
+            let expected = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => names.join(", "),
+            };
+            format!("unknown {} {name:?}; expected {expected}{hint}", F::KIND)
+        })?;
+        Ok(Output { format, path })
+    }
+}
+
+impl<T> OutputPlan<T> {
+    /// Plans every `-o` of `outputs` (or `default` to stdout when there is none), each holding
+    /// `what(format)`.
+    pub fn add_outputs<F: OutputFormat>(
+        &mut self,
+        outputs: &[Output<F>],
+        default: F,
+        what: impl Fn(F) -> T,
+    ) -> Result<(), OutputError> {
+        for o in outputs {
+            self.add(what(o.format), format!("-o {}", o.format.name()), o.path.as_deref())?;
+        }
+        if outputs.is_empty() {
+            self.add(what(default), format!("-o {}", default.name()), None)?;
+        }
+        Ok(())
+    }
+}
+
 /// An output that cannot be written where it was asked to go.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -608,9 +673,7 @@ pub fn stdout_fmt(args: fmt::Arguments<'_>) {
 /// (`2>&1 | head`).
 pub fn stderr_fmt(args: fmt::Arguments<'_>) {
     let text = args.to_string();
-    let _ = std::io::stderr()
-        .lock()
-        .write_all(super::terminal::escape(&text).as_bytes());
+    crate::progress::stderr(super::terminal::escape(&text).as_bytes());
 }
 
 /// Why writing to standard output failed, other than the reader going away.

@@ -1,19 +1,63 @@
 //! `rootwarden activity`: gather root events (event history, log files), attach them to the
-//! snapshot, review and report. Exit 1 when root was used outside an approved exception.
+//! snapshot, review and report. Findings when root was used outside an approved exception.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
 
 use anyhow::bail;
 use rootwarden::activity::{self, logs, review};
 use rootwarden::collect::ActivityWindow;
 use rootwarden::errln;
 use rootwarden::policy::{loader, Policy};
-use rootwarden::report::activity::{render, ActivityFormat, ActivityReport};
+use rootwarden::report::activity::{render, ActivityFormat, ActivityOutput, ActivityReport};
 use rootwarden::report::output::OutputPlan;
 use rootwarden::report::provenance::{generation_time, DocumentRef, Provenance};
 use rootwarden::snapshot::Snapshot;
 
-use super::{snapshot_json, ActivityArgs};
+use crate::cli::args::{parse_size, parse_until, CollectArgs, IncompleteArg, RequirementsArg};
+use crate::cli::Outcome;
+
+/// Review root activity in CloudTrail (event history and/or log files): timeline, approved
+/// or not, narratives and KPIs.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("one_scope").args(["org", "accounts"]).multiple(false)))]
+pub struct Args {
+    /// CloudTrail log files or directories, walked recursively: `*.json.gz` / `*.json` as
+    /// delivered to S3, and JSON-lines exports (`*.jsonl`, CloudTrail Lake, Athena). Repeatable.
+    #[arg(long = "logs", value_name = "PATH")]
+    logs: Vec<PathBuf>,
+    /// Read CloudTrail event history (LookupEvents, at most 2 requests/s per account and region)
+    /// and root alarms' history of the collected accounts; collects a snapshot too.
+    #[arg(long, conflicts_with = "snapshot")]
+    lookup: bool,
+    /// A saved snapshot to review the logs against (accounts, root MFA, controls); its
+    /// collected_at ends the window unless --until is given.
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    requirements: RequirementsArg,
+    /// Days before the end of the window to review (default: the requirements' lookback_days;
+    /// at most 90 with --lookup, CloudTrail's event history).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    days: Option<u32>,
+    /// End of the window: YYYY-MM-DD (midnight UTC) or an RFC 3339 time. Default: the
+    /// snapshot's collected_at, else now.
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Largest uncompressed size of one log file (bytes, or with a K, M, G or T suffix, powers
+    /// of 1024); a larger file, such as a decompression bomb, is listed as unreadable.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    max_log_size: u64,
+    /// Output FORMAT[=PATH] (repeatable): text, json, html. Default: text to stdout.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
+    outputs: Vec<ActivityOutput>,
+    /// Write the snapshot with each account's activity section (for `rootwarden evaluate`).
+    #[arg(long, value_name = "PATH")]
+    snapshot_out: Option<PathBuf>,
+    #[command(flatten)]
+    incomplete: IncompleteArg,
+    #[command(flatten)]
+    collect: CollectArgs,
+}
 
 /// What one output of `activity` holds.
 enum Out {
@@ -24,28 +68,20 @@ enum Out {
 /// CloudTrail event history keeps 90 days.
 const EVENT_HISTORY_DAYS: u32 = 90;
 
-pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
+/// Reviews; Findings when root was used outside an approved exception.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if args.logs.is_empty() && !args.lookup {
         bail!("nothing to review: give --logs PATH (CloudTrail log files) and/or --lookup (CloudTrail event history)");
     }
     let mut outputs = OutputPlan::new();
-    for o in &args.outputs {
-        outputs.add(
-            Out::Report(o.format),
-            format!("-o {}", o.format.as_str()),
-            o.path.as_deref(),
-        )?;
-    }
-    if outputs.is_empty() {
-        outputs.add(Out::Report(ActivityFormat::Text), "-o text", None)?;
-    }
+    outputs.add_outputs(&args.outputs, ActivityFormat::Text, Out::Report)?;
     if let Some(p) = &args.snapshot_out {
         outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;
     }
     if let Some(p) = &args.snapshot {
         outputs.refuse_input("the snapshot", p)?;
     }
-    if let Some(p) = &args.requirements {
+    if let Some(p) = &args.requirements.requirements {
         outputs.refuse_input("the requirements", p)?;
     }
     // The log files are listed before any work, so no output can overwrite one (or become one
@@ -60,7 +96,7 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     if args.snapshot_out.is_some() && args.snapshot.is_none() && !args.lookup {
         bail!("--snapshot-out needs a snapshot to add activity to: give --snapshot FILE or --lookup");
     }
-    let (doc, requirements_ref) = super::load_requirements_with_ref(&args.requirements)?;
+    let (doc, requirements_ref) = args.requirements.load_with_ref()?;
     let requirements = &doc.requirements;
     let days = args.days.unwrap_or(requirements.lookback_days);
     if args.lookup && days > EVENT_HISTORY_DAYS {
@@ -88,14 +124,9 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     doc.check_waiver_rules(policy.rules().map(|r| r.id()))?;
 
     if args.lookup {
-        let mut opts = args.collect.options()?;
+        let mut opts = args.collect.options();
         opts.activity = Some(ActivityWindow { start, end });
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        let collection = runtime.block_on(rootwarden::collect::collect(&opts))?;
-        if args.collect.stats {
-            super::print_stats(&collection);
-        }
-        snapshot = Some(collection.snapshot);
+        snapshot = Some(args.collect.collect(&opts)?.snapshot);
     }
 
     let mut sources = Vec::new();
@@ -108,10 +139,14 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     let mut evaluated = snapshot.is_some();
     if !args.logs.is_empty() {
         sources.push("logs".to_string());
+        // --concurrency: the threads reading log files here.
         let jobs = args
-            .jobs
+            .collect
+            .tuning
+            .concurrency
             .map(usize::from)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        tracing::info!("reading {} log files with {jobs} threads", log_files.files.len());
         let scan = logs::scan_files(
             &log_files,
             &logs::LogOptions {
@@ -174,17 +209,18 @@ pub fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
             .any(|a| a.alarm_transitions.is_some()),
         provenance,
     };
+    tracing::info!("writing the review");
     outputs.commit(|o| match o {
         Out::Report(f) => render(*f, &report),
-        Out::Snapshot => snapshot_json(&snapshot),
+        Out::Snapshot => snapshot.to_json(),
     })?;
     if unapproved > 0 {
-        return Ok(ExitCode::from(1));
+        return Ok(Outcome::Findings);
     }
-    if args.fail_on_incomplete && incomplete {
-        return Ok(ExitCode::from(3));
+    if args.incomplete.fail_on_incomplete && incomplete {
+        return Ok(Outcome::Incomplete);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Clean)
 }
 
 fn display_paths(paths: &[std::path::PathBuf]) -> String {

@@ -1,26 +1,27 @@
 //! `rootwarden remediate [plan] | apply --yes | export`: the command line of the remediation
 //! stage (see `rootwarden::remediate`).
 
-use rootwarden::report::output::OutputPlan;
-use rootwarden::report::split_output;
-use rootwarden::report::terminal::escape;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
+use rootwarden::arn::Arn;
 use rootwarden::collect;
 use rootwarden::errln;
 use rootwarden::policy::{loader, Evaluation, Policy};
 use rootwarden::remediate::export::{self, ExportTarget, IacFormat};
 use rootwarden::remediate::plan::{self, PlanOptions};
 use rootwarden::remediate::{apply, render, Plan};
+use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+use rootwarden::report::terminal::escape;
 use rootwarden::snapshot::Snapshot;
 
-use super::{load_requirements, snapshot_json, AwsArgs};
+use crate::cli::args::{CollectArgs, RequirementsArg};
+use crate::cli::{block_on, Outcome};
 
+/// What to plan, apply or export.
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
-pub(crate) struct RemediateArgs {
+pub struct Args {
     #[command(subcommand)]
     command: Option<RemediateCommand>,
     #[command(flatten)]
@@ -39,35 +40,19 @@ enum RemediateCommand {
     Export(ExportArgs),
 }
 
-/// Where the facts come from and what is in scope.
+/// Where the facts come from and what is in scope. --accounts plans and changes only those
+/// accounts: a change in any other (say, the organization trail's log group in the management
+/// account) is listed, not made; the caller's account is collected too.
 #[derive(clap::Args)]
 struct Source {
     /// A saved snapshot to plan from (plan and export only); otherwise the accounts are
     /// collected live.
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
-    /// The requirements document (retained keys, accepted endpoints).
-    #[arg(long, value_name = "FILE")]
-    requirements: Option<PathBuf>,
-    /// Plan and change only these accounts (comma-separated ids): a change in any other account
-    /// (say, the organization trail's log group in the management account) is listed, not made.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
-    accounts: Vec<String>,
-    /// Collect every ACTIVE account of the organization (from the management account);
-    /// otherwise the caller's account and the --accounts.
-    #[arg(long)]
-    org: bool,
     #[command(flatten)]
-    aws: AwsArgs,
-    /// Role assumed in every account other than the caller's.
-    #[arg(long, default_value = "OrganizationAccountAccessRole")]
-    role_name: String,
-    /// Regions to collect (comma-separated); default: every region enabled in each account.
-    #[arg(long, value_delimiter = ',', value_name = "REGION,...")]
-    regions: Vec<String>,
-    /// No progress bar.
-    #[arg(short, long)]
-    quiet: bool,
+    requirements: RequirementsArg,
+    #[command(flatten)]
+    collect: CollectArgs,
 }
 
 #[derive(clap::Args)]
@@ -80,7 +65,7 @@ struct PlanArgs {
     notify: Vec<String>,
     /// Output FORMAT[=PATH] (repeatable): text, json. Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
-    outputs: Vec<Output>,
+    outputs: Vec<Output<PlanFormat>>,
     /// Also write the snapshot the plan was computed from.
     #[arg(long, value_name = "PATH")]
     snapshot_out: Option<PathBuf>,
@@ -95,17 +80,8 @@ struct ApplyArgs {
     yes: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum IacArg {
-    Cloudformation,
-    Terraform,
-}
-
 #[derive(clap::Args)]
 struct ExportArgs {
-    /// The language.
-    #[arg(long, value_enum)]
-    format: IacArg,
     /// The log group the trail delivers to (the template's default). Without it, the log groups
     /// come from the snapshot (--snapshot, or collected live): one file per log group.
     #[arg(long, value_name = "NAME")]
@@ -113,35 +89,34 @@ struct ExportArgs {
     /// Subscribe this endpoint to the topic (repeatable).
     #[arg(long, value_name = "ENDPOINT")]
     notify: Vec<String>,
-    /// Write here (a file; a directory when there are several log groups). Default: stdout.
-    #[arg(short = 'o', long = "output", value_name = "PATH")]
-    output: Option<PathBuf>,
+    /// Output FORMAT[=PATH]: cloudformation or terraform, to stdout or PATH (a file; a directory
+    /// when there are several log groups).
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", required = true)]
+    output: Output<IacFormat>,
     #[command(flatten)]
     source: Source,
 }
 
-/// `-o FORMAT[=PATH]` of plan and apply.
-#[derive(Clone)]
-struct Output {
-    json: bool,
-    path: Option<PathBuf>,
+/// The formats of plan and apply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlanFormat {
+    Text,
+    Json,
 }
 
-impl std::str::FromStr for Output {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, path) = split_output(s)?;
-        let json = match name {
-            "text" => false,
-            "json" => true,
-            _ => return Err(format!("unknown format {name:?}; expected text or json")),
-        };
-        Ok(Output { json, path })
+impl OutputFormat for PlanFormat {
+    const KIND: &'static str = "format";
+    const ALL: &'static [PlanFormat] = &[PlanFormat::Text, PlanFormat::Json];
+    fn name(self) -> &'static str {
+        match self {
+            PlanFormat::Text => "text",
+            PlanFormat::Json => "json",
+        }
     }
 }
 
 /// Runs `rootwarden remediate …`.
-pub(crate) fn run(args: RemediateArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.command {
         None => plan_cmd(args.plan),
         Some(RemediateCommand::Plan(p)) => plan_cmd(p),
@@ -150,56 +125,24 @@ pub(crate) fn run(args: RemediateArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn check_accounts(ids: &[String]) -> anyhow::Result<()> {
-    for id in ids {
-        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-            anyhow::bail!("--accounts: expected 12-digit AWS account ids, found {id:?}");
-        }
-    }
-    Ok(())
-}
-
-impl Source {
-    fn options(&self) -> collect::CollectOptions {
-        let scope = if self.org {
-            collect::AccountScope::Organization
-        } else if self.accounts.is_empty() {
-            collect::AccountScope::Current
-        } else {
-            // The caller's own account too: it usually holds the organization trail's chain.
-            collect::AccountScope::List(self.accounts.clone())
-        };
-        collect::CollectOptions {
-            profile: self.aws.profile.clone(),
-            region: self.aws.region.clone(),
-            endpoint_url: self.aws.endpoint_url.clone(),
-            scope,
-            role_name: self.role_name.clone(),
-            regions: (!self.regions.is_empty()).then(|| self.regions.clone()),
-            progress: !self.quiet,
-            ..Default::default()
-        }
-    }
-}
-
 /// Collects live, with the caller's account added to a --accounts list (it usually holds the
 /// organization trail's chain).
-async fn collect_live(source: &Source) -> anyhow::Result<Snapshot> {
-    let mut opts = source.options();
+fn collect_live(source: &Source) -> anyhow::Result<Snapshot> {
+    let mut opts = source.collect.options();
     if let collect::AccountScope::List(ids) = &opts.scope {
-        let base = collect::base_config(&opts).await;
-        let sts = aws_sdk_sts::Client::new(&base);
-        if let Ok(me) = sts.get_caller_identity().send().await {
-            if let Some(me) = me.account() {
-                if !ids.iter().any(|i| i == me) {
-                    let mut all = ids.clone();
-                    all.push(me.to_string());
-                    opts.scope = collect::AccountScope::List(all);
-                }
-            }
+        let me = block_on(async {
+            let base = collect::base_config(&opts).await;
+            let sts = aws_sdk_sts::Client::new(&base);
+            let me = sts.get_caller_identity().send().await.ok()?;
+            me.account().map(str::to_string)
+        })?;
+        if let Some(me) = me.filter(|me| !ids.contains(me)) {
+            let mut all = ids.clone();
+            all.push(me);
+            opts.scope = collect::AccountScope::List(all);
         }
     }
-    Ok(collect::collect(&opts).await?.snapshot)
+    Ok(source.collect.collect(&opts)?.snapshot)
 }
 
 fn bundled_policy(requirements: &rootwarden::input::RequirementsDoc) -> anyhow::Result<Policy> {
@@ -218,17 +161,10 @@ enum Out {
 /// Plans the -o outputs and --snapshot-out, refusing any that is an input.
 fn plan_outputs(args: &PlanArgs) -> anyhow::Result<OutputPlan<Out>> {
     let mut outputs = OutputPlan::new();
-    for o in &args.outputs {
-        let (what, label) = if o.json {
-            (Out::Json, "-o json")
-        } else {
-            (Out::Text, "-o text")
-        };
-        outputs.add(what, label, o.path.as_deref())?;
-    }
-    if outputs.is_empty() {
-        outputs.add(Out::Text, "-o text", None)?;
-    }
+    outputs.add_outputs(&args.outputs, PlanFormat::Text, |f| match f {
+        PlanFormat::Text => Out::Text,
+        PlanFormat::Json => Out::Json,
+    })?;
     if let Some(p) = &args.snapshot_out {
         outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;
     }
@@ -240,12 +176,13 @@ fn refuse_inputs<T>(outputs: &OutputPlan<T>, source: &Source) -> anyhow::Result<
     if let Some(p) = &source.snapshot {
         outputs.refuse_input("the snapshot", p)?;
     }
-    if let Some(p) = &source.requirements {
+    if let Some(p) = &source.requirements.requirements {
         outputs.refuse_input("the requirements", p)?;
     }
     Ok(())
 }
 
+/// A plan or apply report as pretty JSON ending in a newline.
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
@@ -262,23 +199,22 @@ struct Prepared {
     plan: Plan,
 }
 
-fn prepare(args: &PlanArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result<Prepared> {
-    check_accounts(&args.source.accounts)?;
+fn prepare(args: &PlanArgs) -> anyhow::Result<Prepared> {
     // Output paths are checked before a collection or a change, so an unwritable report cannot
     // fail a run after apply has changed accounts.
     let outputs = plan_outputs(args)?;
-    let doc = load_requirements(&args.source.requirements)?;
+    let doc = args.source.requirements.load()?;
     let mut policy = bundled_policy(&doc)?;
     let requirements = doc.requirements;
     let opts = PlanOptions {
-        accounts: args.source.accounts.clone(),
+        accounts: args.source.collect.scope.accounts.clone(),
         notify: args.notify.clone(),
     };
     // Flag errors before a long collection.
     plan::check_options(&opts)?;
     let snapshot = match &args.source.snapshot {
         Some(p) => rootwarden::input::load_snapshot(p)?,
-        None => runtime.block_on(collect_live(&args.source))?,
+        None => collect_live(&args.source)?,
     };
     let eval = policy.evaluate(&snapshot)?;
     let plan = plan::plan(&snapshot, &requirements, &eval, &opts)?;
@@ -291,92 +227,83 @@ fn prepare(args: &PlanArgs, runtime: &tokio::runtime::Runtime) -> anyhow::Result
     })
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
-}
-
-fn plan_cmd(args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let rt = runtime()?;
-    let p = prepare(&args, &rt)?;
+fn plan_cmd(args: PlanArgs) -> anyhow::Result<Outcome> {
+    let p = prepare(&args)?;
     p.outputs.commit(|o| match o {
         Out::Text => escape(&render::plan_text(&p.plan)).into_owned(),
         Out::Json => to_json(&p.plan),
-        Out::Snapshot => snapshot_json(&p.snapshot),
+        Out::Snapshot => p.snapshot.to_json(),
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Clean)
 }
 
-fn apply_cmd(args: ApplyArgs) -> anyhow::Result<ExitCode> {
+fn apply_cmd(args: ApplyArgs) -> anyhow::Result<Outcome> {
     if !args.yes {
         anyhow::bail!("remediate apply changes AWS resources; run `rootwarden remediate plan` to see the changes and add --yes to make them");
     }
     if args.plan.source.snapshot.is_some() {
         anyhow::bail!("remediate apply plans from a fresh collection, not a saved snapshot; drop --snapshot");
     }
-    let rt = runtime()?;
     let Prepared {
         outputs,
         snapshot: before_snapshot,
         mut policy,
         eval: before,
         plan,
-    } = prepare(&args.plan, &rt)?;
+    } = prepare(&args.plan)?;
     // Nothing to change: no call, and the outcome table stands as collected.
     let (applied, after) = if plan.steps.is_empty() {
         (apply::Applied::default(), None)
     } else {
-        let opts = args.plan.source.options();
-        let base = rt.block_on(collect::base_config(&opts));
+        let opts = args.plan.source.collect.options();
+        let base = block_on(collect::base_config(&opts))?;
         let principal = before_snapshot
             .collector
             .as_ref()
             .and_then(|c| c.principal_arn.clone())
             .unwrap_or_default();
-        let parts: Vec<&str> = principal.split(':').collect();
+        let caller = Arn::parse(&principal);
         let reach = apply::Reach {
             home_region: base
                 .region()
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".into()),
             base,
-            caller_account: parts.get(4).copied().unwrap_or_default().to_string(),
-            partition: parts.get(1).copied().unwrap_or("aws").to_string(),
-            role_name: args.plan.source.role_name.clone(),
+            caller_account: caller.map(|a| a.account).unwrap_or_default().to_string(),
+            partition: caller.map_or("aws", |a| a.partition).to_string(),
+            role_name: opts.role_name.clone(),
         };
-        let applied = rt.block_on(apply::apply(&plan, &reach));
-        let after_snapshot = rt.block_on(collect_live(&args.plan.source))?;
+        let applied = block_on(apply::apply(&plan, &reach))?;
+        let after_snapshot = collect_live(&args.plan.source)?;
         (applied, Some(policy.evaluate(&after_snapshot)?))
     };
     let report = render::ApplyReport::new(plan, applied, &before, after.as_ref().unwrap_or(&before));
     outputs.commit(|o| match o {
         Out::Text => escape(&render::apply_text(&report)).into_owned(),
         Out::Json => to_json(&report),
-        Out::Snapshot => snapshot_json(&before_snapshot),
+        Out::Snapshot => before_snapshot.to_json(),
     })?;
     Ok(if report.all_ok() {
-        ExitCode::SUCCESS
+        Outcome::Clean
     } else {
-        ExitCode::from(1)
+        Outcome::Findings
     })
 }
 
-fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    check_accounts(&args.source.accounts)?;
+fn export_cmd(args: ExportArgs) -> anyhow::Result<Outcome> {
     plan::check_options(&PlanOptions {
         accounts: Vec::new(),
         notify: args.notify.clone(),
     })?;
-    let format = match args.format {
-        IacArg::Cloudformation => IacFormat::CloudFormation,
-        IacArg::Terraform => IacFormat::Terraform,
-    };
+    let format = args.output.format;
+    let label = format!("-o {}", format.name());
     // Checked before collecting: a file (or standard output) for one log group, a directory
     // for one file each.
-    let into_dir = args.output.as_ref().is_some_and(|p| p.is_dir());
+    let into_dir = args.output.path.as_ref().is_some_and(|p| p.is_dir());
     let mut single = OutputPlan::new();
-    match &args.output {
-        Some(dir) if into_dir => OutputPlan::<()>::check_dir("-o", dir)?,
-        p => single.add(0, "-o", p.as_deref())?,
+    match &args.output.path {
+        Some(dir) if into_dir => OutputPlan::<()>::check_dir(&label, dir)?,
+        p => single.add(0, label.as_str(), p.as_deref())?,
     }
     refuse_inputs(&single, &args.source)?;
     let targets: Vec<ExportTarget> = match &args.log_group {
@@ -386,12 +313,12 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
             endpoints: args.notify.clone(),
         }],
         None => {
-            let requirements = load_requirements(&args.source.requirements)?.requirements;
+            let requirements = args.source.requirements.load()?.requirements;
             let snapshot = match &args.source.snapshot {
                 Some(p) => rootwarden::input::load_snapshot(p)?,
-                None => runtime()?.block_on(collect_live(&args.source))?,
+                None => collect_live(&args.source)?,
             };
-            let found = plan::log_group_targets(&snapshot, &requirements, &args.source.accounts)?;
+            let found = plan::log_group_targets(&snapshot, &requirements, &args.source.collect.scope.accounts)?;
             if found.is_empty() {
                 anyhow::bail!("no trail in scope delivers to a CloudWatch Logs log group; fix RW-MON-001/RW-MON-002 first or name one with --log-group");
             }
@@ -407,20 +334,21 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     if targets.len() == 1 && !into_dir {
         single.commit(|i| export::render(format, &targets[*i]))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Clean);
     }
-    let dir = match &args.output {
+    let dir = match &args.output.path {
         Some(dir) if into_dir || !dir.exists() => dir,
         _ => anyhow::bail!(
-            "{} log groups need one file each; give a directory with -o DIR",
-            targets.len()
+            "{} log groups need one file each; give a directory with -o {}=DIR",
+            targets.len(),
+            format.name()
         ),
     };
     let mut files = OutputPlan::new();
     let mut written = Vec::new();
     for (i, t) in targets.iter().enumerate() {
         let path = dir.join(export::file_name(format, t));
-        files.add(i, "-o", Some(&path))?;
+        files.add(i, label.as_str(), Some(&path))?;
         written.push(path);
     }
     refuse_inputs(&files, &args.source)?;
@@ -428,5 +356,5 @@ fn export_cmd(args: ExportArgs) -> anyhow::Result<ExitCode> {
     for path in written {
         errln!("wrote {}", path.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Clean)
 }

@@ -1,14 +1,137 @@
-//! `rootwarden rules list | show | new | test | capabilities`: rule metadata for people and
-//! machines, a rule scaffold, the test report and the OPA capabilities document.
+//! `rootwarden rules list | show | test | input | capabilities | new`: rule metadata for people,
+//! the rules' own tests, the documents the rules see, the OPA capabilities document and a rule
+//! scaffold.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use clap::Subcommand;
 use rootwarden::outln;
 use rootwarden::policy::outcome::RuleInfo;
-use rootwarden::policy::rego_tests::TestRun;
+use rootwarden::policy::rego_tests::{self, TestRun};
+use rootwarden::policy::{documents, Policy};
+use rootwarden::requirements::Requirements;
+
+use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+
+use crate::cli::args::{RequirementsArg, RuleDirs, RuleFilter};
+use crate::cli::Outcome;
+
+/// List, show or test rules.
+#[derive(Subcommand)]
+pub enum Args {
+    /// List the rules: id, severity, title, CIS and Security Hub mappings, source file.
+    List {
+        #[command(flatten)]
+        dirs: RuleDirs,
+        #[command(flatten)]
+        filter: RuleFilter,
+        /// Output FORMAT[=PATH]: text (a table, the default) or json.
+        #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", default_value = "text")]
+        output: Output<ListFormat>,
+    },
+    /// Show one rule: metadata, description, remediation, mappings, source.
+    Show {
+        /// The rule id, e.g. RW-ROOT-001.
+        id: String,
+        #[command(flatten)]
+        dirs: RuleDirs,
+    },
+    /// Run every `test_*` rule in `*_test.rego` files of the bundled rules (unless
+    /// --no-builtin-rules) and of every --rules directory or bundle.
+    Test {
+        #[command(flatten)]
+        dirs: RuleDirs,
+        /// Print line coverage of the rule and library files (regorus' coverage report).
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Write, per account of a snapshot, the exact `input` and `data` documents the rules see
+    /// (DIR/ACCOUNT/input.json and DIR/ACCOUNT/data.json), for `opa eval` and editor tooling.
+    Input {
+        /// The snapshot.
+        snapshot: PathBuf,
+        /// Only this account.
+        #[arg(long, value_name = "ID")]
+        account: Option<String>,
+        #[command(flatten)]
+        requirements: RequirementsArg,
+        /// Directory to write into.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Print an OPA capabilities JSON declaring rootwarden's builtins, for `opa check
+    /// --capabilities` and Rego linters.
+    Capabilities {
+        /// An OPA capabilities document (`opa capabilities --current`) to complete: rootwarden's
+        /// builtins are added and what rootwarden does not provide is removed.
+        #[arg(long, value_name = "FILE")]
+        base: Option<PathBuf>,
+    },
+    /// Write a new rule and its test from a template into a directory.
+    New {
+        /// The rule name: lower case letters, digits and `_` (the package is
+        /// rootwarden.rules.NAME).
+        name: String,
+        /// Where to write NAME.rego and NAME_test.rego.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The rule id for METADATA (default: the name in upper case).
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+/// Runs `rootwarden rules …`; `test` is Findings when a test failed or none ran.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    match args {
+        Args::List { dirs, filter, output } => {
+            let mut outputs = OutputPlan::new();
+            outputs.add_outputs(std::slice::from_ref(&output), ListFormat::Text, |f| f)?;
+            let set = dirs.set()?;
+            dirs.refuse_as_outputs(&outputs, &set)?;
+            let policy = filter.policy(&set, &Requirements::default())?;
+            let rules: Vec<_> = policy.rules().collect();
+            outputs.commit(|f| list(&rules, *f))?;
+            Ok(Outcome::Clean)
+        }
+        Args::Show { id, dirs } => {
+            let policy = Policy::load_set(&dirs.set()?, &Requirements::default())?;
+            let rule = policy
+                .rules()
+                .find(|r| r.id() == id)
+                .ok_or_else(|| anyhow::anyhow!("no loaded rule has id {id}; `rootwarden rules list` shows them"))?;
+            rootwarden::out!("{}", show(rule));
+            Ok(Outcome::Clean)
+        }
+        Args::New { name, dir, id } => {
+            for path in scaffold(&name, id.as_deref(), &dir)? {
+                outln!("wrote {}", path.display());
+            }
+            Ok(Outcome::Clean)
+        }
+        Args::Test { dirs, coverage } => Ok(print_test_run(&rego_tests::run_set(&dirs.set()?, coverage)?)),
+        Args::Input {
+            snapshot,
+            account,
+            requirements,
+            output,
+        } => {
+            let requirements = requirements.load()?;
+            let snapshot = rootwarden::input::load_snapshot(&snapshot)?;
+            let docs = documents::account_documents(&snapshot, &requirements.requirements, account.as_deref())?;
+            for path in documents::write(&output, &docs)? {
+                outln!("wrote {}", path.display());
+            }
+            Ok(Outcome::Clean)
+        }
+        Args::Capabilities { base } => {
+            rootwarden::report::output::stdout(&capabilities(base.as_deref())?);
+            Ok(Outcome::Clean)
+        }
+    }
+}
 
 /// The formats of `rules list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,19 +142,19 @@ pub enum ListFormat {
     Json,
 }
 
-/// Parses `rules list -o FORMAT[=PATH]`.
-pub fn list_output(spec: &str) -> Result<(ListFormat, Option<PathBuf>), String> {
-    let (name, path) = rootwarden::report::split_output(spec)?;
-    let format = match name {
-        "text" => ListFormat::Text,
-        "json" => ListFormat::Json,
-        other => return Err(format!("-o {other:?}: rules list writes text or json")),
-    };
-    Ok((format, path))
+impl OutputFormat for ListFormat {
+    const KIND: &'static str = "format of rules list";
+    const ALL: &'static [ListFormat] = &[ListFormat::Text, ListFormat::Json];
+    fn name(self) -> &'static str {
+        match self {
+            ListFormat::Text => "text",
+            ListFormat::Json => "json",
+        }
+    }
 }
 
 /// The rule list: a table (id, severity, title, CIS, Security Hub, source) or JSON.
-pub fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
+fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
     let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
     match format {
         ListFormat::Json => {
@@ -97,7 +220,7 @@ pub fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
 }
 
 /// A rule's metadata as text.
-pub fn show(r: &RuleInfo) -> String {
+fn show(r: &RuleInfo) -> String {
     let m = &r.metadata;
     let mut s = String::new();
     let _ = writeln!(s, "{}  {}", r.id(), m.title);
@@ -123,7 +246,7 @@ pub fn show(r: &RuleInfo) -> String {
 }
 
 /// Writes NAME.rego and NAME_test.rego into `dir`; refuses to overwrite.
-pub fn scaffold(name: &str, id: Option<&str>, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+fn scaffold(name: &str, id: Option<&str>, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let valid = !name.is_empty()
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
@@ -209,7 +332,7 @@ test_standalone_is_not_applicable if {
 
 /// The OPA capabilities document to print: rootwarden's builtins alone, or `base` (an OPA
 /// capabilities file) completed with them.
-pub fn capabilities(base: Option<&Path>) -> anyhow::Result<String> {
+fn capabilities(base: Option<&Path>) -> anyhow::Result<String> {
     let doc = match base {
         None => rootwarden::policy::capabilities::document(),
         Some(path) => {
@@ -223,7 +346,7 @@ pub fn capabilities(base: Option<&Path>) -> anyhow::Result<String> {
 }
 
 /// Prints one line per test (and coverage); exit 1 when any test failed or none ran.
-pub fn print_test_run(run: &TestRun) -> ExitCode {
+fn print_test_run(run: &TestRun) -> Outcome {
     for r in &run.results {
         if r.passed {
             outln!("PASS {}", r.name);
@@ -252,8 +375,8 @@ pub fn print_test_run(run: &TestRun) -> ExitCode {
     }
     outln!("\n{} passed, {failed} failed", run.results.len() - failed);
     if failed == 0 && !run.results.is_empty() {
-        ExitCode::SUCCESS
+        Outcome::Clean
     } else {
-        ExitCode::from(1)
+        Outcome::Findings
     }
 }

@@ -1,0 +1,23 @@
+//! `rootwarden evaluate`: a saved snapshot through the rules, reported.
+
+use std::path::PathBuf;
+
+use super::report::ReportArgs;
+use crate::cli::Outcome;
+
+/// Evaluate a saved snapshot against the rules and report.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The snapshot file (JSON), from `rootwarden collect` or a fixture.
+    snapshot: PathBuf,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// Checks the rules and outputs, reads the snapshot, evaluates and reports.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut prepared = args.report.prepare(Some(&args.snapshot), None)?;
+    let (snapshot, digest) = rootwarden::input::load_snapshot_with_digest(&args.snapshot)?;
+    prepared.set_snapshot_file(&args.snapshot, digest);
+    prepared.evaluate_and_report(&snapshot)
+}

@@ -188,6 +188,19 @@ mod tests {
     use super::*;
     use crate::policy::outcome::RuleOrigin;
 
+    /// Each file with its package, a rule when the package is under the rules' prefix.
+    fn place<'a>(files: &'a [RuleFile], packages: &'a [String]) -> Vec<Placed<'a>> {
+        files
+            .iter()
+            .zip(packages)
+            .map(|(f, p)| Placed {
+                file: f,
+                package: p,
+                rule: p.starts_with(RULES_PREFIX),
+            })
+            .collect()
+    }
+
     fn file(path: &str, text: &str) -> RuleFile {
         RuleFile {
             path: path.into(),
@@ -216,15 +229,7 @@ mod tests {
             .iter()
             .map(|f| super::super::loader::package_of(&f.text).unwrap().0)
             .collect();
-        let placed: Vec<Placed<'_>> = files
-            .iter()
-            .zip(&packages)
-            .map(|(f, p)| Placed {
-                file: f,
-                package: p,
-                rule: p.starts_with(RULES_PREFIX),
-            })
-            .collect();
+        let placed = place(&files, &packages);
         let engines = plan(&placed);
         let rules_in = |e: &Vec<usize>| e.iter().filter(|&&i| placed[i].rule).count();
         assert!(engines.iter().all(|e| rules_in(e) <= RULES_PER_ENGINE));
@@ -246,15 +251,7 @@ mod tests {
             "r8.rego",
             "package rootwarden.rules.r8\ndeny contains p if data.rootwarden.rules[p].deny\n",
         );
-        let placed: Vec<Placed<'_>> = files
-            .iter()
-            .zip(&packages)
-            .map(|(f, p)| Placed {
-                file: f,
-                package: p,
-                rule: p.starts_with(RULES_PREFIX),
-            })
-            .collect();
+        let placed = place(&files, &packages);
         assert_eq!(plan(&placed).len(), 1);
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod arn;
+pub mod aws;
 pub mod build_info;
 pub mod canonical_events;
 pub mod collect;

@@ -9,7 +9,7 @@ use aws_config::BehaviorVersion;
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 use chrono::{TimeZone, Utc};
-use rootwarden::collect::aws::{AccountConfig, CallCounter, Errors, Scope};
+use rootwarden::aws::{AccountConfig, CallCounter, Errors, Scope};
 use rootwarden::collect::root_events::{self, RegionActivity, LOOKUP_INTERVAL};
 use rootwarden::snapshot::RootEventKind;
 use serde_json::{json, Value};

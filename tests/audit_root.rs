@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use support::scan::{compliant_table, diff, scan, with};
 use support::Moto;
 
-use rootwarden::collect::assume_root::TaskPolicy;
+use rootwarden::aws::assume_root::TaskPolicy;
 
 /// The messages of an account's findings for one rule.
 fn messages(findings: &Value, account: &str, rule: &str) -> Vec<String> {

@@ -10,10 +10,10 @@ use std::process::{Command, Stdio};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 use chrono::{TimeZone, Utc};
-use rootwarden::config_rule::evaluations::{self, ComplianceType, ConfigEvaluation};
 use rootwarden::config_rule::event::{self, MessageType, RequirementsSource};
 use rootwarden::config_rule::post::{self, PostError};
 use rootwarden::policy::Severity;
+use rootwarden::report::config_evaluations::{self as evaluations, ComplianceType, ConfigEvaluation};
 use serde_json::{json, Value};
 use support::{root, rootwarden, Moto};
 
@@ -816,7 +816,7 @@ fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
         .iter()
         .find(|s| s["Action"] == "sts:AssumeRoot")
         .expect("docs/iam-policy.json grants sts:AssumeRoot for --audit-root");
-    let task = rootwarden::collect::assume_root::TaskPolicy::AuditRootUserCredentials;
+    let task = rootwarden::aws::assume_root::TaskPolicy::AuditRootUserCredentials;
     assert_eq!(audit["Condition"]["StringEquals"]["sts:TaskPolicyArn"], task.arn("aws"));
     assert_eq!(audit["Resource"], "arn:aws:iam::*:root");
     let template = std::fs::read_to_string(root().join("deploy/template.yaml")).unwrap();

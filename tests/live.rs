@@ -280,8 +280,9 @@ fn every_api_the_collectors_name_is_in_the_iam_policy() {
     let policy = policy_actions();
     let mut named = BTreeSet::new();
     let mut in_root_session = BTreeSet::new();
-    // Every Rust file of the collectors, their sibling test modules included.
-    let mut dirs = vec![root().join("src/collect")];
+    // Every Rust file of the collectors and of the AWS plumbing they share (AssumeRoot), their
+    // sibling test modules included.
+    let mut dirs = vec![root().join("src/collect"), root().join("src/aws")];
     let mut files = Vec::new();
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -318,7 +319,7 @@ fn every_api_the_collectors_name_is_in_the_iam_policy() {
     for n in &named {
         assert!(policy.contains(n), "{n} is missing from docs/iam-policy.json");
     }
-    let task = rootwarden::collect::assume_root::TaskPolicy::AuditRootUserCredentials;
+    let task = rootwarden::aws::assume_root::TaskPolicy::AuditRootUserCredentials;
     assert_eq!(in_root_session.len(), 4, "{in_root_session:?}");
     for n in &in_root_session {
         assert!(

@@ -7,7 +7,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
-use rootwarden::collect::aws::{AccountConfig, CallCounter};
+use rootwarden::aws::{AccountConfig, CallCounter};
 use rootwarden::remediate::apply::Change;
 use rootwarden::remediate::root_session::{remove_root_credentials, Removal, RootSessionReport};
 

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use aws_sdk_iam::types::{AssignmentStatusType, ReportStateType, SummaryKeyType};
 
-use super::aws::{AccountConfig, Scope};
 use super::credential_report;
+use crate::aws::{AccountConfig, Scope};
 use crate::snapshot::{AccountSummary, CredentialReport, Iam, MfaDevice, MfaKind};
 
 /// How long to wait for AWS to finish generating a credential report.

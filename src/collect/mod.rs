@@ -5,11 +5,8 @@
 //! assuming a role in each. Work fans out over accounts × regions with bounded concurrency; a
 //! failure in one account or region is recorded in `collection_errors` and never stops the rest.
 
-pub mod assume_root;
-pub mod aws;
 pub mod credential_report;
 pub mod iam;
-pub mod redact;
 pub mod regional;
 pub mod root_audit;
 pub mod root_events;
@@ -21,12 +18,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_config::SdkConfig;
 use tokio::sync::Semaphore;
 
-use self::aws::{AccountConfig, CallCounter, CallCounts, Errors, Scope};
+use crate::aws::connection::{assumed, base_config, chain_config, Connection};
+use crate::aws::{self, AccountConfig, CallCounter, CallCounts, Errors, Scope};
 use crate::snapshot::{
     Account, AccountRole, CollectorInfo, Iam, OrgRootAccess, Organization, Snapshot, SCHEMA_VERSION,
 };
@@ -255,54 +251,17 @@ fn check_profile(name: &str) -> Result<(), CollectError> {
     )))
 }
 
-/// The SDK configuration every call of a run starts from: the credential chain (or
-/// `opts.assume_role_arn` assumed with it), retries, timeouts, region and endpoint.
-pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
-    let conf = chain_config(opts).await;
-    match &opts.assume_role_arn {
-        Some(role) => assumed(&conf, role, "rootwarden").await,
-        None => conf,
+impl CollectOptions {
+    /// How this collection reaches AWS.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            call_timeout: self.call_timeout,
+            assume_role_arn: self.assume_role_arn.clone(),
+        }
     }
-}
-
-/// [`base_config`] with the credential chain's own credentials, before `opts.assume_role_arn`.
-pub async fn chain_config(opts: &CollectOptions) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(6))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_timeout(opts.call_timeout)
-                .operation_attempt_timeout(opts.call_timeout / 3)
-                .connect_timeout(Duration::from_secs(10))
-                .build(),
-        );
-    if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &opts.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
-    }
-    if let Some(e) = &opts.endpoint_url {
-        loader = loader.endpoint_url(e);
-    }
-    let mut conf = loader.load().await;
-    if conf.region().is_none() {
-        conf = conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
-    }
-    conf
-}
-
-/// `base` with the credentials of `role_arn`, assumed (and refreshed when they expire) with
-/// `base`'s own.
-pub async fn assumed(base: &SdkConfig, role_arn: &str, session_name: &str) -> SdkConfig {
-    let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-        .session_name(session_name)
-        .configure(base)
-        .build()
-        .await;
-    base.to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
-        .build()
 }
 
 /// Collects a snapshot.
@@ -314,7 +273,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         check_profile(p)?;
     }
     let discovery = spinner(opts.progress, "identifying the caller");
-    let base = base_config(opts).await;
+    let base = base_config(&opts.connection()).await;
     let home = base
         .region()
         .map(|r| r.to_string())
@@ -341,7 +300,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         .map_err(|e| {
             discovery.finish_and_clear();
             let (code, message) = aws::describe(&e);
-            let message = redact::access_key_ids(&message);
+            let message = crate::redact::secrets(&message).into_owned();
             let endpoint = opts
                 .endpoint_url
                 .clone()
@@ -518,7 +477,7 @@ async fn root_auditor(
         return None;
     }
     let auditor = match opts.assume_role_arn {
-        Some(_) => chain_config(opts).await,
+        Some(_) => chain_config(&opts.connection()).await,
         None => base.clone(),
     };
     if let Some(org) = organization {

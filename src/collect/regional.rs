@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_cloudtrail::types::ReadWriteType as SdkReadWriteType;
 
-use super::aws::{AccountConfig, Scope};
+use crate::aws::{AccountConfig, Scope};
 use crate::snapshot::{
     AdvancedEventSelector, Alarm, CloudTrail, CloudWatch, DataResource, Dimension, EventRule, EventSelector,
     EventTarget, Events, FieldSelector, FilterTest, LogGroup, Logs, MetricFilter, MetricQuery, MetricStat,
@@ -416,7 +416,7 @@ async fn topics(cfg: &AccountConfig, scope: &Scope, region: &str, arns: &[String
                     }
                 }
                 // A deleted topic is a fact (the chain is broken), not missing data.
-                Err(e) if super::aws::describe(&e).0 == "NotFound" => {
+                Err(e) if crate::aws::describe(&e).0 == "NotFound" => {
                     exists = false;
                     break;
                 }
@@ -439,7 +439,7 @@ async fn topics(cfg: &AccountConfig, scope: &Scope, region: &str, arns: &[String
                     kms_master_key_id: Some(Setting::from_option(attr("KmsMasterKeyId").filter(|k| !k.is_empty()))),
                 })
             }
-            Err(e) if super::aws::describe(&e).0 == "NotFound" => {
+            Err(e) if crate::aws::describe(&e).0 == "NotFound" => {
                 absent_topics.push(arn.clone());
                 continue;
             }

@@ -9,9 +9,9 @@
 
 use aws_sdk_iam::types::StatusType;
 
-use super::assume_root::{self, TaskPolicy};
-use super::aws::{describe, AccountConfig, CallCounter, Scope};
 use super::regional::arn_parts;
+use crate::aws::assume_root::{self, TaskPolicy};
+use crate::aws::{describe, AccountConfig, CallCounter, Scope};
 use crate::snapshot::{
     CredentialStatus, Last4, LoginProfileState, MfaDevice, MfaKind, RootAccessKey, RootAudit, RootSigningCertificate,
 };

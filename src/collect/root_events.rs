@@ -12,8 +12,8 @@ use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_sdk_cloudwatch::types::HistoryItemType;
 use chrono::{DateTime, Utc};
 
-use super::aws::{describe, AccountConfig, Scope};
 use crate::activity::record::{Classified, Record};
+use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events;
 use crate::filter_pattern;
 use crate::snapshot::{ActivityError, AlarmTransition, Region, RootEvent};
@@ -125,7 +125,7 @@ fn activity_error(source: &str, region: &str, code: &str, message: &str) -> Acti
         source: source.to_string(),
         region: Some(region.to_string()),
         error_code: code.to_string(),
-        message: super::redact::access_key_ids(message),
+        message: crate::redact::secrets(message).into_owned(),
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::aws::{describe, AccountConfig, Scope};
+use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events::{self, CanonicalEvent};
 use crate::snapshot::{FilterTest, Logs};
 
@@ -99,7 +99,7 @@ pub async fn verify(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &mut
                         .fail_with("logs", "TestMetricFilter", &code, &message);
                     FilterTest::Failed {
                         error_code: code,
-                        message: super::redact::access_key_ids(&message),
+                        message: crate::redact::secrets(&message).into_owned(),
                     }
                 }
             };

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::evaluations::{self, ConfigEvaluation};
 use super::event::{Invocation, RequirementsSource, S3Object};
 use super::post::{self, Posted};
-use crate::collect::{self, aws, AccountScope, CollectOptions};
+use crate::aws;
+use crate::collect::{self, AccountScope, CollectOptions};
 use crate::input::{RequirementsDoc, Syntax};
 use crate::policy::{bundle, Policy, RuleSet};
+use crate::report::config_evaluations::{self as evaluations, ConfigEvaluation};
 
 /// How the handler runs (the Lambda uses the defaults; local runs and tests set them).
 #[derive(Debug, Clone)]
@@ -152,7 +153,7 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
         evaluations: 0,
     };
     if opts.post {
-        let sdk = collect::base_config(&account_opts).await;
+        let sdk = crate::aws::connection::base_config(&account_opts.connection()).await;
         let client = aws_sdk_config::Client::new(&sdk);
         posted = post::put_evaluations(&client, &inv.result_token, &evaluations, opts.test_mode).await?;
     }
@@ -175,7 +176,7 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
 
 /// The account the credentials reach.
 async fn caller_account(opts: &CollectOptions) -> Result<String, HandlerError> {
-    let sdk = collect::base_config(opts).await;
+    let sdk = crate::aws::connection::base_config(&opts.connection()).await;
     let sts = aws_sdk_sts::Client::new(&sdk);
     match sts.get_caller_identity().send().await {
         Ok(id) => Ok(id.account().unwrap_or_default().to_string()),
@@ -210,7 +211,7 @@ async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Resu
 /// The content of an S3 object, read with the function's own credentials (the bucket lives with
 /// the function, not in each account); the error names the URI.
 async fn s3_bytes(object: &S3Object, own: &CollectOptions) -> Result<Vec<u8>, String> {
-    let sdk = collect::base_config(own).await;
+    let sdk = crate::aws::connection::base_config(&own.connection()).await;
     // Custom endpoints (AWS-compatible servers) rarely resolve bucket subdomains.
     let conf = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(own.endpoint_url.is_some())

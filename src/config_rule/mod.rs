@@ -6,7 +6,6 @@
 //! Config's compliance values and [`post`] sends them. [`run_lambda`] serves the Lambda runtime
 //! API (the `provided.al2023` runtime runs the binary as `bootstrap`).
 
-pub mod evaluations;
 pub mod event;
 pub mod handler;
 pub mod post;

@@ -3,9 +3,8 @@
 use aws_sdk_config::primitives::DateTime as SmithyTime;
 use aws_sdk_config::types::{ComplianceType as SdkCompliance, Evaluation as SdkEvaluation};
 
-use super::evaluations::{ComplianceType, ConfigEvaluation, BATCH_LIMIT};
-use crate::collect::aws;
-use crate::collect::redact;
+use crate::aws;
+use crate::report::config_evaluations::{ComplianceType, ConfigEvaluation, BATCH_LIMIT};
 
 /// What PutEvaluations did not take.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +90,7 @@ pub async fn put_evaluations(
                     batch: i + 1,
                     batches: batches.len(),
                     code,
-                    message: redact::access_key_ids(&message),
+                    message: crate::redact::secrets(&message).into_owned(),
                 });
             }
         }

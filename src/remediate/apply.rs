@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::root_session::{self, Removal, RootSessionReport};
 use super::{Action, Plan, Step};
-use crate::collect::aws::{describe, AccountConfig, CallCounter, CallCounts};
+use crate::aws::{describe, AccountConfig, CallCounter, CallCounts};
 
 /// One API call made by apply.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -49,7 +49,7 @@ impl Change {
     ) -> Change {
         let (res, code, message) = match result {
             Ok(()) => ("ok", None, None),
-            Err((c, m)) => ("error", Some(c), Some(crate::collect::redact::access_key_ids(&m))),
+            Err((c, m)) => ("error", Some(c), Some(crate::redact::secrets(&m).into_owned())),
         };
         match &code {
             None => tracing::info!(target: "rootwarden::remediate::change", account, region, api, resource, "changed"),
@@ -149,7 +149,7 @@ pub async fn account_config(reach: &Reach, account: &str) -> AccountConfig {
     }
     let role_arn = format!("arn:{}:iam::{}:role/{}", reach.partition, account, reach.role_name);
     AccountConfig {
-        sdk: crate::collect::assumed(&reach.base, &role_arn, "rootwarden-remediate").await,
+        sdk: crate::aws::connection::assumed(&reach.base, &role_arn, "rootwarden-remediate").await,
         counter,
     }
 }

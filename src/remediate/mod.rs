@@ -31,7 +31,7 @@ pub const DEFAULT_NAMESPACE: &str = "CISBenchmark";
 pub const DEFAULT_METRIC: &str = "RootAccountUsage";
 
 /// The AWS managed task policy a privileged root session is scoped to
-/// ([`crate::collect::assume_root::TaskPolicy::DeleteRootUserCredentials`]).
+/// ([`crate::aws::assume_root::TaskPolicy::DeleteRootUserCredentials`]).
 pub const DELETE_ROOT_CREDENTIALS_POLICY: &str = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
 
 /// What `remediate` would change, and what it leaves to people.

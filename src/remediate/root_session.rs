@@ -9,8 +9,8 @@ use aws_sdk_iam::types::StatusType;
 use serde::Serialize;
 
 use super::apply::Change;
-use crate::collect::assume_root::{self, TaskPolicy};
-use crate::collect::aws::{describe, AccountConfig};
+use crate::aws::assume_root::{self, TaskPolicy};
+use crate::aws::{describe, AccountConfig};
 
 /// What to remove (from [`super::Action::RemoveRootCredentials`]).
 #[derive(Debug, Clone, Default)]

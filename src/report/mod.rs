@@ -1,6 +1,7 @@
 //! Report formats. Each turns the outcome table into one format; none decides verdicts.
 
 pub mod activity;
+pub mod config_evaluations;
 pub mod html;
 pub mod inventory;
 pub mod json;
@@ -103,7 +104,7 @@ pub fn render(format: Format, eval: &Evaluation, ctx: &ReportContext, opts: &Rep
         Format::Json => json::render(eval),
         Format::Sarif => sarif::render(eval, &opts.sarif),
         Format::Junit => junit::render(eval),
-        Format::ConfigEvaluations => crate::config_rule::evaluations::render(eval),
+        Format::ConfigEvaluations => config_evaluations::render(eval),
         Format::Html => html::render(eval, ctx),
         Format::Inventory => inventory::render_csv(&inventory::build(ctx.snapshot, eval)),
         Format::InventoryJson => inventory::render_json(&inventory::build(ctx.snapshot, eval)),

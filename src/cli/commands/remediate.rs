@@ -131,7 +131,7 @@ fn collect_live(source: &Source) -> anyhow::Result<Snapshot> {
     let mut opts = source.collect.options();
     if let collect::AccountScope::List(ids) = &opts.scope {
         let me = block_on(async {
-            let base = collect::base_config(&opts).await;
+            let base = rootwarden::aws::connection::base_config(&opts.connection()).await;
             let sts = aws_sdk_sts::Client::new(&base);
             let me = sts.get_caller_identity().send().await.ok()?;
             me.account().map(str::to_string)
@@ -256,7 +256,7 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<Outcome> {
         (apply::Applied::default(), None)
     } else {
         let opts = args.plan.source.collect.options();
-        let base = block_on(collect::base_config(&opts))?;
+        let base = block_on(rootwarden::aws::connection::base_config(&opts.connection()))?;
         let principal = before_snapshot
             .collector
             .as_ref()

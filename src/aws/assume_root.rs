@@ -9,7 +9,7 @@
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
-use super::aws::{describe, AccountConfig, CallCounter};
+use super::{describe, AccountConfig, CallCounter};
 
 /// The longest session AssumeRoot grants (and the duration rootwarden asks for).
 pub const MAX_SESSION_SECONDS: i32 = 900;

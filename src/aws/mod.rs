@@ -1,5 +1,8 @@
 //! SDK plumbing shared by the collectors: per-account clients, call counting and error recording.
 
+pub mod assume_root;
+pub mod connection;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -13,7 +16,6 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::redact;
 use crate::snapshot::CollectionError;
 
 /// The IAM action prefix of an SDK service name (as the SDK's operation metadata spells it).
@@ -91,7 +93,7 @@ impl Errors {
             operation,
             code,
             "{}",
-            redact::access_key_ids(message)
+            crate::redact::secrets(message).into_owned()
         );
         self.0.lock().unwrap_or_else(|p| p.into_inner()).push(CollectionError {
             account_id: account.map(str::to_string),
@@ -99,7 +101,7 @@ impl Errors {
             service: service.to_string(),
             operation: operation.to_string(),
             error_code: code.to_string(),
-            message: redact::access_key_ids(message),
+            message: crate::redact::secrets(message).into_owned(),
         });
     }
 
@@ -169,7 +171,7 @@ where
                 CredentialsError::ProviderTimedOut(_) => "no AWS credentials found: the credential provider timed out (instance metadata unreachable?); set AWS_PROFILE or give --profile".to_string(),
                 other => format!(
                     "cannot load AWS credentials: {}; check --profile and ~/.aws/config",
-                    redact::access_key_ids(&aws_smithy_types::error::display::DisplayErrorContext(other).to_string())
+                    crate::redact::secrets(&aws_smithy_types::error::display::DisplayErrorContext(other).to_string()).into_owned()
                 ),
             });
         }

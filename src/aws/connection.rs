@@ -1,0 +1,75 @@
+//! How a run reaches AWS: the credential chain or a named profile, an optional role assumed
+//! first, the region of global calls, an endpoint override, retries and timeouts. Every command
+//! that calls AWS (collect, remediate, the Config backend, activity, drill) starts here.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+/// Where and as whom a run calls AWS.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// Named profile of the shared config files.
+    pub profile: Option<String>,
+    /// Region for global services and the credential chain (default: the chain's, else us-east-1).
+    pub region: Option<String>,
+    /// Endpoint for every service (tests, AWS-compatible endpoints).
+    pub endpoint_url: Option<String>,
+    /// Time limit of one API call, retries included.
+    pub call_timeout: Duration,
+    /// A role to assume first: the credentials every call starts from.
+    pub assume_role_arn: Option<String>,
+}
+
+/// The SDK configuration every call of a run starts from: the credential chain (or
+/// `conn.assume_role_arn` assumed with it), retries, timeouts, region and endpoint.
+pub async fn base_config(conn: &Connection) -> SdkConfig {
+    let conf = chain_config(conn).await;
+    match &conn.assume_role_arn {
+        Some(role) => assumed(&conf, role, "rootwarden").await,
+        None => conf,
+    }
+}
+
+/// [`base_config`] with the credential chain's own credentials, before `conn.assume_role_arn`.
+pub async fn chain_config(conn: &Connection) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(6))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(conn.call_timeout)
+                .operation_attempt_timeout(conn.call_timeout / 3)
+                .connect_timeout(Duration::from_secs(10))
+                .build(),
+        );
+    if let Some(p) = &conn.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &conn.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(e) = &conn.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    let mut conf = loader.load().await;
+    if conf.region().is_none() {
+        conf = conf.into_builder().region(aws_config::Region::new("us-east-1")).build();
+    }
+    conf
+}
+
+/// `base` with the credentials of `role_arn`, assumed (and refreshed when they expire) with
+/// `base`'s own.
+pub async fn assumed(base: &SdkConfig, role_arn: &str, session_name: &str) -> SdkConfig {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+        .session_name(session_name)
+        .configure(base)
+        .build()
+        .await;
+    base.to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}

@@ -86,9 +86,18 @@ impl Moto {
 
     /// Builds the organization with `faults` and resets the server's call counter.
     pub fn scenario(&self, faults: &[&str]) -> Org {
+        self.scenario_of(2, faults)
+    }
+
+    /// [`Moto::scenario`] with `members` member accounts.
+    pub fn scenario_of(&self, members: usize, faults: &[&str]) -> Org {
         let mut cmd = Command::new(&self.python);
-        cmd.arg(root().join("tests/moto/scenario.py"))
-            .args(["--endpoint", &self.url]);
+        cmd.arg(root().join("tests/moto/scenario.py")).args([
+            "--endpoint",
+            &self.url,
+            "--members",
+            &members.to_string(),
+        ]);
         for f in faults {
             cmd.args(["--fault", f]);
         }
@@ -139,6 +148,13 @@ impl Moto {
     /// The server's own count of calls per account since the scenario was built.
     pub fn server_calls(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
         serde_json::from_value(self.get_json("/_rootwarden/calls")).unwrap()
+    }
+
+    /// TCP connections the server has accepted since it started, this query's own included.
+    pub fn connections(&self) -> u64 {
+        self.get_json("/_rootwarden/connections")["accepted"]
+            .as_u64()
+            .expect("GET /_rootwarden/connections: {\"accepted\": N}")
     }
 
     fn get_json(&self, path: &str) -> serde_json::Value {

@@ -99,8 +99,11 @@ pub fn http_client() -> SharedHttpClient {
 /// `NO_PROXY`).
 #[derive(Debug, Default)]
 struct PooledClient {
-    connectors: Mutex<HashMap<(Option<Duration>, Option<Duration>), SharedHttpConnector>>,
+    connectors: Mutex<HashMap<Timeouts, SharedHttpConnector>>,
 }
+
+/// A connector's connect and read timeouts.
+type Timeouts = (Option<Duration>, Option<Duration>);
 
 impl HttpClient for PooledClient {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {

@@ -16,7 +16,7 @@ use crate::activity::record::{Classified, Record};
 use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events;
 use crate::filter_pattern;
-use crate::snapshot::{ActivityError, AlarmTransition, Region, RootEvent};
+use crate::snapshot::{ActivityError, Alarm, AlarmTransition, MetricFilter, Region, RootEvent};
 
 /// Least time between two LookupEvents requests of one account and region (2 per second).
 pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
@@ -129,25 +129,31 @@ fn activity_error(source: &str, region: &str, code: &str, message: &str) -> Acti
     }
 }
 
-/// The alarms of a region that watch a metric filter catching root activity: a filter whose
-/// pattern matches a canonical root event that must alert, and an alarm on its metric
-/// (namespace and name).
-pub fn root_alarm_names(region: &Region) -> Vec<String> {
+/// The metric filters of a region whose pattern matches a canonical root event that must alert
+/// (as rootwarden's filter engine reads the pattern).
+pub fn root_metric_filters(region: &Region) -> Vec<&MetricFilter> {
     let Some(logs) = &region.logs else { return Vec::new() };
     let alerting: Vec<&canonical_events::CanonicalEvent> = canonical_events::all()
         .iter()
         .filter(|e| !e.alert_for.is_empty())
         .collect();
-    let metrics: Vec<(&str, &str)> = logs
-        .metric_filters
+    logs.metric_filters
         .iter()
         .filter(|f| {
             filter_pattern::parse(&f.filter_pattern).is_ok_and(|p| alerting.iter().any(|e| p.matches_event(&e.record)))
         })
+        .collect()
+}
+
+/// The alarms of a region that watch a metric filter catching root activity: a filter of
+/// [`root_metric_filters`] and an alarm on its metric (namespace and name).
+pub fn root_alarms(region: &Region) -> Vec<&Alarm> {
+    let metrics: Vec<(&str, &str)> = root_metric_filters(region)
+        .into_iter()
         .flat_map(|f| f.metric_transformations.iter())
         .map(|t| (t.metric_namespace.as_str(), t.metric_name.as_str()))
         .collect();
-    let mut names: Vec<String> = region
+    let mut alarms: Vec<&Alarm> = region
         .cloudwatch
         .iter()
         .flat_map(|c| c.alarms.iter())
@@ -156,11 +162,15 @@ pub fn root_alarm_names(region: &Region) -> Vec<String> {
                 .iter()
                 .any(|(ns, name)| a.namespace.as_deref() == Some(*ns) && a.metric_name.as_deref() == Some(*name))
         })
-        .map(|a| a.alarm_name.clone())
         .collect();
-    names.sort();
-    names.dedup();
-    names
+    alarms.sort_by(|a, b| a.alarm_name.cmp(&b.alarm_name));
+    alarms.dedup_by(|a, b| a.alarm_name == b.alarm_name);
+    alarms
+}
+
+/// The names of [`root_alarms`].
+pub fn root_alarm_names(region: &Region) -> Vec<String> {
+    root_alarms(region).into_iter().map(|a| a.alarm_name.clone()).collect()
 }
 
 /// Reads when each of `alarms` went to ALARM in `[start, end)`.

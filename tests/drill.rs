@@ -301,3 +301,41 @@ fn a_refused_set_alarm_state_stops_only_that_accounts_drill() {
     assert_eq!(received(&moto, member, &queue).len(), 1);
     assert!(text.contains("STOPPED"), "{text}");
 }
+
+/// The actions of the statements of a policy document.
+fn actions(path: &str) -> Vec<String> {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(support::root().join(path)).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for s in doc["Statement"].as_array().unwrap() {
+        match &s["Action"] {
+            Value::String(a) => out.push(a.clone()),
+            Value::Array(a) => out.extend(a.iter().map(|x| x.as_str().unwrap().to_string())),
+            other => panic!("{path}: Action {other}"),
+        }
+    }
+    out
+}
+
+#[test]
+fn every_call_of_a_drill_is_granted_and_its_writes_only_by_the_drill_policy() {
+    let read_only = actions("docs/iam-policy.json");
+    let drill_policy = actions("docs/iam-drill-policy.json");
+    assert!(!read_only.iter().any(|a| a == "cloudwatch:SetAlarmState" || a == "cloudwatch:*"));
+    assert!(drill_policy.iter().any(|a| a == "cloudwatch:SetAlarmState"));
+
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&[]);
+    let mgmt = org.management.as_str();
+    sqs_subscriber(&moto, mgmt);
+    moto.post("/_rootwarden/calls/reset");
+    let (code, _, text) = drill(&moto, &["--accounts", mgmt, "--yes"]);
+    assert_eq!(code, 0, "{text}");
+    for (account, ops) in moto.server_calls() {
+        for op in ops.keys() {
+            assert!(
+                read_only.contains(op) || drill_policy.contains(op),
+                "{op} (called in {account}) is in neither docs/iam-policy.json nor docs/iam-drill-policy.json"
+            );
+        }
+    }
+}

@@ -16,7 +16,9 @@ use crate::activity::record::{Classified, Record};
 use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events;
 use crate::filter_pattern;
-use crate::snapshot::{ActivityError, Alarm, AlarmTransition, MetricFilter, Region, RootEvent};
+use crate::snapshot::{
+    ActivityError, Alarm, AlarmActionHistory, AlarmActionItem, AlarmTransition, MetricFilter, Region, RootEvent,
+};
 
 /// Least time between two LookupEvents requests of one account and region (2 per second).
 pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
@@ -225,6 +227,88 @@ pub async fn alarm_transitions(
     }
     transitions.sort_by(|a, b| (a.timestamp, &a.alarm_name).cmp(&(b.timestamp, &b.alarm_name)));
     out.alarm_transitions = Some(transitions);
+}
+
+/// Days of alarm history CloudWatch keeps.
+pub const ALARM_HISTORY_DAYS: i64 = 30;
+
+/// The newest successful and the newest failed action of `alarm` since `since` (its `Action`
+/// history items, newest first, read until both are found); `None` when the history could not be
+/// read (recorded in the collection errors).
+pub async fn action_history(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    region: &str,
+    alarm: &str,
+    since: DateTime<Utc>,
+) -> Option<AlarmActionHistory> {
+    let mut pages = cfg
+        .cloudwatch(region)
+        .describe_alarm_history()
+        .alarm_name(alarm)
+        .history_item_type(HistoryItemType::Action)
+        .start_date(to_smithy(since))
+        .scan_by(aws_sdk_cloudwatch::types::ScanBy::TimestampDescending)
+        .into_paginator()
+        .send();
+    let mut out = AlarmActionHistory {
+        since,
+        last_success: None,
+        last_failure: None,
+    };
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return scope.in_region(region).fail("cloudwatch", "DescribeAlarmHistory", e),
+        };
+        for item in page.alarm_history_items() {
+            let Some(timestamp) = item
+                .timestamp()
+                .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+            else {
+                continue;
+            };
+            let summary = item.history_summary().unwrap_or_default().to_string();
+            let data = item
+                .history_data()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+            let (resource, succeeded) = action_outcome(&summary, data.as_ref());
+            let resource = resource.unwrap_or_default();
+            let slot = if succeeded { &mut out.last_success } else { &mut out.last_failure };
+            if slot.is_none() {
+                *slot = Some(AlarmActionItem {
+                    timestamp,
+                    resource,
+                    summary,
+                });
+            }
+        }
+        if out.last_success.is_some() && out.last_failure.is_some() {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// The action an `Action` history item is about and whether it succeeded: `notificationResource`
+/// and `actionState` of its data, else the ARN in its summary and the summary's "Successfully
+/// executed" (as CloudWatch words it).
+pub fn action_outcome(summary: &str, data: Option<&serde_json::Value>) -> (Option<String>, bool) {
+    let resource = data
+        .and_then(|d| d.get("notificationResource"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            summary
+                .split_whitespace()
+                .find(|w| w.starts_with("arn:"))
+                .map(|w| w.trim_end_matches(['.', ',']).to_string())
+        });
+    let succeeded = match data.and_then(|d| d.get("actionState")).and_then(|v| v.as_str()) {
+        Some(state) => state == "Succeeded",
+        None => summary.starts_with("Successfully executed"),
+    };
+    (resource, succeeded)
 }
 
 /// Whether a StateUpdate history item is a change to ALARM: `HistoryData`'s

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::aws::connection::Reach;
 use crate::aws::{describe, AccountConfig, CallCounter};
 use crate::canonical_events;
-use crate::collect::root_events::{root_alarms, root_metric_filters};
+use crate::collect::root_events::{action_outcome, root_alarms, root_metric_filters};
 use crate::collect::verify_filters;
 use crate::filter_pattern;
 use crate::snapshot::{Account, Snapshot};
@@ -680,26 +680,11 @@ fn is_drill_state_update(data: &Option<serde_json::Value>, drill_id: &str) -> bo
             .is_some_and(|r| r == format!("{REASON_PREFIX} {drill_id}"))
 }
 
-/// An Action item: its resource (`notificationResource`, else the ARN in the summary) and
-/// whether it succeeded (`actionState`, else the summary's "Successfully executed").
+/// An Action item as the drill records it.
 fn action_result(it: &HistoryItem) -> Option<ActionResult> {
-    let data = it.data.as_ref();
-    let resource = data
-        .and_then(|d| d.get("notificationResource"))
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .or_else(|| {
-            it.summary
-                .split_whitespace()
-                .find(|w| w.starts_with("arn:"))
-                .map(|w| w.trim_end_matches(['.', ',']).to_string())
-        })?;
-    let succeeded = match data.and_then(|d| d.get("actionState")).and_then(|v| v.as_str()) {
-        Some(state) => state == "Succeeded",
-        None => it.summary.starts_with("Successfully executed"),
-    };
+    let (resource, succeeded) = action_outcome(&it.summary, it.data.as_ref());
     Some(ActionResult {
-        resource,
+        resource: resource?,
         succeeded,
         at: it.at,
         summary: it.summary.clone(),

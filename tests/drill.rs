@@ -216,9 +216,11 @@ fn without_yes_the_drill_is_planned_and_nothing_is_called() {
     assert_eq!(a["filter_checks"][0]["outcome"], "planned");
     assert!(text.contains("would set to ALARM"), "{text}");
     assert!(text.contains("nothing was changed"), "{text}");
-    for op in ["cloudwatch:SetAlarmState", "logs:TestMetricFilter", "cloudwatch:DescribeAlarmHistory"] {
+    // The collection reads (the alarm's action history among them); the drill makes no call.
+    for op in ["cloudwatch:SetAlarmState", "logs:TestMetricFilter", "cloudwatch:GetMetricStatistics"] {
         assert_eq!(calls(&moto, mgmt, op), 0, "{op} called without --yes");
     }
+    assert_eq!(a["calls"], json!([]));
     assert!(received(&moto, mgmt, &queue).is_empty());
 }
 
@@ -293,7 +295,8 @@ fn a_refused_set_alarm_state_stops_only_that_accounts_drill() {
     let refused = m["calls"].as_array().unwrap().iter().find(|c| c["call"] == "cloudwatch:SetAlarmState").unwrap();
     assert_eq!(refused["result"], "AccessDenied");
     // Nothing after the refusal in that account.
-    assert_eq!(calls(&moto, mgmt, "cloudwatch:DescribeAlarmHistory"), 0);
+    assert_eq!(m["calls"].as_array().unwrap().last().unwrap()["call"], "cloudwatch:SetAlarmState");
+    assert_eq!(calls(&moto, mgmt, "sns:ListSubscriptionsByTopic"), 1, "only the collection's");
 
     let a = account(&record, member);
     assert_eq!(a["outcome"], "passed", "{a:#}");

@@ -11,6 +11,7 @@ fn word(o: StepOutcome) -> &'static str {
         StepOutcome::Passed => "passed",
         StepOutcome::Failed => "FAILED",
         StepOutcome::Skipped => "skipped",
+        StepOutcome::Unverified => "unverified",
         StepOutcome::NotRun => "not run",
     }
 }

@@ -169,7 +169,14 @@ fn a_working_chain_is_drilled_to_a_delivered_message_and_timed() {
     // Step 1: CloudWatch Logs (the launcher's TestMetricFilter) counts the root events.
     let f = &a["filter_checks"][0];
     assert_eq!(f["outcome"], "passed", "{f:#}");
-    assert!(f["aws_counted"].as_array().unwrap().iter().any(|e| e == "root-console-sign-in-success"), "{f:#}");
+    assert!(
+        f["aws_counted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "root-console-sign-in-success"),
+        "{f:#}"
+    );
 
     // Step 2: the drill's state change and the SNS action, timed.
     let d = &a["alarm_drills"][0];
@@ -194,9 +201,21 @@ fn a_working_chain_is_drilled_to_a_delivered_message_and_timed() {
 
     // One SetAlarmState, and every call is in the record with its result.
     assert_eq!(calls(&moto, mgmt, "cloudwatch:SetAlarmState"), 1);
-    let logged: Vec<&str> = a["calls"].as_array().unwrap().iter().map(|c| c["call"].as_str().unwrap()).collect();
-    assert!(logged.contains(&"logs:TestMetricFilter") && logged.contains(&"cloudwatch:SetAlarmState"), "{logged:?}");
-    assert!(a["calls"].as_array().unwrap().iter().all(|c| c["result"] == "ok" && c["account_id"] == mgmt && c["region"] == "us-east-1"));
+    let logged: Vec<&str> = a["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["call"].as_str().unwrap())
+        .collect();
+    assert!(
+        logged.contains(&"logs:TestMetricFilter") && logged.contains(&"cloudwatch:SetAlarmState"),
+        "{logged:?}"
+    );
+    assert!(a["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["result"] == "ok" && c["account_id"] == mgmt && c["region"] == "us-east-1"));
     assert!(text.contains("alarm us-east-1 root-account-usage: passed"), "{text}");
 }
 
@@ -217,7 +236,11 @@ fn without_yes_the_drill_is_planned_and_nothing_is_called() {
     assert!(text.contains("would set to ALARM"), "{text}");
     assert!(text.contains("nothing was changed"), "{text}");
     // The collection reads (the alarm's action history among them); the drill makes no call.
-    for op in ["cloudwatch:SetAlarmState", "logs:TestMetricFilter", "cloudwatch:GetMetricStatistics"] {
+    for op in [
+        "cloudwatch:SetAlarmState",
+        "logs:TestMetricFilter",
+        "cloudwatch:GetMetricStatistics",
+    ] {
         assert_eq!(calls(&moto, mgmt, op), 0, "{op} called without --yes");
     }
     assert_eq!(a["calls"], json!([]));
@@ -239,7 +262,13 @@ fn an_alarm_whose_topic_was_deleted_fails_with_the_actions_error() {
     assert_eq!(d["actions"][0]["succeeded"], false);
     assert!(d["seconds_to_action"].is_null());
     assert_eq!(d["topics"][0]["exists"], false);
-    assert!(d["next_step"].as_str().unwrap().contains("could not execute the action"), "{d:#}");
+    assert!(
+        d["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("could not execute the action"),
+        "{d:#}"
+    );
     assert!(text.contains("FAILED"), "{text}");
 }
 
@@ -267,7 +296,10 @@ print("null")
     assert_eq!(d["actions"][0]["succeeded"], true);
     assert_eq!(d["topics"][0]["exists"], true);
     assert_eq!(d["topics"][0]["confirmed_subscribers"], 0);
-    assert!(d["next_step"].as_str().unwrap().contains("no confirmed subscriber"), "{d:#}");
+    assert!(
+        d["next_step"].as_str().unwrap().contains("no confirmed subscriber"),
+        "{d:#}"
+    );
 }
 
 #[test]
@@ -289,14 +321,35 @@ fn a_refused_set_alarm_state_stops_only_that_accounts_drill() {
 
     let m = account(&record, mgmt);
     assert_eq!(m["outcome"], "stopped", "{m:#}");
-    assert!(m["stopped"].as_str().unwrap().contains("cloudwatch:SetAlarmState failed (AccessDenied"), "{m:#}");
-    assert!(m["stopped"].as_str().unwrap().contains("iam-drill-policy.json"), "{m:#}");
+    assert!(
+        m["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("cloudwatch:SetAlarmState failed (AccessDenied"),
+        "{m:#}"
+    );
+    assert!(
+        m["stopped"].as_str().unwrap().contains("iam-drill-policy.json"),
+        "{m:#}"
+    );
     assert_eq!(m["alarm_drills"][0]["outcome"], "not_run");
-    let refused = m["calls"].as_array().unwrap().iter().find(|c| c["call"] == "cloudwatch:SetAlarmState").unwrap();
+    let refused = m["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["call"] == "cloudwatch:SetAlarmState")
+        .unwrap();
     assert_eq!(refused["result"], "AccessDenied");
     // Nothing after the refusal in that account.
-    assert_eq!(m["calls"].as_array().unwrap().last().unwrap()["call"], "cloudwatch:SetAlarmState");
-    assert_eq!(calls(&moto, mgmt, "sns:ListSubscriptionsByTopic"), 1, "only the collection's");
+    assert_eq!(
+        m["calls"].as_array().unwrap().last().unwrap()["call"],
+        "cloudwatch:SetAlarmState"
+    );
+    assert_eq!(
+        calls(&moto, mgmt, "sns:ListSubscriptionsByTopic"),
+        1,
+        "only the collection's"
+    );
 
     let a = account(&record, member);
     assert_eq!(a["outcome"], "passed", "{a:#}");
@@ -323,7 +376,9 @@ fn actions(path: &str) -> Vec<String> {
 fn every_call_of_a_drill_is_granted_and_its_writes_only_by_the_drill_policy() {
     let read_only = actions("docs/iam-policy.json");
     let drill_policy = actions("docs/iam-drill-policy.json");
-    assert!(!read_only.iter().any(|a| a == "cloudwatch:SetAlarmState" || a == "cloudwatch:*"));
+    assert!(!read_only
+        .iter()
+        .any(|a| a == "cloudwatch:SetAlarmState" || a == "cloudwatch:*"));
     assert!(drill_policy.iter().any(|a| a == "cloudwatch:SetAlarmState"));
 
     let Some(moto) = start() else { return };

@@ -175,7 +175,12 @@ fn missing_monitoring_is_planned_applied_rescanned_to_all_pass_and_reapplied_as_
     let d = diff(&after.table, &undrilled(&org));
     assert!(d.is_empty(), "{d}");
     let drill = moto.rootwarden(&["drill", "--yes", "--org", "--quiet", "--wait", "5"]);
-    assert_eq!(drill.status.code(), Some(0), "{}", String::from_utf8_lossy(&drill.stdout));
+    assert_eq!(
+        drill.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&drill.stdout)
+    );
     let after = scan(&moto, &[]);
     let d = diff(&after.table, &compliant_table(&org));
     assert!(d.is_empty(), "{d}");

@@ -274,7 +274,11 @@ pub async fn action_history(
                 .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
             let (resource, succeeded) = action_outcome(&summary, data.as_ref());
             let resource = resource.unwrap_or_default();
-            let slot = if succeeded { &mut out.last_success } else { &mut out.last_failure };
+            let slot = if succeeded {
+                &mut out.last_success
+            } else {
+                &mut out.last_failure
+            };
             if slot.is_none() {
                 *slot = Some(AlarmActionItem {
                     timestamp,

@@ -266,9 +266,10 @@ fn plan_account(snapshot: &Snapshot, account: &Account) -> AccountRecord {
     };
     // An account that could not be reached at all has no regions: say so rather than
     // "nothing to drill".
-    let unreachable = snapshot.collection_errors.iter().find(|e| {
-        e.account_id.as_deref() == Some(account.account_id.as_str()) && e.operation == "AssumeRole"
-    });
+    let unreachable = snapshot
+        .collection_errors
+        .iter()
+        .find(|e| e.account_id.as_deref() == Some(account.account_id.as_str()) && e.operation == "AssumeRole");
     if let Some(e) = unreachable {
         rec.stopped = Some(format!(
             "cannot reach the account ({}: {}); check the role in --role-name",
@@ -380,10 +381,18 @@ fn stop(rec: &mut AccountRecord, call: &str, err: &(String, String)) {
             "Run the drill again."
         }
     ));
-    for f in rec.filter_checks.iter_mut().filter(|f| f.outcome == StepOutcome::Planned) {
+    for f in rec
+        .filter_checks
+        .iter_mut()
+        .filter(|f| f.outcome == StepOutcome::Planned)
+    {
         f.outcome = StepOutcome::NotRun;
     }
-    for a in rec.alarm_drills.iter_mut().filter(|a| a.outcome == StepOutcome::Planned) {
+    for a in rec
+        .alarm_drills
+        .iter_mut()
+        .filter(|a| a.outcome == StepOutcome::Planned)
+    {
         a.outcome = StepOutcome::NotRun;
     }
 }
@@ -436,7 +445,13 @@ async fn check_filters(cfg: &AccountConfig, rec: &mut AccountRecord) -> Result<(
             )
         };
         let answer = verify_filters::test_metric_filter(&cfg.logs(&region), &pattern).await;
-        log_call(rec, &region, "logs:TestMetricFilter", &resource, answer.as_ref().map(|_| ()));
+        log_call(
+            rec,
+            &region,
+            "logs:TestMetricFilter",
+            &resource,
+            answer.as_ref().map(|_| ()),
+        );
         let answers = match answer {
             Ok(a) => a,
             Err(e) => {
@@ -522,7 +537,13 @@ async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opt
     let since = drilled_at - chrono::Duration::seconds(60);
     loop {
         let read = read_history(&cw, &name, since).await;
-        log_call(rec, &region, "cloudwatch:DescribeAlarmHistory", &arn, read.as_ref().map(|_| ()));
+        log_call(
+            rec,
+            &region,
+            "cloudwatch:DescribeAlarmHistory",
+            &arn,
+            read.as_ref().map(|_| ()),
+        );
         let items = match read {
             Ok(items) => items,
             Err(e) => {
@@ -551,11 +572,20 @@ async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opt
         }
         tokio::time::sleep(opts.poll).await;
     }
-    let first_success = rec.alarm_drills[i].actions.iter().filter(|r| r.succeeded).map(|r| r.at).min();
+    let first_success = rec.alarm_drills[i]
+        .actions
+        .iter()
+        .filter(|r| r.succeeded)
+        .map(|r| r.at)
+        .min();
     rec.alarm_drills[i].seconds_to_action =
         first_success.map(|t| ((t - drilled_at).num_milliseconds().max(0) as f64) / 1000.0);
     // The topics, as they are now.
-    let topics: Vec<String> = expected.iter().filter(|a| a.starts_with("arn:") && a.split(':').nth(2) == Some("sns")).cloned().collect();
+    let topics: Vec<String> = expected
+        .iter()
+        .filter(|a| a.starts_with("arn:") && a.split(':').nth(2) == Some("sns"))
+        .cloned()
+        .collect();
     for topic in topics {
         // A topic of another account is read there (the drill of that account), not with this
         // account's credentials.
@@ -596,7 +626,11 @@ fn judge_alarm(a: &mut AlarmDrill, expected: &[String], opts: &DrillOptions) {
         );
     }
     if !a.actions_enabled {
-        return failed(a, "the alarm's actions are disabled: nobody is notified; enable them (aws cloudwatch enable-alarm-actions)".into());
+        return failed(
+            a,
+            "the alarm's actions are disabled: nobody is notified; enable them (aws cloudwatch enable-alarm-actions)"
+                .into(),
+        );
     }
     if expected.is_empty() {
         return failed(a, "the alarm has no ALARM action: nobody is notified; add an SNS topic with a confirmed subscriber (`rootwarden remediate plan`)".into());
@@ -620,7 +654,13 @@ fn judge_alarm(a: &mut AlarmDrill, expected: &[String], opts: &DrillOptions) {
         );
     }
     if let Some(t) = a.topics.iter().find(|t| t.exists == Some(false)) {
-        return failed(a, format!("the topic {} does not exist: recreate it and subscribe a person", t.topic_arn));
+        return failed(
+            a,
+            format!(
+                "the topic {} does not exist: recreate it and subscribe a person",
+                t.topic_arn
+            ),
+        );
     }
     if let Some(t) = a.topics.iter().find(|t| t.confirmed_subscribers == Some(0)) {
         return failed(
@@ -732,7 +772,11 @@ async fn check_topic(
         failed: None,
     };
     let sns = cfg.sns(&region);
-    let mut pages = sns.list_subscriptions_by_topic().topic_arn(topic).into_paginator().send();
+    let mut pages = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(topic)
+        .into_paginator()
+        .send();
     let (mut confirmed, mut pending) = (0u32, 0u32);
     let mut answer: Result<(), (String, String)> = Ok(());
     while let Some(page) = pages.next().await {
@@ -752,7 +796,13 @@ async fn check_topic(
             }
         }
     }
-    log_call(rec, &region, "sns:ListSubscriptionsByTopic", topic, answer.as_ref().map(|_| ()));
+    log_call(
+        rec,
+        &region,
+        "sns:ListSubscriptionsByTopic",
+        topic,
+        answer.as_ref().map(|_| ()),
+    );
     match answer {
         Ok(()) => {
             check.exists = Some(true);

@@ -136,11 +136,19 @@ pub fn text(record: &DrillRecord, wait_secs: u64) -> String {
         }
         if !a.calls.is_empty() {
             let failed = a.calls.iter().filter(|c| c.result != "ok").count();
-            let _ = writeln!(out, "  calls: {} ({} failed; -o json lists each)", a.calls.len(), failed);
+            let _ = writeln!(
+                out,
+                "  calls: {} ({} failed; -o json lists each)",
+                a.calls.len(),
+                failed
+            );
         }
     }
     if record.mode == Mode::Plan {
-        let _ = writeln!(out, "\nnothing was changed; run again with --yes to carry out the drill");
+        let _ = writeln!(
+            out,
+            "\nnothing was changed; run again with --yes to carry out the drill"
+        );
     }
     out
 }

@@ -36,7 +36,10 @@ fn an_action_item_is_read_from_its_data_and_else_from_its_summary() {
 fn only_the_drills_own_change_to_alarm_counts() {
     let data = |state: &str, reason: &str| Some(json!({"newState": {"stateValue": state, "stateReason": reason}}));
     assert!(is_drill_state_update(&data("ALARM", "rootwarden drill rwd-1"), "rwd-1"));
-    assert!(!is_drill_state_update(&data("ALARM", "rootwarden drill rwd-2"), "rwd-1"));
+    assert!(!is_drill_state_update(
+        &data("ALARM", "rootwarden drill rwd-2"),
+        "rwd-1"
+    ));
     assert!(!is_drill_state_update(&data("ALARM", "Threshold Crossed"), "rwd-1"));
     assert!(!is_drill_state_update(&data("OK", "rootwarden drill rwd-1"), "rwd-1"));
     assert!(!is_drill_state_update(&None, "rwd-1"));
@@ -44,7 +47,9 @@ fn only_the_drills_own_change_to_alarm_counts() {
 
 #[test]
 fn a_drill_id_names_its_time() {
-    let t = DateTime::parse_from_rfc3339("2026-11-30T16:45:07Z").unwrap().with_timezone(&Utc);
+    let t = DateTime::parse_from_rfc3339("2026-11-30T16:45:07Z")
+        .unwrap()
+        .with_timezone(&Utc);
     let id = new_drill_id(t);
     assert!(id.starts_with("rwd-20261130T164507Z-"), "{id}");
     assert_eq!(id.len(), "rwd-20261130T164507Z-0000".len());
@@ -96,7 +101,11 @@ fn judged(mut a: AlarmDrill) -> (StepOutcome, String) {
         wait: Duration::from_secs(5),
         poll: Duration::from_secs(1),
     };
-    let expected = if a.actions_enabled { a.alarm_actions.clone() } else { Vec::new() };
+    let expected = if a.actions_enabled {
+        a.alarm_actions.clone()
+    } else {
+        Vec::new()
+    };
     judge_alarm(&mut a, &expected, &opts);
     (a.outcome, a.next_step.unwrap_or_default())
 }

@@ -56,7 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .unwrap_or_default();
         let caller = Arn::parse(&principal);
         let reach = rootwarden::aws::connection::Reach {
-            home_region: base.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into()),
+            home_region: base
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
             base,
             caller_account: caller.map(|a| a.account).unwrap_or_default().to_string(),
             partition: caller.map_or("aws", |a| a.partition).to_string(),

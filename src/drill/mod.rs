@@ -324,21 +324,28 @@ pub async fn run(snapshot: &Snapshot, reach: &Reach, opts: &DrillOptions) -> Dri
     let mut record = plan(snapshot, opts);
     record.mode = Mode::Run;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut index = std::collections::HashMap::new();
     for (i, rec) in record.accounts.iter().enumerate() {
         if rec.outcome != AccountOutcome::Planned {
             continue;
         }
         let (rec, reach, opts) = (rec.clone(), reach.clone(), opts.clone());
-        tasks.spawn(async move {
+        let handle = tasks.spawn(async move {
             let counter = CallCounter::new(&rec.account_id, Default::default());
             let cfg = reach.account_config(&rec.account_id, "rootwarden-drill", counter).await;
-            (i, drill_account(&cfg, rec, &opts).await)
+            drill_account(&cfg, rec, &opts).await
         });
+        index.insert(handle.id(), i);
     }
-    while let Some(done) = tasks.join_next().await {
+    while let Some(done) = tasks.join_next_with_id().await {
         match done {
-            Ok((i, rec)) => record.accounts[i] = rec,
-            Err(e) => tracing::error!("a drill task failed: {e}"),
+            Ok((id, rec)) => record.accounts[index[&id]] = rec,
+            // A task that died proved nothing: its account says so rather than stay "planned".
+            Err(e) => {
+                let rec = &mut record.accounts[index[&e.id()]];
+                stop(rec, "the drill task", &("TaskFailed".to_string(), e.to_string()));
+                rec.outcome = AccountOutcome::Stopped;
+            }
         }
     }
     record.finished_at = Utc::now();

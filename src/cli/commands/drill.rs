@@ -89,10 +89,12 @@ fn outcome(record: &DrillRecord) -> Outcome {
     let outcomes: Vec<AccountOutcome> = record.accounts.iter().map(|a| a.outcome).collect();
     if outcomes.contains(&AccountOutcome::Failed) {
         Outcome::Findings
-    } else if outcomes
-        .iter()
-        .any(|o| matches!(o, AccountOutcome::Stopped | AccountOutcome::Incomplete))
-    {
+    } else if outcomes.iter().any(|o| {
+        matches!(
+            o,
+            AccountOutcome::Stopped | AccountOutcome::Incomplete | AccountOutcome::Planned
+        )
+    }) {
         errln!("drill incomplete: some accounts could not be drilled in full (see the record)");
         Outcome::Incomplete
     } else {

@@ -259,7 +259,7 @@ fn an_alarm_whose_topic_was_deleted_fails_with_the_actions_error() {
     assert_eq!(a["outcome"], "failed");
     let d = &a["alarm_drills"][0];
     assert_eq!(d["outcome"], "failed", "{d:#}");
-    assert_eq!(d["actions"][0]["succeeded"], false);
+    assert_eq!(d["actions"][0]["succeeded"], false, "{d:#}");
     assert!(d["seconds_to_action"].is_null());
     assert_eq!(d["topics"][0]["exists"], false);
     assert!(

@@ -564,9 +564,18 @@ async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opt
             .find(|it| it.kind == HistoryItemType::StateUpdate && is_drill_state_update(&it.data, &opts.drill_id))
             .map(|it| it.at);
         if let Some(changed) = a.state_update_at {
+            // The drill's actions are those CloudWatch ran for its state change: stamped at or
+            // after it and before the alarm's next state change (an earlier drill's or a real
+            // alarm's actions are not this drill's proof).
+            let next_change = items
+                .iter()
+                .filter(|it| it.kind == HistoryItemType::StateUpdate && it.at > changed)
+                .map(|it| it.at)
+                .min();
             a.actions = items
                 .iter()
-                .filter(|it| it.kind == HistoryItemType::Action && it.at >= changed - chrono::Duration::seconds(1))
+                .filter(|it| it.kind == HistoryItemType::Action && it.at >= changed)
+                .filter(|it| next_change.is_none_or(|next| it.at < next))
                 .filter_map(action_result)
                 .collect();
             let all_seen = expected.iter().all(|x| a.actions.iter().any(|r| &r.resource == x));
@@ -590,13 +599,13 @@ async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opt
     // The topics, as they are now.
     let topics: Vec<String> = expected
         .iter()
-        .filter(|a| a.starts_with("arn:") && a.split(':').nth(2) == Some("sns"))
+        .filter(|a| crate::arn::Arn::parse(a).is_some_and(|a| a.service == "sns"))
         .cloned()
         .collect();
     for topic in topics {
         // A topic of another account is read there (the drill of that account), not with this
         // account's credentials.
-        if topic.split(':').nth(4) != Some(rec.account_id.as_str()) {
+        if crate::arn::Arn::parse(&topic).map(|a| a.account) != Some(rec.account_id.as_str()) {
             rec.alarm_drills[i].topics.push(TopicCheck {
                 topic_arn: topic,
                 exists: None,
@@ -769,7 +778,9 @@ async fn check_topic(
     topic: &str,
     since: DateTime<Utc>,
 ) -> Result<TopicCheck, ()> {
-    let region = topic.split(':').nth(3).unwrap_or("us-east-1").to_string();
+    let region = crate::arn::Arn::parse(topic)
+        .map_or("us-east-1", |a| a.region)
+        .to_string();
     let mut check = TopicCheck {
         topic_arn: topic.to_string(),
         exists: None,
@@ -826,7 +837,7 @@ async fn check_topic(
         }
     }
     let cw = cfg.cloudwatch(&region);
-    let topic_name = topic.rsplit(':').next().unwrap_or(topic).to_string();
+    let topic_name = crate::arn::Arn::parse(topic).map_or(topic, |a| a.name()).to_string();
     for metric in ["NumberOfNotificationsDelivered", "NumberOfNotificationsFailed"] {
         let dim = Dimension::builder().name("TopicName").value(&topic_name).build();
         let read = cw

@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::chain::ChainReads;
 use super::event::{Invocation, RequirementsSource, S3Object};
 use super::post::{self, Posted};
+use super::warm::Warm;
 use crate::aws;
 use crate::collect::{self, AccountScope, CollectOptions};
-use crate::input::{RequirementsDoc, Syntax};
+use crate::input::{sha256_hex, RequirementsDoc, Syntax};
 use crate::policy::{bundle, Policy, RuleSet};
 use crate::report::config_evaluations::{self as evaluations, ConfigEvaluation};
 
@@ -88,39 +90,104 @@ pub struct HandlerReport {
     pub collection_errors: usize,
     /// Whether PutEvaluations ran in TestMode.
     pub test_mode: bool,
+    /// The owners of the chains the account relies on: read now, taken from the warm cache, or
+    /// unreachable.
+    pub chain: ChainReads,
+    /// Whether this invocation compiled the rules (false: a warm invocation reused them).
+    pub compiled: bool,
 }
 
-/// Handles one invocation.
+/// Handles one invocation in a process that keeps nothing (`config-rule invoke`).
 pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerReport, HandlerError> {
-    let doc = requirements(&inv.parameters.requirements, &opts.aws).await?;
+    handle_warm(inv, opts, &Warm::default()).await
+}
+
+/// Handles one invocation, reusing what `warm` kept from earlier ones (the compiled policy, the
+/// owners' chains) and keeping what this one built.
+pub async fn handle_warm(inv: &Invocation, opts: &HandlerOptions, warm: &Warm) -> Result<HandlerReport, HandlerError> {
+    let p = &inv.parameters;
+    let requirements_text = requirements_text(&p.requirements, &opts.aws).await?;
+    let bundle = match &p.rules_bundle {
+        Some(object) => Some((
+            object,
+            s3_bytes(object, &opts.aws).await.map_err(HandlerError::Rules)?,
+        )),
+        None => None,
+    };
+    // The compiled policy depends on exactly these; the bundled rules are part of the binary.
+    let key = format!(
+        "{}|{}|{:?}|{:?}|{:?}",
+        requirements_text
+            .as_ref()
+            .map_or_else(|| "default".to_string(), |(_, text)| sha256_hex(text.as_bytes())),
+        bundle.as_ref().map_or_else(String::new, |(_, bytes)| sha256_hex(bytes)),
+        p.only,
+        p.skip,
+        p.severity_threshold
+    );
+    let (mut policy, compiled) = match warm.take(&key) {
+        Some(policy) => (policy, false),
+        None => (compile(requirements_text, bundle, p)?, true),
+    };
+    let result = run(inv, opts, warm, &mut policy).await;
+    warm.keep(key, policy);
+    let mut report = result?;
+    report.compiled = compiled;
+    Ok(report)
+}
+
+/// Loads, checks and selects the rules.
+fn compile(
+    requirements_text: Option<(String, String)>,
+    bundle: Option<(&S3Object, Vec<u8>)>,
+    p: &super::event::RuleParameters,
+) -> Result<Policy, HandlerError> {
+    let doc = match requirements_text {
+        None => RequirementsDoc::default(),
+        // YAML is a superset of JSON, so one parser reads both.
+        Some((name, text)) => RequirementsDoc::parse(Path::new(&name), &text, Syntax::Yaml)
+            .map_err(|e| HandlerError::Requirements(e.to_string()))?,
+    };
     let mut rules = RuleSet::bundled();
-    if let Some(object) = &inv.parameters.rules_bundle {
-        let bytes = s3_bytes(object, &opts.aws).await.map_err(HandlerError::Rules)?;
+    if let Some((object, bytes)) = bundle {
         rules.extend(bundle::from_bytes(&bytes, &object.to_string())?);
     }
     let mut policy = Policy::load_set(&rules, &doc.requirements)?;
     doc.check_waiver_rules(policy.rules().map(|r| r.id()))
         .map_err(|e| HandlerError::Requirements(e.to_string()))?;
-    policy.select(&inv.parameters.only, &inv.parameters.skip)?;
-    if let Some(min) = inv.parameters.severity_threshold {
+    policy.select(&p.only, &p.skip)?;
+    if let Some(min) = p.severity_threshold {
         policy.retain_rules(|r| r.severity() >= min);
     }
-    let role = match (&inv.parameters.member_role_name, &inv.account_id) {
+    Ok(policy)
+}
+
+/// Collects, evaluates with `policy` and posts.
+async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut Policy) -> Result<HandlerReport, HandlerError> {
+    let member_role = match (&inv.parameters.member_role_name, &inv.account_id) {
         (Some(name), Some(account)) => Some(format!("arn:{}:iam::{account}:role/{name}", inv.partition)),
         _ => inv
             .execution_role_arn
             .clone()
             .filter(|_| inv.parameters.assume_execution_role),
     };
+    // The owner's chain is read with chainRoleName, else the role that reached the member.
+    let chain_role = inv.parameters.chain_role_name.clone().or_else(|| {
+        member_role
+            .as_deref()
+            .and_then(|arn| arn.rsplit_once(":role/"))
+            .map(|(_, path_and_name)| path_and_name.rsplit('/').next().unwrap_or(path_and_name).to_string())
+    });
     let account_opts = CollectOptions {
         scope: AccountScope::Current,
         regions: inv.parameters.regions.clone(),
-        assume_role_arn: role,
+        assume_role_arn: member_role,
         audit_root: inv.parameters.audit_root,
         verify_filters: inv.parameters.verify_filters,
         ..opts.aws.clone()
     };
 
+    let mut chain = ChainReads::default();
     let (account_id, evaluations, collection_errors) = if inv.event_left_scope {
         let account_id = match &inv.account_id {
             Some(a) => a.clone(),
@@ -131,7 +198,7 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
         (account_id, evals, 0)
     } else {
         let collection = collect::collect(&account_opts).await?;
-        let snapshot = collection.snapshot;
+        let mut snapshot = collection.snapshot;
         let reached = snapshot
             .accounts
             .first()
@@ -143,9 +210,20 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
                 reached,
             });
         }
-        let eval = policy.evaluate(&snapshot)?;
+        let collection_errors = snapshot.collection_errors.len();
+        if let Some(role) = &chain_role {
+            let keep = Duration::from_secs(u64::from(inv.parameters.chain_cache_minutes) * 60);
+            let base = CollectOptions {
+                scope: AccountScope::Current,
+                regions: inv.parameters.regions.clone(),
+                verify_filters: inv.parameters.verify_filters,
+                ..opts.aws.clone()
+            };
+            chain = warm.chains.add_owners(&mut snapshot, role, keep, &base).await;
+        }
+        let eval = policy.evaluate_only(&snapshot, |a| a.account_id == reached)?;
         let evals = evaluations::from_evaluation(&eval, inv.ordering_timestamp);
-        (reached, evals, snapshot.collection_errors.len())
+        (reached, evals, collection_errors)
     };
 
     let mut posted = Posted {
@@ -171,6 +249,8 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
         put_evaluations_calls: posted.calls,
         collection_errors,
         test_mode: opts.test_mode,
+        chain,
+        compiled: false,
     })
 }
 
@@ -187,12 +267,16 @@ async fn caller_account(opts: &CollectOptions) -> Result<String, HandlerError> {
     }
 }
 
-/// The requirements from the rule parameters: built-in, inline, or an S3 object read with the
-/// function's own credentials (the bucket lives with the function, not in each account).
-async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Result<RequirementsDoc, HandlerError> {
-    let (name, text) = match source {
-        RequirementsSource::Default => return Ok(RequirementsDoc::default()),
-        RequirementsSource::Inline(text) => ("ruleParameters.requirements".to_string(), text.clone()),
+/// The requirements text from the rule parameters, with the name errors give it: none for the
+/// built-in default, inline text, or an S3 object read with the function's own credentials (the
+/// bucket lives with the function, not in each account).
+async fn requirements_text(
+    source: &RequirementsSource,
+    own: &CollectOptions,
+) -> Result<Option<(String, String)>, HandlerError> {
+    match source {
+        RequirementsSource::Default => Ok(None),
+        RequirementsSource::Inline(text) => Ok(Some(("ruleParameters.requirements".to_string(), text.clone()))),
         RequirementsSource::S3 { bucket, key } => {
             let object = S3Object {
                 bucket: bucket.clone(),
@@ -201,11 +285,9 @@ async fn requirements(source: &RequirementsSource, own: &CollectOptions) -> Resu
             let bytes = s3_bytes(&object, own).await.map_err(HandlerError::Requirements)?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| HandlerError::Requirements(format!("{object}: is not UTF-8 text")))?;
-            (object.to_string(), text)
+            Ok(Some((object.to_string(), text)))
         }
-    };
-    // YAML is a superset of JSON, so one parser reads both.
-    RequirementsDoc::parse(Path::new(&name), &text, Syntax::Yaml).map_err(|e| HandlerError::Requirements(e.to_string()))
+    }
 }
 
 /// The content of an S3 object, read with the function's own credentials (the bucket lives with

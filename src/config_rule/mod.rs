@@ -6,9 +6,11 @@
 //! Config's compliance values and [`post`] sends them. [`run_lambda`] serves the Lambda runtime
 //! API (the `provided.al2023` runtime runs the binary as `bootstrap`).
 
+pub mod chain;
 pub mod event;
 pub mod handler;
 pub mod post;
+pub mod warm;
 
 use lambda_runtime::{service_fn, LambdaEvent};
 
@@ -25,12 +27,14 @@ fn lambda_options() -> handler::HandlerOptions {
 /// Serves AWS Config invocations through the Lambda runtime API until the runtime stops.
 pub async fn run_lambda() -> Result<(), lambda_runtime::Error> {
     let opts = lambda_options();
+    let warm = std::sync::Arc::new(warm::Warm::default());
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<serde_json::Value>| {
         let opts = opts.clone();
+        let warm = warm.clone();
         async move {
             let text = ev.payload.to_string();
             let invocation = event::parse(&text, "<lambda event>")?;
-            let report = handler::handle(&invocation, &opts).await?;
+            let report = handler::handle_warm(&invocation, &opts, &warm).await?;
             Ok::<_, lambda_runtime::Error>(report)
         }
     }))

@@ -297,10 +297,22 @@ impl Policy {
     /// to one worker per core, each with its own clone of the compiled engine; outcomes keep
     /// the snapshot's account order.
     pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
+        self.evaluate_only(snapshot, |_| true)
+    }
+
+    /// Evaluates the in-scope accounts of `snapshot` that `judged` accepts; the others are
+    /// there only as related accounts (the owner of an organization trail a member relies on),
+    /// seen by the rules through `input.related_accounts` and given no outcome of their own.
+    pub fn evaluate_only(
+        &mut self,
+        snapshot: &Snapshot,
+        judged: impl Fn(&Account) -> bool,
+    ) -> Result<Evaluation, PolicyError> {
         self.ensure_batch()?;
         let (in_scope, skipped): (Vec<&Account>, Vec<&Account>) = snapshot
             .accounts
             .iter()
+            .filter(|a| judged(a))
             .partition(|a| self.requirements.in_scope(&a.account_id));
         if in_scope.is_empty() {
             let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
@@ -816,16 +828,7 @@ pub fn account_input(snapshot: &Snapshot, account: &Account) -> Json {
 /// a member's root activity is delivered to the owner's log group, filters and alarms, so the
 /// rules judging the member's monitoring chain must see the owner's facts.
 fn related_accounts<'a>(snapshot: &'a Snapshot, account: &Account) -> BTreeMap<&'a str, &'a Account> {
-    let mut owners: Vec<&str> = Vec::new();
-    for region in account.regions.values() {
-        for trail in region.cloudtrail.iter().flat_map(|c| c.trails.iter()) {
-            if let Some(owner) = trail.trail_arn.split(':').nth(4) {
-                if owner != account.account_id && !owners.contains(&owner) {
-                    owners.push(owner);
-                }
-            }
-        }
-    }
+    let owners = account.chain_owners();
     snapshot
         .accounts
         .iter()

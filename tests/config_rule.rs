@@ -732,18 +732,17 @@ fn a_collection_error_is_non_compliant_insufficient_data_never_compliant() {
     );
 }
 
-#[test]
-fn the_lambda_serves_config_events_through_the_runtime_api() {
-    let Some(moto) = Moto::start() else { return };
-    moto.scenario(&[]);
+/// Runs the function (the binary as `bootstrap`, as the provided.al2023 runtime does) in one
+/// process behind tests/moto/lambda_runtime_api.py, which hands it `events` one by one; returns
+/// the emulator's summary and the function's stderr. Each invocation has `deadline_seconds`.
+fn serve(moto: &Moto, events: &[std::path::PathBuf], deadline_seconds: u32) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
-    // The provided.al2023 runtime runs the function's `bootstrap` with no arguments.
     let bootstrap = dir.path().join("bootstrap");
     std::fs::copy(env!("CARGO_BIN_EXE_rootwarden"), &bootstrap).unwrap();
     let mut api = Command::new(&moto.python)
         .arg(root().join("tests/moto/lambda_runtime_api.py"))
-        .arg(root().join("deploy/events/scheduled.json"))
-        .arg(root().join("deploy/events/left-scope.json"))
+        .args(events)
+        .env("LAMBDA_DEADLINE_SECONDS", deadline_seconds.to_string())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -773,8 +772,23 @@ fn the_lambda_serves_config_events_through_the_runtime_api() {
     let out = function.wait_with_output().unwrap();
     let _ = api.wait();
     assert!(summary["init_error"].is_null(), "{summary}");
+    (summary, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_lambda_serves_config_events_through_the_runtime_api() {
+    let Some(moto) = Moto::start() else { return };
+    moto.scenario(&[]);
+    let (summary, stderr) = serve(
+        &moto,
+        &[
+            root().join("deploy/events/scheduled.json"),
+            root().join("deploy/events/left-scope.json"),
+        ],
+        900,
+    );
     let results = summary["results"].as_array().unwrap();
-    assert_eq!(results.len(), 2, "{summary} {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(results.len(), 2, "{summary} {stderr}");
     for r in results {
         assert_eq!(r["status"], "response", "{r}");
     }
@@ -783,6 +797,100 @@ fn the_lambda_serves_config_events_through_the_runtime_api() {
     assert_eq!(results[0]["body"]["put_evaluations_calls"], 1);
     let left = compliance(&results[1]["body"]);
     assert!(left.values().all(|(t, _)| t == "NOT_APPLICABLE"), "{left:?}");
+}
+
+/// One scheduled event per member of `org`, as an organization rule's Config sends them, with
+/// the member role of deploy/member-role.yaml serving as the chain role too.
+fn member_events(org: &support::Org, dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let parameters = json!({"memberRoleName": "OrganizationAccountAccessRole", "regions": "us-east-1"}).to_string();
+    org.members
+        .iter()
+        .map(|member| {
+            let file = event_with("scheduled.json", json!({"accountId": member, "ruleParameters": parameters}));
+            let path = dir.join(format!("{member}.json"));
+            std::fs::copy(file.path(), &path).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// The monitoring rules' evaluations of each member: (member, rule) → (compliance, annotation).
+fn member_monitoring(summary: &Value, org: &support::Org) -> Vec<(String, String, String, String)> {
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), org.members.len(), "{summary}");
+    let mut rows = Vec::new();
+    for r in results {
+        assert_eq!(r["status"], "response", "{r}");
+        let member = r["body"]["account_id"].as_str().unwrap().to_string();
+        for (id, (ty, note)) in compliance(&r["body"]) {
+            if let Some(rule) = id.strip_prefix(&format!("{member}/")).filter(|r| r.starts_with("RW-MON-")) {
+                rows.push((member.clone(), rule.to_string(), ty, note));
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn every_member_is_judged_on_the_organization_trails_chain_read_once_per_cache_period() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario_of(50, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let events = member_events(&org, dir.path());
+
+    let started = std::time::Instant::now();
+    let (summary, stderr) = serve(&moto, &events, 900);
+    let wall = started.elapsed();
+    let rows = member_monitoring(&summary, &org);
+    // RW-MON-001..005 judge the member's own chain; every one must be seen and pass.
+    for rule in ["RW-MON-001", "RW-MON-002", "RW-MON-003", "RW-MON-004", "RW-MON-005"] {
+        let judged: Vec<_> = rows.iter().filter(|(_, r, _, _)| r == rule).collect();
+        assert_eq!(judged.len(), org.members.len(), "{rule}: {stderr}");
+        for (member, _, ty, note) in judged {
+            assert_eq!(ty, "COMPLIANT", "{member} {rule}: {note}");
+        }
+    }
+    // The owner's chain is read once for the 50 members: one invocation reads it, the others
+    // take it from the warm cache; the owner's server-side calls say the same.
+    let results = summary["results"].as_array().unwrap();
+    let reads: Vec<&Value> = results.iter().filter(|r| r["body"]["chain"]["read"] != json!([])).collect();
+    assert_eq!(reads.len(), 1, "{summary}");
+    assert_eq!(reads[0]["body"]["chain"]["read"], json!([org.management]));
+    let cached = results
+        .iter()
+        .filter(|r| r["body"]["chain"]["cached"] == json!([org.management]))
+        .count();
+    assert_eq!(cached, org.members.len() - 1);
+    // The rules are compiled by the first invocation only.
+    let compiled = results.iter().filter(|r| r["body"]["compiled"] == true).count();
+    assert_eq!(compiled, 1, "{summary}");
+    let calls = moto.server_calls();
+    let owner = &calls[&org.management];
+    assert_eq!(owner.get("cloudtrail:DescribeTrails"), Some(&1), "{owner:?}");
+    assert_eq!(owner.get("logs:DescribeMetricFilters"), Some(&1), "{owner:?}");
+    assert_eq!(owner.get("cloudwatch:DescribeAlarms"), Some(&1), "{owner:?}");
+    let total: u64 = calls.values().flat_map(|c| c.values()).sum();
+    let owner_total: u64 = owner.values().sum();
+    eprintln!(
+        "{} members: {:.1} s wall, {:.1} calls per member invocation ({total} in all, {owner_total} in the owner account: {owner:?})",
+        org.members.len(),
+        wall.as_secs_f64(),
+        total as f64 / org.members.len() as f64
+    );
+
+    // One broken link of the organization chain: every member fails the same way, in a new
+    // function process (a warm one would keep the healthy chain for chainCacheMinutes).
+    moto.break_scenario(&["alarm-missing"]);
+    let (summary, stderr) = serve(&moto, &events, 900);
+    let rows = member_monitoring(&summary, &org);
+    let failing: Vec<_> = rows.iter().filter(|(_, r, _, _)| r == "RW-MON-004").collect();
+    assert_eq!(failing.len(), org.members.len(), "{stderr}");
+    let note = &failing[0].3;
+    assert!(note.contains(&org.management), "the annotation names the owner's chain: {note}");
+    for (member, rule, ty, other) in &failing {
+        assert_eq!(ty, "NON_COMPLIANT", "{member} {rule}: {other}");
+        assert_eq!(other, note, "{member}: every member fails with the same annotation");
+    }
 }
 
 #[test]
@@ -853,4 +961,28 @@ fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
         passed += 1;
     }
     assert!(passed >= 8, "{passed}");
+}
+
+#[test]
+fn activity_that_the_time_budget_cannot_cover_is_insufficient_data_never_a_pass() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    let event = event_with(
+        "scheduled.json",
+        json!({"ruleParameters": json!({"activityDays": "30", "only": "RW-ACT-001", "regions": "us-east-1"}).to_string()}),
+    );
+    // 20 seconds left is less than the handler keeps for the chain, evaluation and posting.
+    let (summary, stderr) = serve(&moto, &[event.path().to_path_buf()], 20);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{summary} {stderr}");
+    assert_eq!(results[0]["status"], "response", "{summary}");
+    let c = compliance(&results[0]["body"]);
+    let (ty, note) = &c[&format!("{}/RW-ACT-001", org.management)];
+    assert_eq!(ty, "NON_COMPLIANT", "{note}");
+    assert!(
+        note.starts_with("Insufficient data: ") && note.contains("BudgetExhausted"),
+        "{note}"
+    );
+    let calls = moto.server_calls();
+    assert_eq!(calls[&org.management].get("cloudtrail:LookupEvents"), None, "{calls:?}");
 }

@@ -169,6 +169,9 @@ pub struct RuleParameters {
     /// `chainCacheMinutes`: how long a warm function keeps an owner's chain (default 15; 0
     /// reads it on every invocation).
     pub chain_cache_minutes: u32,
+    /// `activityDays`: review the account's root activity (CloudTrail event history) over this
+    /// many days within the function's time budget (RW-ACT-001); none: not reviewed.
+    pub activity_days: Option<u32>,
 }
 
 /// An object in S3, named by an `s3://BUCKET/KEY` parameter.
@@ -212,6 +215,7 @@ impl Default for RuleParameters {
             rules_bundle: None,
             chain_role_name: None,
             chain_cache_minutes: DEFAULT_CHAIN_CACHE_MINUTES,
+            activity_days: None,
         }
     }
 }
@@ -234,6 +238,7 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "rulesS3Uri",
     "chainRoleName",
     "chainCacheMinutes",
+    "activityDays",
 ];
 
 /// Parses a Config rule event (JSON text) read from `source_name`.
@@ -433,6 +438,15 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                 } else {
                     p.chain_role_name = Some(text.clone());
                 }
+            }
+            "activityDays" => {
+                // CloudTrail event history keeps 90 days.
+                p.activity_days = Some(
+                    text.parse::<u32>()
+                        .ok()
+                        .filter(|d| (1..=90).contains(d))
+                        .ok_or_else(|| (place(key), format!("is {text:?}; expected whole days from 1 to 90")))?,
+                );
             }
             "chainCacheMinutes" => {
                 p.chain_cache_minutes = text

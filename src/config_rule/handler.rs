@@ -1,7 +1,7 @@
 //! One AWS Config invocation: read the requirements, collect the account, evaluate, post.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -10,7 +10,7 @@ use super::event::{Invocation, RequirementsSource, S3Object};
 use super::post::{self, Posted};
 use super::warm::Warm;
 use crate::aws;
-use crate::collect::{self, AccountScope, CollectOptions};
+use crate::collect::{self, AccountScope, ActivityWindow, CollectOptions};
 use crate::input::{sha256_hex, RequirementsDoc, Syntax};
 use crate::policy::{bundle, Policy, RuleSet};
 use crate::report::config_evaluations::{self as evaluations, ConfigEvaluation};
@@ -25,7 +25,13 @@ pub struct HandlerOptions {
     pub test_mode: bool,
     /// Post at all (`false`: only compute, for `config-rule invoke --dry-run`).
     pub post: bool,
+    /// When the invocation must have answered (the Lambda context's deadline); the activity
+    /// review (`activityDays`) stops [`ACTIVITY_RESERVE`] before it.
+    pub deadline: Option<Instant>,
 }
+
+/// Time kept after the activity review for reading the owners' chains, evaluating and posting.
+pub const ACTIVITY_RESERVE: Duration = Duration::from_secs(30);
 
 impl Default for HandlerOptions {
     fn default() -> Self {
@@ -37,6 +43,7 @@ impl Default for HandlerOptions {
             },
             test_mode: false,
             post: true,
+            deadline: None,
         }
     }
 }
@@ -95,6 +102,23 @@ pub struct HandlerReport {
     pub chain: ChainReads,
     /// Whether this invocation compiled the rules (false: a warm invocation reused them).
     pub compiled: bool,
+    /// Where the invocation's time went, in milliseconds.
+    pub timings: Timings,
+}
+
+/// Where one invocation's time went, in milliseconds (for logs and bench/lambda_cold_start.py).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// Loading, compiling and selecting the rules (0 when a warm invocation reused them).
+    pub compile_ms: f64,
+    /// Collecting the account (and the owners' chains it relies on).
+    pub collect_ms: f64,
+    /// Evaluating the rules on the collected facts.
+    pub evaluate_ms: f64,
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Handles one invocation in a process that keeps nothing (`config-rule invoke`).
@@ -125,14 +149,17 @@ pub async fn handle_warm(inv: &Invocation, opts: &HandlerOptions, warm: &Warm) -
         p.skip,
         p.severity_threshold
     );
+    let started = Instant::now();
     let (mut policy, compiled) = match warm.take(&key) {
         Some(policy) => (policy, false),
         None => (compile(requirements_text, bundle, p)?, true),
     };
+    let compile_ms = if compiled { ms(started) } else { 0.0 };
     let result = run(inv, opts, warm, &mut policy).await;
     warm.keep(key, policy);
     let mut report = result?;
     report.compiled = compiled;
+    report.timings.compile_ms = compile_ms;
     Ok(report)
 }
 
@@ -178,9 +205,21 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
             .and_then(|arn| arn.rsplit_once(":role/"))
             .map(|(_, path_and_name)| path_and_name.rsplit('/').next().unwrap_or(path_and_name).to_string())
     });
+    let activity = inv.parameters.activity_days.map(|days| {
+        let end = chrono::Utc::now();
+        ActivityWindow {
+            start: end - chrono::Duration::days(i64::from(days)),
+            end,
+            // A budget already spent stops the review before its first request.
+            deadline: opts
+                .deadline
+                .map(|d| d.checked_sub(ACTIVITY_RESERVE).unwrap_or_else(Instant::now)),
+        }
+    });
     let account_opts = CollectOptions {
         scope: AccountScope::Current,
         regions: inv.parameters.regions.clone(),
+        activity,
         assume_role_arn: member_role,
         audit_root: inv.parameters.audit_root,
         verify_filters: inv.parameters.verify_filters,
@@ -188,6 +227,7 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
     };
 
     let mut chain = ChainReads::default();
+    let mut timings = Timings::default();
     let (account_id, evaluations, collection_errors) = if inv.event_left_scope {
         let account_id = match &inv.account_id {
             Some(a) => a.clone(),
@@ -197,6 +237,7 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
         let evals = evaluations::left_scope(&account_id, &ids, inv.ordering_timestamp);
         (account_id, evals, 0)
     } else {
+        let started = Instant::now();
         let collection = collect::collect(&account_opts).await?;
         let mut snapshot = collection.snapshot;
         let reached = snapshot
@@ -221,7 +262,10 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
             };
             chain = warm.chains.add_owners(&mut snapshot, role, keep, &base).await;
         }
+        timings.collect_ms = ms(started);
+        let started = Instant::now();
         let eval = policy.evaluate_only(&snapshot, |a| a.account_id == reached)?;
+        timings.evaluate_ms = ms(started);
         let evals = evaluations::from_evaluation(&eval, inv.ordering_timestamp);
         (reached, evals, collection_errors)
     };
@@ -251,6 +295,7 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
         test_mode: opts.test_mode,
         chain,
         compiled: false,
+        timings,
     })
 }
 

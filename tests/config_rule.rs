@@ -112,9 +112,20 @@ fn rule_parameters_are_read_strictly() {
     assert!(!p.audit_root && !p.verify_filters);
     let p = event::parse_parameters(r#"{"auditRoot":"true","verifyFilters":"TRUE"}"#).unwrap();
     assert!(p.audit_root && p.verify_filters && !p.assume_execution_role);
+    // The owner's chain and the activity review.
+    assert_eq!(p.chain_role_name, None);
+    assert_eq!(p.chain_cache_minutes, event::DEFAULT_CHAIN_CACHE_MINUTES);
+    assert_eq!(p.activity_days, None);
+    let p = event::parse_parameters(r#"{"chainRoleName":"rootwarden-chain","chainCacheMinutes":"0","activityDays":"30"}"#)
+        .unwrap();
+    assert_eq!(p.chain_role_name.as_deref(), Some("rootwarden-chain"));
+    assert_eq!(p.chain_cache_minutes, 0);
+    assert_eq!(p.activity_days, Some(30));
     // CloudFormation passes unset parameters as empty strings.
     assert_eq!(
-        event::parse_parameters(r#"{"only":"","severityThreshold":"","requirementsS3Uri":"","memberRoleName":""}"#)
+        event::parse_parameters(
+            r#"{"only":"","severityThreshold":"","requirementsS3Uri":"","memberRoleName":"","chainRoleName":"","activityDays":""}"#
+        )
             .unwrap(),
         event::RuleParameters::default()
     );
@@ -153,6 +164,18 @@ fn rule_parameters_are_read_strictly() {
             "ruleParameters.rulesS3Uri",
             "s3://BUCKET/KEY",
         ),
+        (
+            r#"{"chainRoleName":"role/with/slashes"}"#,
+            "ruleParameters.chainRoleName",
+            "IAM role name",
+        ),
+        (
+            r#"{"chainCacheMinutes":"-1"}"#,
+            "ruleParameters.chainCacheMinutes",
+            "0 to 1440",
+        ),
+        (r#"{"activityDays":"91"}"#, "ruleParameters.activityDays", "1 to 90"),
+        (r#"{"activityDays":"0"}"#, "ruleParameters.activityDays", "1 to 90"),
     ] {
         let (p, m) = event::parse_parameters(text).unwrap_err();
         assert_eq!(p, place, "{text}");

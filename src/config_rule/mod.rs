@@ -2,8 +2,9 @@
 //! event per account (periodically, or on a recorded change), the function collects that account,
 //! evaluates the selected rules and posts one evaluation per rule with PutEvaluations.
 //!
-//! [`event`] parses the invocation, [`handler`] runs it, [`evaluations`] maps the outcome table to
-//! Config's compliance values and [`post`] sends them. [`run_lambda`] serves the Lambda runtime
+//! [`event`] parses the invocation, [`handler`] runs it, [`chain`] reads the owner of a chain a
+//! member relies on (an organization trail's), [`warm`] keeps that chain and the compiled policy
+//! between invocations, and [`post`] sends the evaluations. [`run_lambda`] serves the Lambda runtime
 //! API (the `provided.al2023` runtime runs the binary as `bootstrap`).
 
 pub mod chain;

@@ -525,6 +525,54 @@ fn compliance(report: &Value) -> std::collections::BTreeMap<String, (String, Str
         .collect()
 }
 
+/// Puts an OPA bundle (`opa build` layout) with rule ACME-001, failing for the accounts its
+/// data.json lists (the management account), at s3://sec-config/rootwarden/rules.tar.gz, and a
+/// file that is no bundle at .../not-a-bundle.tar.gz.
+fn put_bundle(moto: &Moto, org: &support::Org) {
+    let rule = r#"# METADATA
+# title: Watched accounts
+# description: Accounts the security team watches are flagged.
+# custom:
+#   id: ACME-001
+#   severity: low
+#   remediation: Stop watching it.
+package rootwarden.rules.acme.watched
+
+import rego.v1
+
+deny contains {"account_id": input.account.account_id, "resource": input.account.account_id, "message": "watched", "evidence": {}} if {
+	input.account.account_id in data.acme.watched
+}
+"#;
+    let put = Command::new(&moto.python)
+        .args([
+            "-c",
+            "import io, sys, json, tarfile, boto3\n\
+             buf = io.BytesIO()\n\
+             with tarfile.open(fileobj=buf, mode='w:gz') as t:\n\
+             \x20   for name, text in json.loads(sys.argv[2]).items():\n\
+             \x20       data = text.encode(); info = tarfile.TarInfo(name); info.size = len(data)\n\
+             \x20       t.addfile(info, io.BytesIO(data))\n\
+             s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             if 'sec-config' not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket='sec-config')\n\
+             s3.put_object(Bucket='sec-config', Key='rootwarden/rules.tar.gz', Body=buf.getvalue())\n\
+             s3.put_object(Bucket='sec-config', Key='rootwarden/not-a-bundle.tar.gz', Body=b'hello')\n",
+        ])
+        .arg(&moto.url)
+        .arg(
+            json!({
+                "/.manifest": r#"{"roots": ["rootwarden/rules/acme", "acme"]}"#,
+                "/rootwarden/rules/acme/watched.rego": rule,
+                "/acme/data.json": json!({"watched": [org.management]}).to_string(),
+            })
+            .to_string(),
+        )
+        .output()
+        .unwrap();
+    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
+}
+
 #[test]
 fn the_handler_collects_evaluates_and_posts_to_moto() {
     let Some(moto) = Moto::start() else { return };
@@ -634,47 +682,7 @@ fn the_handler_collects_evaluates_and_posts_to_moto() {
 
     // User rules from an OPA bundle in S3 (`opa build` layout: .manifest, data.json beside the
     // rules), evaluated beside the bundled ones; the bundle's data reaches the rule.
-    let rule = r#"# METADATA
-# title: Watched accounts
-# description: Accounts the security team watches are flagged.
-# custom:
-#   id: ACME-001
-#   severity: low
-#   remediation: Stop watching it.
-package rootwarden.rules.acme.watched
-
-import rego.v1
-
-deny contains {"account_id": input.account.account_id, "resource": input.account.account_id, "message": "watched", "evidence": {}} if {
-	input.account.account_id in data.acme.watched
-}
-"#;
-    let put = Command::new(&moto.python)
-        .args([
-            "-c",
-            "import io, sys, json, tarfile, boto3\n\
-             buf = io.BytesIO()\n\
-             with tarfile.open(fileobj=buf, mode='w:gz') as t:\n\
-             \x20   for name, text in json.loads(sys.argv[2]).items():\n\
-             \x20       data = text.encode(); info = tarfile.TarInfo(name); info.size = len(data)\n\
-             \x20       t.addfile(info, io.BytesIO(data))\n\
-             s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', \
-             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-             s3.put_object(Bucket='sec-config', Key='rootwarden/rules.tar.gz', Body=buf.getvalue())\n\
-             s3.put_object(Bucket='sec-config', Key='rootwarden/not-a-bundle.tar.gz', Body=b'hello')\n",
-        ])
-        .arg(&moto.url)
-        .arg(
-            json!({
-                "/.manifest": r#"{"roots": ["rootwarden/rules/acme", "acme"]}"#,
-                "/rootwarden/rules/acme/watched.rego": rule,
-                "/acme/data.json": json!({"watched": [org.management]}).to_string(),
-            })
-            .to_string(),
-        )
-        .output()
-        .unwrap();
-    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
+    put_bundle(&moto, &org);
     let (o, report) = invoke(
         &moto,
         "scheduled.json",
@@ -820,6 +828,29 @@ fn the_lambda_serves_config_events_through_the_runtime_api() {
     assert_eq!(results[0]["body"]["put_evaluations_calls"], 1);
     let left = compliance(&results[1]["body"]);
     assert!(left.values().all(|(t, _)| t == "NOT_APPLICABLE"), "{left:?}");
+}
+
+#[test]
+fn a_warm_function_reuses_an_unchanged_bundle_and_the_compiled_rules() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    put_bundle(&moto, &org);
+    let parameters = json!({"rulesS3Uri": "s3://sec-config/rootwarden/rules.tar.gz", "only": "ACME-001,RW-ROOT-001"});
+    let event = event_with("scheduled.json", json!({"ruleParameters": parameters.to_string()}));
+    let path = event.path().to_path_buf();
+    let (summary, stderr) = serve(&moto, &[path.clone(), path.clone(), path], 900);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{summary} {stderr}");
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["status"], "response", "{r}");
+        let c = compliance(&r["body"]);
+        assert_eq!(c[&format!("{}/ACME-001", org.management)].0, "NON_COMPLIANT", "{c:?}");
+        assert_eq!(c[&format!("{}/RW-ROOT-001", org.management)].0, "COMPLIANT", "{c:?}");
+        // The first invocation reads and compiles; the others get 304 Not Modified for the
+        // bundle's ETag and evaluate with the rules compiled before.
+        assert_eq!(r["body"]["compiled"], i == 0, "{r}");
+        assert_eq!(r["body"]["rules_unchanged"], i > 0, "{r}");
+    }
 }
 
 /// One scheduled event per member of `org`, as an organization rule's Config sends them, with

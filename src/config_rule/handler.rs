@@ -102,6 +102,9 @@ pub struct HandlerReport {
     pub chain: ChainReads,
     /// Whether this invocation compiled the rules (false: a warm invocation reused them).
     pub compiled: bool,
+    /// Whether the `rulesS3Uri` bundle was unchanged in S3 (same ETag) and the copy the warm
+    /// function kept was used.
+    pub rules_unchanged: bool,
     /// Where the invocation's time went, in milliseconds.
     pub timings: Timings,
 }
@@ -130,12 +133,14 @@ pub async fn handle(inv: &Invocation, opts: &HandlerOptions) -> Result<HandlerRe
 /// owners' chains) and keeping what this one built.
 pub async fn handle_warm(inv: &Invocation, opts: &HandlerOptions, warm: &Warm) -> Result<HandlerReport, HandlerError> {
     let p = &inv.parameters;
-    let requirements_text = requirements_text(&p.requirements, &opts.aws).await?;
+    let requirements_text = requirements_text(&p.requirements, &opts.aws, warm).await?;
+    let mut rules_unchanged = false;
     let bundle = match &p.rules_bundle {
-        Some(object) => Some((
-            object,
-            s3_bytes(object, &opts.aws).await.map_err(HandlerError::Rules)?,
-        )),
+        Some(object) => {
+            let (bytes, kept) = s3_bytes(object, &opts.aws, warm).await.map_err(HandlerError::Rules)?;
+            rules_unchanged = kept;
+            Some((object, bytes))
+        }
         None => None,
     };
     // The compiled policy depends on exactly these; the bundled rules are part of the binary.
@@ -159,6 +164,7 @@ pub async fn handle_warm(inv: &Invocation, opts: &HandlerOptions, warm: &Warm) -
     warm.keep(key, policy);
     let mut report = result?;
     report.compiled = compiled;
+    report.rules_unchanged = rules_unchanged;
     report.timings.compile_ms = compile_ms;
     Ok(report)
 }
@@ -295,6 +301,7 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
         test_mode: opts.test_mode,
         chain,
         compiled: false,
+        rules_unchanged: false,
         timings,
     })
 }
@@ -318,6 +325,7 @@ async fn caller_account(opts: &CollectOptions) -> Result<String, HandlerError> {
 async fn requirements_text(
     source: &RequirementsSource,
     own: &CollectOptions,
+    warm: &Warm,
 ) -> Result<Option<(String, String)>, HandlerError> {
     match source {
         RequirementsSource::Default => Ok(None),
@@ -327,7 +335,9 @@ async fn requirements_text(
                 bucket: bucket.clone(),
                 key: key.clone(),
             };
-            let bytes = s3_bytes(&object, own).await.map_err(HandlerError::Requirements)?;
+            let (bytes, _) = s3_bytes(&object, own, warm)
+                .await
+                .map_err(HandlerError::Requirements)?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| HandlerError::Requirements(format!("{object}: is not UTF-8 text")))?;
             Ok(Some((object.to_string(), text)))
@@ -336,29 +346,45 @@ async fn requirements_text(
 }
 
 /// The content of an S3 object, read with the function's own credentials (the bucket lives with
-/// the function, not in each account); the error names the URI.
-async fn s3_bytes(object: &S3Object, own: &CollectOptions) -> Result<Vec<u8>, String> {
+/// the function, not in each account); the error names the URI. An object `warm` kept is asked
+/// for with its ETag (If-None-Match) and reused when S3 answers 304 Not Modified. Returns the
+/// bytes and whether they are the kept copy.
+async fn s3_bytes(object: &S3Object, own: &CollectOptions, warm: &Warm) -> Result<(Vec<u8>, bool), String> {
     let sdk = crate::aws::connection::base_config(&own.connection()).await;
     // Custom endpoints (AWS-compatible servers) rarely resolve bucket subdomains.
     let conf = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(own.endpoint_url.is_some())
         .build();
     let s3 = aws_sdk_s3::Client::from_conf(conf);
+    let uri = object.to_string();
+    let kept = warm.object(&uri);
     let answer = s3
         .get_object()
         .bucket(&object.bucket)
         .key(&object.key)
+        .set_if_none_match(kept.as_ref().map(|(etag, _)| etag.clone()))
         .send()
-        .await
-        .map_err(|e| {
+        .await;
+    let answer = match (answer, kept) {
+        (Ok(a), _) => a,
+        (Err(e), Some((_, bytes))) if e.raw_response().is_some_and(|r| r.status().as_u16() == 304) => {
+            return Ok((bytes, true));
+        }
+        (Err(e), _) => {
             let (code, message) = aws::describe(&e);
-            format!("{object}: cannot read: {code}: {message}")
-        })?;
+            return Err(format!("{object}: cannot read: {code}: {message}"));
+        }
+    };
+    let etag = answer.e_tag().map(str::to_string);
     let bytes = answer
         .body
         .collect()
         .await
         .map_err(|e| format!("{object}: cannot read: {e}"))?
-        .into_bytes();
-    Ok(bytes.to_vec())
+        .into_bytes()
+        .to_vec();
+    if let Some(etag) = etag {
+        warm.keep_object(uri, etag, bytes.clone());
+    }
+    Ok((bytes, false))
 }

@@ -853,6 +853,42 @@ fn a_warm_function_reuses_an_unchanged_bundle_and_the_compiled_rules() {
     }
 }
 
+#[test]
+fn an_owner_the_chain_role_cannot_reach_is_insufficient_data_never_a_pass() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    moto.post_json(
+        "/_rootwarden/deny",
+        &json!({"action": "sts:AssumeRole", "role_arn": format!("arn:aws:iam::{}:role/rootwarden-chain", org.management)}),
+    );
+    let parameters = json!({"memberRoleName": "OrganizationAccountAccessRole", "chainRoleName": "rootwarden-chain",
+                            "regions": "us-east-1", "only": "RW-MON-001,RW-MON-003"})
+    .to_string();
+    let events: Vec<_> = org
+        .members
+        .iter()
+        .map(|m| event_with("scheduled.json", json!({"accountId": m, "ruleParameters": parameters})))
+        .collect();
+    let paths: Vec<_> = events.iter().map(|e| e.path().to_path_buf()).collect();
+    let (summary, stderr) = serve(&moto, &paths, 900);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), org.members.len(), "{summary} {stderr}");
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["status"], "response", "{r}");
+        assert_eq!(r["body"]["chain"]["unreachable"], json!([org.management]), "{r}");
+        // The refusal is remembered for a minute: the other members do not ask again.
+        let read = if i == 0 { json!([org.management]) } else { json!([]) };
+        assert_eq!(r["body"]["chain"]["read"], read, "{r}");
+        let member = r["body"]["account_id"].as_str().unwrap();
+        let (ty, note) = &compliance(&r["body"])[&format!("{member}/RW-MON-003")];
+        assert_eq!(ty, "NON_COMPLIANT", "{note}");
+        assert!(
+            note.starts_with("Insufficient data: ") && note.contains(&org.management),
+            "{note}"
+        );
+    }
+}
+
 /// One scheduled event per member of `org`, as an organization rule's Config sends them, with
 /// the member role of deploy/member-role.yaml serving as the chain role too.
 fn member_events(org: &support::Org, dir: &std::path::Path) -> Vec<std::path::PathBuf> {

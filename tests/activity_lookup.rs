@@ -197,7 +197,10 @@ async fn history_left_unread_at_the_deadline_is_an_error_never_no_events() {
         .collect();
     assert_eq!(
         codes,
-        [("lookup_events", "BudgetExhausted"), ("alarm_history", "BudgetExhausted")]
+        [
+            ("lookup_events", "BudgetExhausted"),
+            ("alarm_history", "BudgetExhausted")
+        ]
     );
     assert!(out.alarm_transitions.is_none());
 }

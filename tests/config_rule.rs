@@ -116,8 +116,9 @@ fn rule_parameters_are_read_strictly() {
     assert_eq!(p.chain_role_name, None);
     assert_eq!(p.chain_cache_minutes, event::DEFAULT_CHAIN_CACHE_MINUTES);
     assert_eq!(p.activity_days, None);
-    let p = event::parse_parameters(r#"{"chainRoleName":"rootwarden-chain","chainCacheMinutes":"0","activityDays":"30"}"#)
-        .unwrap();
+    let p =
+        event::parse_parameters(r#"{"chainRoleName":"rootwarden-chain","chainCacheMinutes":"0","activityDays":"30"}"#)
+            .unwrap();
     assert_eq!(p.chain_role_name.as_deref(), Some("rootwarden-chain"));
     assert_eq!(p.chain_cache_minutes, 0);
     assert_eq!(p.activity_days, Some(30));
@@ -896,7 +897,10 @@ fn member_events(org: &support::Org, dir: &std::path::Path) -> Vec<std::path::Pa
     org.members
         .iter()
         .map(|member| {
-            let file = event_with("scheduled.json", json!({"accountId": member, "ruleParameters": parameters}));
+            let file = event_with(
+                "scheduled.json",
+                json!({"accountId": member, "ruleParameters": parameters}),
+            );
             let path = dir.join(format!("{member}.json"));
             std::fs::copy(file.path(), &path).unwrap();
             path
@@ -913,7 +917,10 @@ fn member_monitoring(summary: &Value, org: &support::Org) -> Vec<(String, String
         assert_eq!(r["status"], "response", "{r}");
         let member = r["body"]["account_id"].as_str().unwrap().to_string();
         for (id, (ty, note)) in compliance(&r["body"]) {
-            if let Some(rule) = id.strip_prefix(&format!("{member}/")).filter(|r| r.starts_with("RW-MON-")) {
+            if let Some(rule) = id
+                .strip_prefix(&format!("{member}/"))
+                .filter(|r| r.starts_with("RW-MON-"))
+            {
                 rows.push((member.clone(), rule.to_string(), ty, note));
             }
         }
@@ -943,7 +950,10 @@ fn every_member_is_judged_on_the_organization_trails_chain_read_once_per_cache_p
     // The owner's chain is read once for the 50 members: one invocation reads it, the others
     // take it from the warm cache; the owner's server-side calls say the same.
     let results = summary["results"].as_array().unwrap();
-    let reads: Vec<&Value> = results.iter().filter(|r| r["body"]["chain"]["read"] != json!([])).collect();
+    let reads: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["body"]["chain"]["read"] != json!([]))
+        .collect();
     assert_eq!(reads.len(), 1, "{summary}");
     assert_eq!(reads[0]["body"]["chain"]["read"], json!([org.management]));
     let cached = results
@@ -976,7 +986,10 @@ fn every_member_is_judged_on_the_organization_trails_chain_read_once_per_cache_p
     let failing: Vec<_> = rows.iter().filter(|(_, r, _, _)| r == "RW-MON-004").collect();
     assert_eq!(failing.len(), org.members.len(), "{stderr}");
     let note = &failing[0].3;
-    assert!(note.contains(&org.management), "the annotation names the owner's chain: {note}");
+    assert!(
+        note.contains(&org.management),
+        "the annotation names the owner's chain: {note}"
+    );
     for (member, rule, ty, other) in &failing {
         assert_eq!(ty, "NON_COMPLIANT", "{member} {rule}: {other}");
         assert_eq!(other, note, "{member}: every member fails with the same annotation");

@@ -72,10 +72,7 @@ impl ChainCache {
         let mut reads = ChainReads::default();
         for (owner, partition) in owners {
             let role_arn = format!("arn:{partition}:iam::{owner}:role/{role_name}");
-            let key = format!(
-                "{owner}|{role_arn}|{:?}|{}",
-                base.regions, base.verify_filters
-            );
+            let key = format!("{owner}|{role_arn}|{:?}|{}", base.regions, base.verify_filters);
             let fresh = |at: &Instant, chain: &OwnerChain| {
                 let limit = match chain {
                     OwnerChain::Read { .. } => keep,

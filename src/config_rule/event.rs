@@ -449,11 +449,12 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                 );
             }
             "chainCacheMinutes" => {
-                p.chain_cache_minutes = text
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|m| *m <= 24 * 60)
-                    .ok_or_else(|| (place(key), format!("is {text:?}; expected whole minutes from 0 to 1440")))?;
+                p.chain_cache_minutes = text.parse::<u32>().ok().filter(|m| *m <= 24 * 60).ok_or_else(|| {
+                    (
+                        place(key),
+                        format!("is {text:?}; expected whole minutes from 0 to 1440"),
+                    )
+                })?;
             }
             "assumeExecutionRole" | "auditRoot" | "verifyFilters" => {
                 let on = match text.to_ascii_lowercase().as_str() {

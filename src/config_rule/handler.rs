@@ -196,7 +196,12 @@ fn compile(
 }
 
 /// Collects, evaluates with `policy` and posts.
-async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut Policy) -> Result<HandlerReport, HandlerError> {
+async fn run(
+    inv: &Invocation,
+    opts: &HandlerOptions,
+    warm: &Warm,
+    policy: &mut Policy,
+) -> Result<HandlerReport, HandlerError> {
     let member_role = match (&inv.parameters.member_role_name, &inv.account_id) {
         (Some(name), Some(account)) => Some(format!("arn:{}:iam::{account}:role/{name}", inv.partition)),
         _ => inv
@@ -204,12 +209,13 @@ async fn run(inv: &Invocation, opts: &HandlerOptions, warm: &Warm, policy: &mut 
             .clone()
             .filter(|_| inv.parameters.assume_execution_role),
     };
-    // The owner's chain is read with chainRoleName, else the role that reached the member.
+    // The owner's chain is read with chainRoleName, else the role (path and name) that reached
+    // the member; with neither, the function's own credentials cannot reach another account.
     let chain_role = inv.parameters.chain_role_name.clone().or_else(|| {
         member_role
             .as_deref()
-            .and_then(|arn| arn.rsplit_once(":role/"))
-            .map(|(_, path_and_name)| path_and_name.rsplit('/').next().unwrap_or(path_and_name).to_string())
+            .and_then(|arn| arn.split_once(":role/"))
+            .map(|(_, path_and_name)| path_and_name.to_string())
     });
     let activity = inv.parameters.activity_days.map(|days| {
         let end = chrono::Utc::now();
@@ -335,9 +341,7 @@ async fn requirements_text(
                 bucket: bucket.clone(),
                 key: key.clone(),
             };
-            let (bytes, _) = s3_bytes(&object, own, warm)
-                .await
-                .map_err(HandlerError::Requirements)?;
+            let (bytes, _) = s3_bytes(&object, own, warm).await.map_err(HandlerError::Requirements)?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| HandlerError::Requirements(format!("{object}: is not UTF-8 text")))?;
             Ok(Some((object.to_string(), text)))

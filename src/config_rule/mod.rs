@@ -34,8 +34,9 @@ pub async fn run_lambda() -> Result<(), lambda_runtime::Error> {
         let warm = warm.clone();
         // The context's deadline is wall-clock milliseconds; the review's budget is monotonic.
         let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
-        opts.deadline =
-            Some(std::time::Instant::now() + std::time::Duration::from_millis(ev.context.deadline.saturating_sub(now_ms)));
+        opts.deadline = Some(
+            std::time::Instant::now() + std::time::Duration::from_millis(ev.context.deadline.saturating_sub(now_ms)),
+        );
         async move {
             let text = ev.payload.to_string();
             let invocation = event::parse(&text, "<lambda event>")?;

@@ -1067,6 +1067,44 @@ fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
 }
 
 #[test]
+fn activity_days_reviews_event_history_in_the_function() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    // A root console sign-in in the management account yesterday; none in the member.
+    let mut sign_in = rootwarden::canonical_events::all()
+        .iter()
+        .find(|e| e.id == "root-console-sign-in-success")
+        .unwrap()
+        .record
+        .clone();
+    sign_in["eventTime"] = json!((Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    sign_in["recipientAccountId"] = json!(org.management);
+    moto.post_json(
+        "/_rootwarden/cloudtrail/events",
+        &json!({"account_id": org.management, "region": "us-east-1", "records": [sign_in]}),
+    );
+    let parameters = json!({"activityDays": "30", "only": "RW-ACT-001", "regions": "us-east-1",
+                            "memberRoleName": "OrganizationAccountAccessRole"})
+    .to_string();
+    let events: Vec<_> = [&org.management, &org.members[0]]
+        .iter()
+        .map(|a| event_with("scheduled.json", json!({"accountId": a, "ruleParameters": parameters})))
+        .collect();
+    let paths: Vec<_> = events.iter().map(|e| e.path().to_path_buf()).collect();
+    let (summary, stderr) = serve(&moto, &paths, 900);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{summary} {stderr}");
+    let (ty, note) = &compliance(&results[0]["body"])[&format!("{}/RW-ACT-001", org.management)];
+    assert_eq!(ty, "NON_COMPLIANT", "{note}");
+    assert!(!note.starts_with("Insufficient data"), "a finding, not missing data: {note}");
+    let member = &org.members[0];
+    let (ty, note) = &compliance(&results[1]["body"])[&format!("{member}/RW-ACT-001")];
+    assert_eq!(ty, "COMPLIANT", "{note}");
+    let calls = moto.server_calls();
+    assert!(calls[member].contains_key("cloudtrail:LookupEvents"), "{calls:?}");
+}
+
+#[test]
 fn activity_that_the_time_budget_cannot_cover_is_insufficient_data_never_a_pass() {
     let Some(moto) = Moto::start() else { return };
     let org = moto.scenario(&[]);

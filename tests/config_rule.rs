@@ -1077,7 +1077,9 @@ fn activity_days_reviews_event_history_in_the_function() {
         .unwrap()
         .record
         .clone();
-    sign_in["eventTime"] = json!((Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    sign_in["eventTime"] = json!((Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string());
     sign_in["recipientAccountId"] = json!(org.management);
     moto.post_json(
         "/_rootwarden/cloudtrail/events",
@@ -1096,7 +1098,10 @@ fn activity_days_reviews_event_history_in_the_function() {
     assert_eq!(results.len(), 2, "{summary} {stderr}");
     let (ty, note) = &compliance(&results[0]["body"])[&format!("{}/RW-ACT-001", org.management)];
     assert_eq!(ty, "NON_COMPLIANT", "{note}");
-    assert!(!note.starts_with("Insufficient data"), "a finding, not missing data: {note}");
+    assert!(
+        !note.starts_with("Insufficient data"),
+        "a finding, not missing data: {note}"
+    );
     let member = &org.members[0];
     let (ty, note) = &compliance(&results[1]["body"])[&format!("{member}/RW-ACT-001")];
     assert_eq!(ty, "COMPLIANT", "{note}");

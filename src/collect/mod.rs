@@ -329,7 +329,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     let principal = identity.arn().map(str::to_string);
     let partition = principal
         .as_deref()
-        .and_then(|a| a.split(':').nth(1))
+        .and_then(crate::arn::Arn::parse)
+        .map(|a| a.partition)
         .unwrap_or("aws")
         .to_string();
     let my_cfg = AccountConfig {

@@ -16,7 +16,9 @@ use crate::activity::record::{Classified, Record};
 use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events;
 use crate::filter_pattern;
-use crate::snapshot::{ActivityError, AlarmTransition, Region, RootEvent};
+use crate::snapshot::{
+    ActivityError, Alarm, AlarmActionHistory, AlarmActionItem, AlarmTransition, MetricFilter, Region, RootEvent,
+};
 
 /// Least time between two LookupEvents requests of one account and region (2 per second).
 pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
@@ -153,25 +155,31 @@ fn activity_error(source: &str, region: &str, code: &str, message: &str) -> Acti
     }
 }
 
-/// The alarms of a region that watch a metric filter catching root activity: a filter whose
-/// pattern matches a canonical root event that must alert, and an alarm on its metric
-/// (namespace and name).
-pub fn root_alarm_names(region: &Region) -> Vec<String> {
+/// The metric filters of a region whose pattern matches a canonical root event that must alert
+/// (as rootwarden's filter engine reads the pattern).
+pub fn root_metric_filters(region: &Region) -> Vec<&MetricFilter> {
     let Some(logs) = &region.logs else { return Vec::new() };
     let alerting: Vec<&canonical_events::CanonicalEvent> = canonical_events::all()
         .iter()
         .filter(|e| !e.alert_for.is_empty())
         .collect();
-    let metrics: Vec<(&str, &str)> = logs
-        .metric_filters
+    logs.metric_filters
         .iter()
         .filter(|f| {
             filter_pattern::parse(&f.filter_pattern).is_ok_and(|p| alerting.iter().any(|e| p.matches_event(&e.record)))
         })
+        .collect()
+}
+
+/// The alarms of a region that watch a metric filter catching root activity: a filter of
+/// [`root_metric_filters`] and an alarm on its metric (namespace and name).
+pub fn root_alarms(region: &Region) -> Vec<&Alarm> {
+    let metrics: Vec<(&str, &str)> = root_metric_filters(region)
+        .into_iter()
         .flat_map(|f| f.metric_transformations.iter())
         .map(|t| (t.metric_namespace.as_str(), t.metric_name.as_str()))
         .collect();
-    let mut names: Vec<String> = region
+    let mut alarms: Vec<&Alarm> = region
         .cloudwatch
         .iter()
         .flat_map(|c| c.alarms.iter())
@@ -180,11 +188,15 @@ pub fn root_alarm_names(region: &Region) -> Vec<String> {
                 .iter()
                 .any(|(ns, name)| a.namespace.as_deref() == Some(*ns) && a.metric_name.as_deref() == Some(*name))
         })
-        .map(|a| a.alarm_name.clone())
         .collect();
-    names.sort();
-    names.dedup();
-    names
+    alarms.sort_by(|a, b| a.alarm_name.cmp(&b.alarm_name));
+    alarms.dedup_by(|a, b| a.alarm_name == b.alarm_name);
+    alarms
+}
+
+/// The names of [`root_alarms`].
+pub fn root_alarm_names(region: &Region) -> Vec<String> {
+    root_alarms(region).into_iter().map(|a| a.alarm_name.clone()).collect()
 }
 
 /// Reads when each of `alarms` went to ALARM in `[start, end)`, stopping at `deadline` (what
@@ -244,6 +256,92 @@ pub async fn alarm_transitions(
     }
     transitions.sort_by(|a, b| (a.timestamp, &a.alarm_name).cmp(&(b.timestamp, &b.alarm_name)));
     out.alarm_transitions = Some(transitions);
+}
+
+/// Days of alarm history CloudWatch keeps.
+pub const ALARM_HISTORY_DAYS: i64 = 30;
+
+/// The newest successful and the newest failed action of `alarm` since `since` (its `Action`
+/// history items, newest first, read until both are found); `None` when the history could not be
+/// read (recorded in the collection errors).
+pub async fn action_history(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    region: &str,
+    alarm: &str,
+    since: DateTime<Utc>,
+) -> Option<AlarmActionHistory> {
+    let mut pages = cfg
+        .cloudwatch(region)
+        .describe_alarm_history()
+        .alarm_name(alarm)
+        .history_item_type(HistoryItemType::Action)
+        .start_date(to_smithy(since))
+        .scan_by(aws_sdk_cloudwatch::types::ScanBy::TimestampDescending)
+        .into_paginator()
+        .send();
+    let mut out = AlarmActionHistory {
+        since,
+        last_success: None,
+        last_failure: None,
+    };
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return scope.in_region(region).fail("cloudwatch", "DescribeAlarmHistory", e),
+        };
+        for item in page.alarm_history_items() {
+            let Some(timestamp) = item
+                .timestamp()
+                .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+            else {
+                continue;
+            };
+            let summary = item.history_summary().unwrap_or_default().to_string();
+            let data = item
+                .history_data()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+            let (resource, succeeded) = action_outcome(&summary, data.as_ref());
+            let resource = resource.unwrap_or_default();
+            let slot = if succeeded {
+                &mut out.last_success
+            } else {
+                &mut out.last_failure
+            };
+            if slot.is_none() {
+                *slot = Some(AlarmActionItem {
+                    timestamp,
+                    resource,
+                    summary,
+                });
+            }
+        }
+        if out.last_success.is_some() && out.last_failure.is_some() {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// The action an `Action` history item is about and whether it succeeded: `notificationResource`
+/// and `actionState` of its data, else the ARN in its summary and the summary's "Successfully
+/// executed" (as CloudWatch words it).
+pub fn action_outcome(summary: &str, data: Option<&serde_json::Value>) -> (Option<String>, bool) {
+    let resource = data
+        .and_then(|d| d.get("notificationResource"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            summary
+                .split_whitespace()
+                .find(|w| w.starts_with("arn:"))
+                .map(|w| w.trim_end_matches(['.', ',']).to_string())
+        });
+    let succeeded = match data.and_then(|d| d.get("actionState")).and_then(|v| v.as_str()) {
+        Some(state) => state == "Succeeded",
+        None => summary.starts_with("Successfully executed"),
+    };
+    (resource, succeeded)
 }
 
 /// Whether a StateUpdate history item is a change to ALARM: `HistoryData`'s

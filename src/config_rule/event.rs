@@ -338,7 +338,8 @@ pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
         partition: raw
             .config_rule_arn
             .as_deref()
-            .and_then(|a| a.split(':').nth(1))
+            .and_then(crate::arn::Arn::parse)
+            .map(|a| a.partition)
             .filter(|p| !p.is_empty())
             .unwrap_or("aws")
             .to_string(),

@@ -108,6 +108,10 @@ def build(w: World, members: int) -> None:
     sns.subscribe(TopicArn=w.topic_arn, Protocol="email", Endpoint="security@example.com")
     w.control("/_rootwarden/sns/confirm", {"topic_arn": w.topic_arn})
     put_alarm(w, [w.topic_arn])
+    # A drill proved the alarm notifies (RW-MON-008): its action ran, and it is back to OK.
+    cw = w.client("cloudwatch")
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="rootwarden drill scenario")
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="drill over")
 
 
 def recover(w: World) -> None:

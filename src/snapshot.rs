@@ -132,6 +132,25 @@ pub struct Account {
     pub activity: Option<Activity>,
 }
 
+impl Account {
+    /// The other accounts that own a trail seen in this account (an organization trail from the
+    /// management account): the member's root activity is delivered to the owner's log group,
+    /// metric filters, alarms and topics, so judging the member's chain needs the owner's facts.
+    pub fn chain_owners(&self) -> Vec<&str> {
+        let mut owners: Vec<&str> = Vec::new();
+        for region in self.regions.values() {
+            for trail in region.cloudtrail.iter().flat_map(|c| c.trails.iter()) {
+                if let Some(owner) = crate::arn::Arn::parse(&trail.trail_arn).map(|a| a.account) {
+                    if owner != self.account_id && !owners.contains(&owner) {
+                        owners.push(owner);
+                    }
+                }
+            }
+        }
+        owners
+    }
+}
+
 fn default_partition() -> String {
     "aws".to_string()
 }

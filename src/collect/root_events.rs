@@ -42,13 +42,25 @@ fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
     aws_smithy_types::DateTime::from_secs(t.timestamp())
 }
 
-/// Reads root events of `region` in `[start, end)` from CloudTrail event history.
+/// The activity error of history left unread because the time budget ran out.
+fn budget_exhausted(source: &str, region: &str) -> ActivityError {
+    activity_error(
+        source,
+        region,
+        "BudgetExhausted",
+        "the time budget ran out before the history was read to its end",
+    )
+}
+
+/// Reads root events of `region` in `[start, end)` from CloudTrail event history, stopping at
+/// `deadline` (what is left unread is an activity error).
 pub async fn lookup_root_events(
     cfg: &AccountConfig,
     scope: &Scope,
     region: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    deadline: Option<tokio::time::Instant>,
     out: &mut RegionActivity,
 ) {
     let client = cfg.cloudtrail(region);
@@ -73,19 +85,31 @@ pub async fn lookup_root_events(
     let mut token: Option<String> = None;
     let mut last_request: Option<tokio::time::Instant> = None;
     loop {
-        if let Some(last) = last_request {
-            tokio::time::sleep_until(last + LOOKUP_INTERVAL).await;
+        let next = last_request.map_or_else(tokio::time::Instant::now, |last| last + LOOKUP_INTERVAL);
+        if deadline.is_some_and(|d| next >= d) {
+            out.errors.push(budget_exhausted("lookup_events", region));
+            return;
         }
+        tokio::time::sleep_until(next).await;
         last_request = Some(tokio::time::Instant::now());
-        let result = client
+        let request = client
             .lookup_events()
             .lookup_attributes(attribute.clone())
             .start_time(to_smithy(start))
             .end_time(to_smithy(end))
             .max_results(50)
             .set_next_token(token.clone())
-            .send()
-            .await;
+            .send();
+        let result = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, request).await {
+                Ok(r) => r,
+                Err(_) => {
+                    out.errors.push(budget_exhausted("lookup_events", region));
+                    return;
+                }
+            },
+            None => request.await,
+        };
         let page = match result {
             Ok(p) => p,
             Err(e) => {
@@ -175,19 +199,24 @@ pub fn root_alarm_names(region: &Region) -> Vec<String> {
     root_alarms(region).into_iter().map(|a| a.alarm_name.clone()).collect()
 }
 
-/// Reads when each of `alarms` went to ALARM in `[start, end)`.
+/// Reads when each of `alarms` went to ALARM in `[start, end)`, stopping at `deadline` (what
+/// is left unread is an activity error).
 pub async fn alarm_transitions(
     cfg: &AccountConfig,
     scope: &Scope,
     region: &str,
     alarms: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    deadline: Option<tokio::time::Instant>,
     out: &mut RegionActivity,
 ) {
     let client = cfg.cloudwatch(region);
     let mut transitions = Vec::new();
     for alarm in alarms {
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            out.errors.push(budget_exhausted("alarm_history", region));
+            return;
+        }
         let mut pages = client
             .describe_alarm_history()
             .alarm_name(alarm)

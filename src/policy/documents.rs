@@ -35,20 +35,12 @@ pub fn account_input(snapshot: &Snapshot, account: &Account) -> Json {
     })
 }
 
-/// Other accounts of the snapshot that own a trail visible in `account` (organization trails):
-/// a member's root activity is delivered to the owner's log group, filters and alarms, so the
-/// rules judging the member's monitoring chain must see the owner's facts.
+/// Other accounts of the snapshot that own a trail visible in `account` (organization trails,
+/// [`Account::chain_owners`]): a member's root activity is delivered to the owner's log group,
+/// filters and alarms, so the rules judging the member's monitoring chain must see the owner's
+/// facts.
 fn related_accounts<'a>(snapshot: &'a Snapshot, account: &Account) -> BTreeMap<&'a str, &'a Account> {
-    let mut owners: Vec<&str> = Vec::new();
-    for region in account.regions.values() {
-        for trail in region.cloudtrail.iter().flat_map(|c| c.trails.iter()) {
-            if let Some(owner) = crate::arn::Arn::parse(&trail.trail_arn).map(|a| a.account) {
-                if owner != account.account_id && !owners.contains(&owner) {
-                    owners.push(owner);
-                }
-            }
-        }
-    }
+    let owners = account.chain_owners();
     snapshot
         .accounts
         .iter()

@@ -291,10 +291,22 @@ impl Policy {
     /// to one worker per core, each with its own clone of the compiled engine; outcomes keep
     /// the snapshot's account order.
     pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
+        self.evaluate_only(snapshot, |_| true)
+    }
+
+    /// Evaluates the in-scope accounts of `snapshot` that `judged` accepts; the others are
+    /// there only as related accounts (the owner of an organization trail a member relies on),
+    /// seen by the rules through `input.related_accounts` and given no outcome of their own.
+    pub fn evaluate_only(
+        &mut self,
+        snapshot: &Snapshot,
+        judged: impl Fn(&Account) -> bool,
+    ) -> Result<Evaluation, PolicyError> {
         self.ensure_batch()?;
         let (in_scope, skipped): (Vec<&Account>, Vec<&Account>) = snapshot
             .accounts
             .iter()
+            .filter(|a| judged(a))
             .partition(|a| self.requirements.in_scope(&a.account_id));
         if in_scope.is_empty() {
             let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();

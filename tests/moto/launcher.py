@@ -26,7 +26,8 @@ moto's WSGI application is wrapped with a middleware that adds:
   from the simulated root user.
 
 plus a few moto fixes/additions rootwarden depends on (see README.md):
-DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, IAM
+DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, CloudTrail
+LookupEvents over an event history seeded with ``POST /_rootwarden/cloudtrail/events``, IAM
 ListOrganizationsFeatures / Enable|DisableOrganizationsRoot*, a real
 GeneratedTime on the credential report, PutMetricFilter updating a filter of
 the same name.
@@ -869,6 +870,69 @@ def _patch_cloudtrail() -> None:
     backend_cls.describe_trails = describe_trails
     backend_cls.get_trail_status = get_trail_status
     backend_cls.get_trail = get_trail
+
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self: Any) -> str:
+        """LookupEvents as the CloudTrail API reference describes it: the account and region's
+        event history, newest first, narrowed by at most one lookup attribute and by
+        [StartTime, EndTime], MaxResults (1-50, default 50) per page."""
+        with EVENT_HISTORY_LOCK:
+            records = list(EVENT_HISTORY.get((self.current_account, self.region), []))
+        attrs = self._get_param("LookupAttributes") or []
+        if len(attrs) > 1:
+            raise BadRequest("LookupAttributes: at most one attribute")
+        fields = {"Username": "Username", "EventName": "EventName", "EventId": "EventId",
+                  "EventSource": "EventSource", "ResourceType": None, "ResourceName": None,
+                  "AccessKeyId": "AccessKeyId", "ReadOnly": "ReadOnly"}
+
+        def when(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        start, end = when(self._get_param("StartTime")), when(self._get_param("EndTime"))
+        events = []
+        for rec in records:
+            item = {
+                "EventId": rec.get("eventID", ""),
+                "EventName": rec.get("eventName", ""),
+                "EventSource": rec.get("eventSource", ""),
+                "EventTime": dt.datetime.fromisoformat(rec["eventTime"].replace("Z", "+00:00")).timestamp(),
+                "Username": rec.get("userIdentity", {}).get("userName")
+                or ("root" if rec.get("userIdentity", {}).get("type") == "Root" else ""),
+                "AccessKeyId": rec.get("userIdentity", {}).get("accessKeyId", ""),
+                "ReadOnly": str(rec.get("readOnly", False)).lower(),
+                "Resources": [],
+                "CloudTrailEvent": json.dumps(rec),
+            }
+            if start is not None and item["EventTime"] < start:
+                continue
+            if end is not None and item["EventTime"] > end:
+                continue
+            if attrs:
+                key = fields.get(attrs[0].get("AttributeKey"))
+                if key is None or item.get(key) != attrs[0].get("AttributeValue"):
+                    continue
+            events.append(item)
+        events.sort(key=lambda e: e["EventTime"], reverse=True)
+        size = int(self._get_param("MaxResults") or 50)
+        if not 1 <= size <= 50:
+            raise BadRequest("MaxResults: 1 to 50")
+        offset = int(self._get_param("NextToken") or 0)
+        page = events[offset:offset + size]
+        for e in page:
+            e.pop("AccessKeyId")
+            e.pop("ReadOnly")
+        result: dict[str, Any] = {"Events": page}
+        if offset + size < len(events):
+            result["NextToken"] = str(offset + size)
+        return json.dumps(result)
+
+    CloudTrailResponse.lookup_events = lookup_events
+
+
+# CloudTrail event history per (account, region): the records LookupEvents serves.
+EVENT_HISTORY: dict[tuple[str, str], list[dict[str, Any]]] = {}
+EVENT_HISTORY_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------
@@ -1753,6 +1817,14 @@ class RootwardenMiddleware:
                     st.held_reports[data["account_id"]] = when
                 backend._rw_report_time = when
                 return _json_response(start_response, 200, {"ok": True, "generated_at": when.strftime(CSV_DATE)})
+            elif path == "/_rootwarden/cloudtrail/events" and method == "POST":
+                # Adds CloudTrail records (as in a log file) to an account and region's history.
+                if not isinstance(data, dict) or not isinstance(data.get("account_id"), str) \
+                        or not isinstance(data.get("region"), str) or not isinstance(data.get("records"), list):
+                    raise BadRequest('expected {"account_id": "...", "region": "...", "records": [...]}')
+                with EVENT_HISTORY_LOCK:
+                    EVENT_HISTORY.setdefault((data["account_id"], data["region"]), []).extend(data["records"])
+                return _json_response(start_response, 200, {"ok": True})
             elif path == "/_rootwarden/deny":
                 if method == "POST":
                     if not isinstance(data, dict):

@@ -462,6 +462,28 @@ def cloudtrail_and_logs(w: World) -> None:
     code, _, _ = error_of(lambda: ct.get_trail_status(Name="arn:aws:cloudtrail:us-east-1:111111111111:trail/none"))
     check("unknown trail -> TrailNotFoundException", code == "TrailNotFoundException", code)
 
+    # event history seeded through the control plane, served by LookupEvents
+    records = [{"eventVersion": "1.08", "eventID": f"e-{i}", "eventName": "ConsoleLogin",
+                "eventSource": "signin.amazonaws.com", "eventTime": f"2026-11-2{i}T10:00:00Z",
+                "userIdentity": {"type": "Root", "accountId": m1}} for i in range(3)]
+    records.append({"eventVersion": "1.08", "eventID": "e-user", "eventName": "ConsoleLogin",
+                    "eventSource": "signin.amazonaws.com", "eventTime": "2026-11-22T10:00:00Z",
+                    "userIdentity": {"type": "IAMUser", "userName": "alice", "accountId": m1}})
+    w.l.control("POST", "/_rootwarden/cloudtrail/events", {"account_id": m1, "region": REGION, "records": records})
+    root = {"AttributeKey": "Username", "AttributeValue": "root"}
+    first = ct.lookup_events(LookupAttributes=[root], MaxResults=2)
+    check("LookupEvents: root's events newest first, a page of MaxResults, then a NextToken",
+          [e["EventId"] for e in first["Events"]] == ["e-2", "e-1"] and "NextToken" in first, first)
+    rest = ct.lookup_events(LookupAttributes=[root], MaxResults=2, NextToken=first["NextToken"])
+    check("LookupEvents: the last page has no NextToken",
+          [e["EventId"] for e in rest["Events"]] == ["e-0"] and "NextToken" not in rest, rest)
+    window = ct.lookup_events(StartTime=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc),
+                              EndTime=dt.datetime(2026, 11, 22, 12, tzinfo=dt.timezone.utc))
+    check("LookupEvents: [StartTime, EndTime] and no attribute",
+          sorted(e["EventId"] for e in window["Events"]) == ["e-1", "e-2", "e-user"], window)
+    check("LookupEvents: the record travels as CloudTrailEvent",
+          json.loads(first["Events"][0]["CloudTrailEvent"])["eventID"] == "e-2")
+
     logs.put_metric_filter(
         logGroupName="cloudtrail/root", filterName="root-usage",
         filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
@@ -940,7 +962,7 @@ def measure_plain_moto(_: Any) -> None:
         note(f"GetTrailStatus fields: LatestDeliveryTime set without any delivery: {'LatestDeliveryTime' in status}; "
              f"string fields returned as '': LatestNotificationAttemptTime={status.get('LatestNotificationAttemptTime')!r}")
         code, status_code = probe(ct, lambda: ct.lookup_events(MaxResults=1))
-        note(f"cloudtrail:LookupEvents: HTTP {status_code} {code} (not implemented)")
+        note(f"cloudtrail:LookupEvents: HTTP {status_code} {code} (not implemented; launcher serves it)")
         # Logs
         logs = c("logs", creds)
         logs.create_log_group(logGroupName="g")

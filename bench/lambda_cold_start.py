@@ -8,12 +8,16 @@ Needs a Python with tests/moto/requirements.txt (bash .ci/run makes one in
 `bootstrap`, as deploy/ expects. Each run starts a fresh function process against
 tests/moto/lambda_runtime_api.py (the Lambda runtime API) with the AWS SDK pointed
 at moto, which holds the compliant organization of tests/moto/scenario.py, and hands
-it two events: deploy/events/scheduled.json (collect, evaluate, PutEvaluations in
-TestMode) and deploy/events/left-scope.json (no collection). It prints:
+it the scheduled event deploy/events/scheduled.json (collect, evaluate, PutEvaluations
+in TestMode) WARM+1 times, then deploy/events/left-scope.json (no collection). It prints:
 
-  init       process start -> first request for work (the Lambda "Init" phase)
-  first      the first (cold) invocation: scheduled event, start to response
-  warm       the second invocation: left-scope event
+  init          process start -> first request for work (the Lambda "Init" phase)
+  first         the first (cold) invocation: scheduled event, start to response
+  warm          the later scheduled invocations, start to response
+  left-scope    the last invocation (no collection)
+  cold compile  the first invocation compiling the bundled rules (the handler's own timing)
+  cold eval     the first invocation evaluating them
+  warm eval     the later invocations evaluating them with the policy kept warm (no compile)
 
 Lambda's own sandbox start and the zip download are not included; the server is
 moto in one Python process on this machine, so "first" includes moto's latency.
@@ -47,10 +51,11 @@ def start_moto(python: str) -> tuple[subprocess.Popen, str]:
     return p, url
 
 
-def one_run(python: str, bootstrap: str, url: str) -> tuple[float, float, float]:
+def one_run(python: str, bootstrap: str, url: str, warm: int) -> list[tuple[str, float]]:
+    scheduled = os.path.join(ROOT, "deploy/events/scheduled.json")
     api = subprocess.Popen(
         [python, os.path.join(ROOT, "tests/moto/lambda_runtime_api.py"),
-         os.path.join(ROOT, "deploy/events/scheduled.json"),
+         *[scheduled] * (warm + 1),
          os.path.join(ROOT, "deploy/events/left-scope.json")],
         stdout=subprocess.PIPE, text=True)
     address = api.stdout.readline().split()[1]
@@ -75,21 +80,29 @@ def one_run(python: str, bootstrap: str, url: str) -> tuple[float, float, float]
     fn.kill()
     fn.wait()
     api.wait()
-    if summary["init_error"] or len(summary["results"]) != 2:
+    if summary["init_error"] or len(summary["results"]) != warm + 2:
         raise SystemExit(f"function failed: {summary}")
     for r in summary["results"]:
         if r["status"] != "response":
             raise SystemExit(f"invocation failed: {r}")
-    first, second = summary["results"]
-    return (summary["first_next_at"] - started,
-            first["answered_at"] - first["delivered_at"],
-            second["answered_at"] - second["delivered_at"])
+    first, *warms, left = summary["results"]
+    wall = lambda r: (r["answered_at"] - r["delivered_at"]) * 1000
+    out = [("init", (summary["first_next_at"] - started) * 1000), ("first", wall(first))]
+    out += [("warm", wall(r)) for r in warms]
+    out += [("left-scope", wall(left)),
+            ("cold compile", first["body"]["timings"]["compile_ms"]),
+            ("cold eval", first["body"]["timings"]["evaluate_ms"])]
+    out += [("warm eval", r["body"]["timings"]["evaluate_ms"]) for r in warms]
+    if any(r["body"]["compiled"] for r in warms):
+        raise SystemExit("a warm invocation compiled the rules again")
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/rootwarden"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--warm", type=int, default=5, help="warm scheduled invocations per run")
     ap.add_argument("--python", default=os.environ.get(
         "ROOTWARDEN_MOTO_PYTHON", os.path.expanduser("~/.cache/rootwarden-ci/moto-venv/bin/python")))
     args = ap.parse_args()
@@ -104,12 +117,12 @@ def main() -> int:
           f"{os.path.getsize(bootstrap) / 1e6:.1f} MB, zip {os.path.getsize(package) / 1e6:.1f} MB")
     moto, url = start_moto(args.python)
     try:
-        runs = [one_run(args.python, bootstrap, url) for _ in range(args.runs)]
+        samples = [s for _ in range(args.runs) for s in one_run(args.python, bootstrap, url, args.warm)]
     finally:
         moto.terminate()
-    for name, i in (("init", 0), ("first", 1), ("warm", 2)):
-        xs = [r[i] * 1000 for r in runs]
-        print(f"{name:6} median {statistics.median(xs):7.1f} ms  min {min(xs):7.1f}  max {max(xs):7.1f}  ({len(xs)} runs)")
+    for name in ("init", "first", "warm", "left-scope", "cold compile", "cold eval", "warm eval"):
+        xs = [v for n, v in samples if n == name]
+        print(f"{name:12} median {statistics.median(xs):7.1f} ms  min {min(xs):7.1f}  max {max(xs):7.1f}  ({len(xs)} samples)")
     shutil.rmtree(work)
     return 0
 

@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("account_inputs_only_1000_accounts", |b| {
         b.iter(|| {
             for a in &snap.accounts {
-                std::hint::black_box(regorus::Value::from(rootwarden::policy::engine::account_input(
+                std::hint::black_box(regorus::Value::from(rootwarden::policy::documents::account_input(
                     &snap, a,
                 )));
             }

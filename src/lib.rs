@@ -11,6 +11,7 @@ pub mod build_info;
 pub mod canonical_events;
 pub mod collect;
 pub mod config_rule;
+pub mod drill;
 pub mod event_pattern;
 pub mod filter_pattern;
 pub mod input;

@@ -263,6 +263,15 @@ pub struct Alerting {
     /// detection path instead of the CIS metric filter and alarm.
     #[serde(default)]
     pub allow_eventbridge: bool,
+    /// The root alarm's action must have run successfully (a `rootwarden drill` or a real
+    /// alert) within this many days (RW-MON-008). CloudWatch keeps alarm history 30 days.
+    #[serde(default = "default_drill_every_days")]
+    #[schemars(range(min = 1, max = 30))]
+    pub drill_every_days: u32,
+}
+
+fn default_drill_every_days() -> u32 {
+    30
 }
 
 fn all_alert_events() -> Vec<AlertEvent> {
@@ -275,6 +284,7 @@ impl Default for Alerting {
             required_events: all_alert_events(),
             accepted_endpoints: Vec::new(),
             allow_eventbridge: false,
+            drill_every_days: default_drill_every_days(),
         }
     }
 }
@@ -321,6 +331,15 @@ impl Requirements {
             return Err((
                 vec![key("lookback_days")],
                 format!("expected 1 to 400, found {}", self.lookback_days),
+            ));
+        }
+        if !(1..=30).contains(&self.alerting.drill_every_days) {
+            return Err((
+                vec![key("alerting"), key("drill_every_days")],
+                format!(
+                    "expected 1 to 30 (CloudWatch keeps alarm history 30 days), found {}",
+                    self.alerting.drill_every_days
+                ),
             ));
         }
         for (i, k) in self.retained_root_keys.iter().enumerate() {

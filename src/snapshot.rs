@@ -132,6 +132,25 @@ pub struct Account {
     pub activity: Option<Activity>,
 }
 
+impl Account {
+    /// The other accounts that own a trail seen in this account (an organization trail from the
+    /// management account): the member's root activity is delivered to the owner's log group,
+    /// metric filters, alarms and topics, so judging the member's chain needs the owner's facts.
+    pub fn chain_owners(&self) -> Vec<&str> {
+        let mut owners: Vec<&str> = Vec::new();
+        for region in self.regions.values() {
+            for trail in region.cloudtrail.iter().flat_map(|c| c.trails.iter()) {
+                if let Some(owner) = crate::arn::Arn::parse(&trail.trail_arn).map(|a| a.account) {
+                    if owner != self.account_id && !owners.contains(&owner) {
+                        owners.push(owner);
+                    }
+                }
+            }
+        }
+        owners
+    }
+}
+
 fn default_partition() -> String {
     "aws".to_string()
 }
@@ -772,6 +791,39 @@ pub struct Alarm {
     /// `StateValue`: `OK`, `ALARM` or `INSUFFICIENT_DATA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_value: Option<String>,
+    /// The outcome of the alarm's actions over the history CloudWatch keeps (30 days), read for
+    /// root-activity alarms only (`DescribeAlarmHistory`, `Action` items); absent (`null`) when
+    /// not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_history: Option<AlarmActionHistory>,
+}
+
+/// What an alarm's `Action` history items say: the newest success and the newest failure since
+/// `since`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmActionHistory {
+    /// Start of the history read.
+    #[serde(deserialize_with = "values::time")]
+    pub since: DateTime<Utc>,
+    /// The newest action CloudWatch executed successfully (a drill's or a real alert's); `null`
+    /// when none since `since`.
+    pub last_success: Option<AlarmActionItem>,
+    /// The newest action that failed; `null` when none since `since`.
+    pub last_failure: Option<AlarmActionItem>,
+}
+
+/// One `Action` history item of an alarm.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmActionItem {
+    /// When CloudWatch ran the action.
+    #[serde(deserialize_with = "values::time")]
+    pub timestamp: DateTime<Utc>,
+    /// The action (an SNS topic ARN...).
+    pub resource: String,
+    /// CloudWatch's summary, e.g. `Successfully executed action arn:aws:sns:...`.
+    pub summary: String,
 }
 
 /// SNS facts of a region.

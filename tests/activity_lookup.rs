@@ -109,7 +109,7 @@ async fn pages_are_followed_paced_and_throttling_is_retried() {
     let (start, end) = window();
     let mut out = RegionActivity::default();
     let began = Instant::now();
-    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, &mut out).await;
+    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, None, &mut out).await;
     let took = began.elapsed();
 
     assert!(out.errors.is_empty(), "{:?}", out.errors);
@@ -151,6 +151,61 @@ async fn pages_are_followed_paced_and_throttling_is_retried() {
 }
 
 #[tokio::test]
+async fn history_left_unread_at_the_deadline_is_an_error_never_no_events() {
+    let page1 = json!({
+        "Events": [history_event(&canonical("root-console-sign-in-success"))],
+        "NextToken": "page-2",
+    });
+    let page2 = json!({"Events": [history_event(&canonical("root-api-call-access-key"))]});
+    let (http, cfg, errors) = account(vec![
+        response(200, &page1.to_string()),
+        response(200, &page2.to_string()),
+    ])
+    .await;
+    let (start, end) = window();
+    // The second page may not be asked for before LOOKUP_INTERVAL: past this deadline.
+    let deadline = tokio::time::Instant::now() + LOOKUP_INTERVAL / 2;
+    let mut out = RegionActivity::default();
+    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, Some(deadline), &mut out).await;
+    assert_eq!(http.actual_requests().count(), 1);
+    assert_eq!(out.pages, 1);
+    assert_eq!(out.events.len(), 1, "what was read is kept");
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert_eq!(out.errors[0].source, "lookup_events");
+    assert_eq!(out.errors[0].error_code, "BudgetExhausted");
+
+    // A deadline already past reads nothing, alarm history included.
+    let (http, cfg, errors) = account(vec![]).await;
+    let mut out = RegionActivity::default();
+    let past = tokio::time::Instant::now();
+    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, Some(past), &mut out).await;
+    root_events::alarm_transitions(
+        &cfg,
+        &scope(&errors),
+        "eu-west-1",
+        &["root-account-usage".to_string()],
+        (start, end),
+        Some(past),
+        &mut out,
+    )
+    .await;
+    assert_eq!(http.actual_requests().count(), 0);
+    let codes: Vec<(&str, &str)> = out
+        .errors
+        .iter()
+        .map(|e| (e.source.as_str(), e.error_code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("lookup_events", "BudgetExhausted"),
+            ("alarm_history", "BudgetExhausted")
+        ]
+    );
+    assert!(out.alarm_transitions.is_none());
+}
+
+#[tokio::test]
 async fn throttling_that_does_not_stop_is_an_error_never_no_events() {
     let (http, cfg, errors) = account(vec![
         response(400, THROTTLED),
@@ -160,7 +215,7 @@ async fn throttling_that_does_not_stop_is_an_error_never_no_events() {
     .await;
     let (start, end) = window();
     let mut out = RegionActivity::default();
-    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, &mut out).await;
+    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, None, &mut out).await;
     assert_eq!(http.actual_requests().count(), 3);
     assert!(out.events.is_empty());
     assert_eq!(out.errors.len(), 1);
@@ -185,7 +240,7 @@ async fn events_outside_the_window_and_non_root_records_are_left_out() {
     let (_, cfg, errors) = account(vec![response(200, &page.to_string())]).await;
     let (start, end) = window();
     let mut out = RegionActivity::default();
-    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, &mut out).await;
+    root_events::lookup_root_events(&cfg, &scope(&errors), "eu-west-1", start, end, None, &mut out).await;
     assert_eq!(out.events.len(), 1);
     assert_eq!(out.events[0].kind, RootEventKind::AssumeRootSession);
     assert!(out.errors.is_empty());
@@ -232,8 +287,8 @@ async fn alarm_history_keeps_changes_to_alarm() {
         &scope(&errors),
         "eu-west-1",
         &["root-account-usage".to_string()],
-        start,
-        end,
+        (start, end),
+        None,
         &mut out,
     )
     .await;

@@ -1129,6 +1129,19 @@ fn a_waiver_needs_a_reason_a_loaded_rule_and_a_real_date() {
         &["evaluate", snap, "--requirements", &p],
         &["lookback.yaml", "line 2", "lookback_days"],
     );
+    // CloudWatch keeps alarm history 30 days: a longer drill interval could never be proven.
+    let p = write_temp(
+        &d,
+        "drill.yaml",
+        "version: 1
+alerting:
+  drill_every_days: 90
+",
+    );
+    assert_bad_input(
+        &["evaluate", snap, "--requirements", &p],
+        &["drill.yaml", "line 3", "drill_every_days", "30 days"],
+    );
 }
 
 /// Runs rootwarden, killing it after `secs` seconds (a hang is a failure, not a stuck test).

@@ -112,9 +112,21 @@ fn rule_parameters_are_read_strictly() {
     assert!(!p.audit_root && !p.verify_filters);
     let p = event::parse_parameters(r#"{"auditRoot":"true","verifyFilters":"TRUE"}"#).unwrap();
     assert!(p.audit_root && p.verify_filters && !p.assume_execution_role);
+    // The owner's chain and the activity review.
+    assert_eq!(p.chain_role_name, None);
+    assert_eq!(p.chain_cache_minutes, event::DEFAULT_CHAIN_CACHE_MINUTES);
+    assert_eq!(p.activity_days, None);
+    let p =
+        event::parse_parameters(r#"{"chainRoleName":"rootwarden-chain","chainCacheMinutes":"0","activityDays":"30"}"#)
+            .unwrap();
+    assert_eq!(p.chain_role_name.as_deref(), Some("rootwarden-chain"));
+    assert_eq!(p.chain_cache_minutes, 0);
+    assert_eq!(p.activity_days, Some(30));
     // CloudFormation passes unset parameters as empty strings.
     assert_eq!(
-        event::parse_parameters(r#"{"only":"","severityThreshold":"","requirementsS3Uri":"","memberRoleName":""}"#)
+        event::parse_parameters(
+            r#"{"only":"","severityThreshold":"","requirementsS3Uri":"","memberRoleName":"","chainRoleName":"","activityDays":""}"#
+        )
             .unwrap(),
         event::RuleParameters::default()
     );
@@ -153,6 +165,18 @@ fn rule_parameters_are_read_strictly() {
             "ruleParameters.rulesS3Uri",
             "s3://BUCKET/KEY",
         ),
+        (
+            r#"{"chainRoleName":"role/with/slashes"}"#,
+            "ruleParameters.chainRoleName",
+            "IAM role name",
+        ),
+        (
+            r#"{"chainCacheMinutes":"-1"}"#,
+            "ruleParameters.chainCacheMinutes",
+            "0 to 1440",
+        ),
+        (r#"{"activityDays":"91"}"#, "ruleParameters.activityDays", "1 to 90"),
+        (r#"{"activityDays":"0"}"#, "ruleParameters.activityDays", "1 to 90"),
     ] {
         let (p, m) = event::parse_parameters(text).unwrap_err();
         assert_eq!(p, place, "{text}");
@@ -502,6 +526,54 @@ fn compliance(report: &Value) -> std::collections::BTreeMap<String, (String, Str
         .collect()
 }
 
+/// Puts an OPA bundle (`opa build` layout) with rule ACME-001, failing for the accounts its
+/// data.json lists (the management account), at s3://sec-config/rootwarden/rules.tar.gz, and a
+/// file that is no bundle at .../not-a-bundle.tar.gz.
+fn put_bundle(moto: &Moto, org: &support::Org) {
+    let rule = r#"# METADATA
+# title: Watched accounts
+# description: Accounts the security team watches are flagged.
+# custom:
+#   id: ACME-001
+#   severity: low
+#   remediation: Stop watching it.
+package rootwarden.rules.acme.watched
+
+import rego.v1
+
+deny contains {"account_id": input.account.account_id, "resource": input.account.account_id, "message": "watched", "evidence": {}} if {
+	input.account.account_id in data.acme.watched
+}
+"#;
+    let put = Command::new(&moto.python)
+        .args([
+            "-c",
+            "import io, sys, json, tarfile, boto3\n\
+             buf = io.BytesIO()\n\
+             with tarfile.open(fileobj=buf, mode='w:gz') as t:\n\
+             \x20   for name, text in json.loads(sys.argv[2]).items():\n\
+             \x20       data = text.encode(); info = tarfile.TarInfo(name); info.size = len(data)\n\
+             \x20       t.addfile(info, io.BytesIO(data))\n\
+             s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             if 'sec-config' not in [b['Name'] for b in s3.list_buckets()['Buckets']]: s3.create_bucket(Bucket='sec-config')\n\
+             s3.put_object(Bucket='sec-config', Key='rootwarden/rules.tar.gz', Body=buf.getvalue())\n\
+             s3.put_object(Bucket='sec-config', Key='rootwarden/not-a-bundle.tar.gz', Body=b'hello')\n",
+        ])
+        .arg(&moto.url)
+        .arg(
+            json!({
+                "/.manifest": r#"{"roots": ["rootwarden/rules/acme", "acme"]}"#,
+                "/rootwarden/rules/acme/watched.rego": rule,
+                "/acme/data.json": json!({"watched": [org.management]}).to_string(),
+            })
+            .to_string(),
+        )
+        .output()
+        .unwrap();
+    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
+}
+
 #[test]
 fn the_handler_collects_evaluates_and_posts_to_moto() {
     let Some(moto) = Moto::start() else { return };
@@ -611,47 +683,7 @@ fn the_handler_collects_evaluates_and_posts_to_moto() {
 
     // User rules from an OPA bundle in S3 (`opa build` layout: .manifest, data.json beside the
     // rules), evaluated beside the bundled ones; the bundle's data reaches the rule.
-    let rule = r#"# METADATA
-# title: Watched accounts
-# description: Accounts the security team watches are flagged.
-# custom:
-#   id: ACME-001
-#   severity: low
-#   remediation: Stop watching it.
-package rootwarden.rules.acme.watched
-
-import rego.v1
-
-deny contains {"account_id": input.account.account_id, "resource": input.account.account_id, "message": "watched", "evidence": {}} if {
-	input.account.account_id in data.acme.watched
-}
-"#;
-    let put = Command::new(&moto.python)
-        .args([
-            "-c",
-            "import io, sys, json, tarfile, boto3\n\
-             buf = io.BytesIO()\n\
-             with tarfile.open(fileobj=buf, mode='w:gz') as t:\n\
-             \x20   for name, text in json.loads(sys.argv[2]).items():\n\
-             \x20       data = text.encode(); info = tarfile.TarInfo(name); info.size = len(data)\n\
-             \x20       t.addfile(info, io.BytesIO(data))\n\
-             s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', \
-             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-             s3.put_object(Bucket='sec-config', Key='rootwarden/rules.tar.gz', Body=buf.getvalue())\n\
-             s3.put_object(Bucket='sec-config', Key='rootwarden/not-a-bundle.tar.gz', Body=b'hello')\n",
-        ])
-        .arg(&moto.url)
-        .arg(
-            json!({
-                "/.manifest": r#"{"roots": ["rootwarden/rules/acme", "acme"]}"#,
-                "/rootwarden/rules/acme/watched.rego": rule,
-                "/acme/data.json": json!({"watched": [org.management]}).to_string(),
-            })
-            .to_string(),
-        )
-        .output()
-        .unwrap();
-    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
+    put_bundle(&moto, &org);
     let (o, report) = invoke(
         &moto,
         "scheduled.json",
@@ -732,18 +764,17 @@ fn a_collection_error_is_non_compliant_insufficient_data_never_compliant() {
     );
 }
 
-#[test]
-fn the_lambda_serves_config_events_through_the_runtime_api() {
-    let Some(moto) = Moto::start() else { return };
-    moto.scenario(&[]);
+/// Runs the function (the binary as `bootstrap`, as the provided.al2023 runtime does) in one
+/// process behind tests/moto/lambda_runtime_api.py, which hands it `events` one by one; returns
+/// the emulator's summary and the function's stderr. Each invocation has `deadline_seconds`.
+fn serve(moto: &Moto, events: &[std::path::PathBuf], deadline_seconds: u32) -> (Value, String) {
     let dir = tempfile::tempdir().unwrap();
-    // The provided.al2023 runtime runs the function's `bootstrap` with no arguments.
     let bootstrap = dir.path().join("bootstrap");
     std::fs::copy(env!("CARGO_BIN_EXE_rootwarden"), &bootstrap).unwrap();
     let mut api = Command::new(&moto.python)
         .arg(root().join("tests/moto/lambda_runtime_api.py"))
-        .arg(root().join("deploy/events/scheduled.json"))
-        .arg(root().join("deploy/events/left-scope.json"))
+        .args(events)
+        .env("LAMBDA_DEADLINE_SECONDS", deadline_seconds.to_string())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -773,8 +804,23 @@ fn the_lambda_serves_config_events_through_the_runtime_api() {
     let out = function.wait_with_output().unwrap();
     let _ = api.wait();
     assert!(summary["init_error"].is_null(), "{summary}");
+    (summary, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_lambda_serves_config_events_through_the_runtime_api() {
+    let Some(moto) = Moto::start() else { return };
+    moto.scenario(&[]);
+    let (summary, stderr) = serve(
+        &moto,
+        &[
+            root().join("deploy/events/scheduled.json"),
+            root().join("deploy/events/left-scope.json"),
+        ],
+        900,
+    );
     let results = summary["results"].as_array().unwrap();
-    assert_eq!(results.len(), 2, "{summary} {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(results.len(), 2, "{summary} {stderr}");
     for r in results {
         assert_eq!(r["status"], "response", "{r}");
     }
@@ -783,6 +829,171 @@ fn the_lambda_serves_config_events_through_the_runtime_api() {
     assert_eq!(results[0]["body"]["put_evaluations_calls"], 1);
     let left = compliance(&results[1]["body"]);
     assert!(left.values().all(|(t, _)| t == "NOT_APPLICABLE"), "{left:?}");
+}
+
+#[test]
+fn a_warm_function_reuses_an_unchanged_bundle_and_the_compiled_rules() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    put_bundle(&moto, &org);
+    let parameters = json!({"rulesS3Uri": "s3://sec-config/rootwarden/rules.tar.gz", "only": "ACME-001,RW-ROOT-001"});
+    let event = event_with("scheduled.json", json!({"ruleParameters": parameters.to_string()}));
+    let path = event.path().to_path_buf();
+    let (summary, stderr) = serve(&moto, &[path.clone(), path.clone(), path], 900);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{summary} {stderr}");
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["status"], "response", "{r}");
+        let c = compliance(&r["body"]);
+        assert_eq!(c[&format!("{}/ACME-001", org.management)].0, "NON_COMPLIANT", "{c:?}");
+        assert_eq!(c[&format!("{}/RW-ROOT-001", org.management)].0, "COMPLIANT", "{c:?}");
+        // The first invocation reads and compiles; the others get 304 Not Modified for the
+        // bundle's ETag and evaluate with the rules compiled before.
+        assert_eq!(r["body"]["compiled"], i == 0, "{r}");
+        assert_eq!(r["body"]["rules_unchanged"], i > 0, "{r}");
+    }
+}
+
+#[test]
+fn an_owner_the_chain_role_cannot_reach_is_insufficient_data_never_a_pass() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    moto.post_json(
+        "/_rootwarden/deny",
+        &json!({"action": "sts:AssumeRole", "role_arn": format!("arn:aws:iam::{}:role/rootwarden-chain", org.management)}),
+    );
+    let parameters = json!({"memberRoleName": "OrganizationAccountAccessRole", "chainRoleName": "rootwarden-chain",
+                            "regions": "us-east-1", "only": "RW-MON-001,RW-MON-003"})
+    .to_string();
+    let events: Vec<_> = org
+        .members
+        .iter()
+        .map(|m| event_with("scheduled.json", json!({"accountId": m, "ruleParameters": parameters})))
+        .collect();
+    let paths: Vec<_> = events.iter().map(|e| e.path().to_path_buf()).collect();
+    let (summary, stderr) = serve(&moto, &paths, 900);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), org.members.len(), "{summary} {stderr}");
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["status"], "response", "{r}");
+        assert_eq!(r["body"]["chain"]["unreachable"], json!([org.management]), "{r}");
+        // The refusal is remembered for a minute: the other members do not ask again.
+        let read = if i == 0 { json!([org.management]) } else { json!([]) };
+        assert_eq!(r["body"]["chain"]["read"], read, "{r}");
+        let member = r["body"]["account_id"].as_str().unwrap();
+        let (ty, note) = &compliance(&r["body"])[&format!("{member}/RW-MON-003")];
+        assert_eq!(ty, "NON_COMPLIANT", "{note}");
+        assert!(
+            note.starts_with("Insufficient data: ") && note.contains(&org.management),
+            "{note}"
+        );
+    }
+}
+
+/// One scheduled event per member of `org`, as an organization rule's Config sends them, with
+/// the member role of deploy/member-role.yaml serving as the chain role too.
+fn member_events(org: &support::Org, dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let parameters = json!({"memberRoleName": "OrganizationAccountAccessRole", "regions": "us-east-1"}).to_string();
+    org.members
+        .iter()
+        .map(|member| {
+            let file = event_with(
+                "scheduled.json",
+                json!({"accountId": member, "ruleParameters": parameters}),
+            );
+            let path = dir.join(format!("{member}.json"));
+            std::fs::copy(file.path(), &path).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// The monitoring rules' evaluations of each member: (member, rule) → (compliance, annotation).
+fn member_monitoring(summary: &Value, org: &support::Org) -> Vec<(String, String, String, String)> {
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), org.members.len(), "{summary}");
+    let mut rows = Vec::new();
+    for r in results {
+        assert_eq!(r["status"], "response", "{r}");
+        let member = r["body"]["account_id"].as_str().unwrap().to_string();
+        for (id, (ty, note)) in compliance(&r["body"]) {
+            if let Some(rule) = id
+                .strip_prefix(&format!("{member}/"))
+                .filter(|r| r.starts_with("RW-MON-"))
+            {
+                rows.push((member.clone(), rule.to_string(), ty, note));
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn every_member_is_judged_on_the_organization_trails_chain_read_once_per_cache_period() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario_of(50, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let events = member_events(&org, dir.path());
+
+    let started = std::time::Instant::now();
+    let (summary, stderr) = serve(&moto, &events, 900);
+    let wall = started.elapsed();
+    let rows = member_monitoring(&summary, &org);
+    // RW-MON-001..005 judge the member's own chain; every one must be seen and pass.
+    for rule in ["RW-MON-001", "RW-MON-002", "RW-MON-003", "RW-MON-004", "RW-MON-005"] {
+        let judged: Vec<_> = rows.iter().filter(|(_, r, _, _)| r == rule).collect();
+        assert_eq!(judged.len(), org.members.len(), "{rule}: {stderr}");
+        for (member, _, ty, note) in judged {
+            assert_eq!(ty, "COMPLIANT", "{member} {rule}: {note}");
+        }
+    }
+    // The owner's chain is read once for the 50 members: one invocation reads it, the others
+    // take it from the warm cache; the owner's server-side calls say the same.
+    let results = summary["results"].as_array().unwrap();
+    let reads: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["body"]["chain"]["read"] != json!([]))
+        .collect();
+    assert_eq!(reads.len(), 1, "{summary}");
+    assert_eq!(reads[0]["body"]["chain"]["read"], json!([org.management]));
+    let cached = results
+        .iter()
+        .filter(|r| r["body"]["chain"]["cached"] == json!([org.management]))
+        .count();
+    assert_eq!(cached, org.members.len() - 1);
+    // The rules are compiled by the first invocation only.
+    let compiled = results.iter().filter(|r| r["body"]["compiled"] == true).count();
+    assert_eq!(compiled, 1, "{summary}");
+    let calls = moto.server_calls();
+    let owner = &calls[&org.management];
+    assert_eq!(owner.get("cloudtrail:DescribeTrails"), Some(&1), "{owner:?}");
+    assert_eq!(owner.get("logs:DescribeMetricFilters"), Some(&1), "{owner:?}");
+    assert_eq!(owner.get("cloudwatch:DescribeAlarms"), Some(&1), "{owner:?}");
+    let total: u64 = calls.values().flat_map(|c| c.values()).sum();
+    let owner_total: u64 = owner.values().sum();
+    eprintln!(
+        "{} members: {:.1} s wall, {:.1} calls per member invocation ({total} in all, {owner_total} in the owner account: {owner:?})",
+        org.members.len(),
+        wall.as_secs_f64(),
+        total as f64 / org.members.len() as f64
+    );
+
+    // One broken link of the organization chain: every member fails the same way, in a new
+    // function process (a warm one would keep the healthy chain for chainCacheMinutes).
+    moto.break_scenario(&["alarm-missing"]);
+    let (summary, stderr) = serve(&moto, &events, 900);
+    let rows = member_monitoring(&summary, &org);
+    let failing: Vec<_> = rows.iter().filter(|(_, r, _, _)| r == "RW-MON-004").collect();
+    assert_eq!(failing.len(), org.members.len(), "{stderr}");
+    let note = &failing[0].3;
+    assert!(
+        note.contains(&org.management),
+        "the annotation names the owner's chain: {note}"
+    );
+    for (member, rule, ty, other) in &failing {
+        assert_eq!(ty, "NON_COMPLIANT", "{member} {rule}: {other}");
+        assert_eq!(other, note, "{member}: every member fails with the same annotation");
+    }
 }
 
 #[test]
@@ -853,4 +1064,71 @@ fn the_templates_grant_what_the_collectors_call_and_pass_known_parameters() {
         passed += 1;
     }
     assert!(passed >= 8, "{passed}");
+}
+
+#[test]
+fn activity_days_reviews_event_history_in_the_function() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    // A root console sign-in in the management account yesterday; none in the member.
+    let mut sign_in = rootwarden::canonical_events::all()
+        .iter()
+        .find(|e| e.id == "root-console-sign-in-success")
+        .unwrap()
+        .record
+        .clone();
+    sign_in["eventTime"] = json!((Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string());
+    sign_in["recipientAccountId"] = json!(org.management);
+    moto.post_json(
+        "/_rootwarden/cloudtrail/events",
+        &json!({"account_id": org.management, "region": "us-east-1", "records": [sign_in]}),
+    );
+    let parameters = json!({"activityDays": "30", "only": "RW-ACT-001", "regions": "us-east-1",
+                            "memberRoleName": "OrganizationAccountAccessRole"})
+    .to_string();
+    let events: Vec<_> = [&org.management, &org.members[0]]
+        .iter()
+        .map(|a| event_with("scheduled.json", json!({"accountId": a, "ruleParameters": parameters})))
+        .collect();
+    let paths: Vec<_> = events.iter().map(|e| e.path().to_path_buf()).collect();
+    let (summary, stderr) = serve(&moto, &paths, 900);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{summary} {stderr}");
+    let (ty, note) = &compliance(&results[0]["body"])[&format!("{}/RW-ACT-001", org.management)];
+    assert_eq!(ty, "NON_COMPLIANT", "{note}");
+    assert!(
+        !note.starts_with("Insufficient data"),
+        "a finding, not missing data: {note}"
+    );
+    let member = &org.members[0];
+    let (ty, note) = &compliance(&results[1]["body"])[&format!("{member}/RW-ACT-001")];
+    assert_eq!(ty, "COMPLIANT", "{note}");
+    let calls = moto.server_calls();
+    assert!(calls[member].contains_key("cloudtrail:LookupEvents"), "{calls:?}");
+}
+
+#[test]
+fn activity_that_the_time_budget_cannot_cover_is_insufficient_data_never_a_pass() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    let event = event_with(
+        "scheduled.json",
+        json!({"ruleParameters": json!({"activityDays": "30", "only": "RW-ACT-001", "regions": "us-east-1"}).to_string()}),
+    );
+    // 20 seconds left is less than the handler keeps for the chain, evaluation and posting.
+    let (summary, stderr) = serve(&moto, &[event.path().to_path_buf()], 20);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{summary} {stderr}");
+    assert_eq!(results[0]["status"], "response", "{summary}");
+    let c = compliance(&results[0]["body"]);
+    let (ty, note) = &c[&format!("{}/RW-ACT-001", org.management)];
+    assert_eq!(ty, "NON_COMPLIANT", "{note}");
+    assert!(
+        note.starts_with("Insufficient data: ") && note.contains("BudgetExhausted"),
+        "{note}"
+    );
+    let calls = moto.server_calls();
+    assert_eq!(calls[&org.management].get("cloudtrail:LookupEvents"), None, "{calls:?}");
 }

@@ -50,6 +50,14 @@ fn remediate(moto: &Moto, args: &[&str]) -> (i32, Value, String) {
     (out.status.code().unwrap_or(-1), v, stderr)
 }
 
+/// The compliant table of an organization whose root alarm is new: nothing proves yet that its
+/// action runs (RW-MON-008 asks for a drill).
+fn undrilled(org: &Org) -> support::scan::Table {
+    let ids = org.accounts();
+    let changes: Vec<(&str, &str, &str)> = ids.iter().map(|a| (a.as_str(), "RW-MON-008", "fail")).collect();
+    with(compliant_table(org), &changes)
+}
+
 fn step_types(plan: &Value) -> Vec<String> {
     plan["steps"]
         .as_array()
@@ -159,9 +167,20 @@ fn missing_monitoring_is_planned_applied_rescanned_to_all_pass_and_reapplied_as_
         "the second apply changed something"
     );
 
-    // The owner confirms; every control of every account passes.
+    // The owner confirms; every control of every account passes but RW-MON-008: the new alarm
+    // has never notified anyone. A drill proves it does, and then everything passes.
     let topic = format!("arn:aws:sns:us-east-1:{}:rootwarden-root-activity", org.management);
     moto.post_json("/_rootwarden/sns/confirm", &json!({ "topic_arn": topic }));
+    let after = scan(&moto, &[]);
+    let d = diff(&after.table, &undrilled(&org));
+    assert!(d.is_empty(), "{d}");
+    let drill = moto.rootwarden(&["drill", "--yes", "--org", "--quiet", "--wait", "5"]);
+    assert_eq!(
+        drill.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&drill.stdout)
+    );
     let after = scan(&moto, &[]);
     let d = diff(&after.table, &compliant_table(&org));
     assert!(d.is_empty(), "{d}");
@@ -191,7 +210,7 @@ fn a_broken_alarm_is_left_alone_and_a_working_one_added_beside_it() {
     let topic = format!("arn:aws:sns:us-east-1:{}:rootwarden-root-activity", org.management);
     moto.post_json("/_rootwarden/sns/confirm", &json!({ "topic_arn": topic }));
     let after = scan(&moto, &[]);
-    let d = diff(&after.table, &compliant_table(&org));
+    let d = diff(&after.table, &undrilled(&org));
     assert!(d.is_empty(), "{d}");
     // The user's own alarm is unchanged (still no action); ours is beside it.
     let alarms: Vec<&Value> = after.snapshot["accounts"]

@@ -15,8 +15,10 @@
 #
 # Stages, numbered for chain_ok / undecided_upto / breaks_upto:
 #   1 trail, 2 delivery to a log group, 3 root metric filter, 4 alarm, 5 notification.
-# (One file: regorus 0.14 evaluates a package spread over several files wrongly under the tests'
-# `with` modifiers, so the stages are sections of this file; generic helpers are in util.rego.)
+# (One file: regorus 0.14 evaluates a package spread over several files wrongly — split by stage,
+# RW-MON-002..005 passed on a trail that is not logging; tests/split_packages.rs — so the stages
+# are sections of this file, and the loader refuses any package declared in two files. Generic
+# helpers are in util.rego.)
 package rootwarden.lib.monitoring
 
 import rego.v1

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::policy::engine::LibraryQuery;
+use crate::policy::library::LibraryQuery;
 use crate::policy::metadata::Kpi;
 use crate::policy::{Evaluation, PolicyError, Status};
 use crate::requirements::Requirements;
@@ -245,7 +245,7 @@ pub fn review(
     requirements: &Requirements,
     controls: Option<ControlSummary>,
 ) -> Result<Review, PolicyError> {
-    let mut query = LibraryQuery::new(&[], requirements)?;
+    let mut query = LibraryQuery::new(requirements)?;
     let mut accounts = Vec::new();
     let mut timeline = Vec::new();
     let mut window: Option<(DateTime<Utc>, DateTime<Utc>)> = None;

@@ -122,3 +122,42 @@ impl HttpClient for PooledClient {
             .clone()
     }
 }
+
+/// How a run that changes things reaches each account of its scope: the caller's own
+/// configuration in the caller's account, a role assumed in every other.
+#[derive(Clone)]
+pub struct Reach {
+    /// The caller's configuration (credentials chain, endpoint, retries).
+    pub base: SdkConfig,
+    /// The caller's account.
+    pub caller_account: String,
+    /// The partition (`aws`, `aws-cn`, `aws-us-gov`).
+    pub partition: String,
+    /// The role assumed in every other account.
+    pub role_name: String,
+    /// Region for STS and IAM.
+    pub home_region: String,
+}
+
+impl Reach {
+    /// The configuration for calls into `account` (the role assumed with `session_name`, the
+    /// name CloudTrail records), counting calls with `counter`.
+    pub async fn account_config(
+        &self,
+        account: &str,
+        session_name: &str,
+        counter: crate::aws::CallCounter,
+    ) -> crate::aws::AccountConfig {
+        if account == self.caller_account {
+            return crate::aws::AccountConfig {
+                sdk: self.base.clone(),
+                counter,
+            };
+        }
+        let role_arn = format!("arn:{}:iam::{}:role/{}", self.partition, account, self.role_name);
+        crate::aws::AccountConfig {
+            sdk: assumed(&self.base, &role_arn, session_name).await,
+            counter,
+        }
+    }
+}

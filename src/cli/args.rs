@@ -382,6 +382,7 @@ impl ExtraFacts {
         opts.activity = self.activity_days.map(|d| collect::ActivityWindow {
             start: end - chrono::Duration::days(i64::from(d)),
             end,
+            deadline: None,
         });
         opts.verify_filters = self.verify_filters;
         opts.audit_root = self.audit_root;

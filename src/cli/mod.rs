@@ -48,6 +48,10 @@ pub enum Command {
     /// Fix what the rules found: plan the changes (default), apply them with --yes, or export
     /// the monitoring chain as CloudFormation or Terraform.
     Remediate(Box<remediate::Args>),
+    /// Prove the root alarm reaches a person: test the root metric filters with CloudWatch Logs
+    /// and set the root alarms to ALARM, then read each alarm's action outcome (plans by
+    /// default; acts only with --yes).
+    Drill(Box<drill::Args>),
     /// Show which canonical CloudTrail events a CloudWatch Logs filter pattern (or, with
     /// --event-pattern, an EventBridge event pattern) matches, and why.
     ExplainFilter(explain_filter::Args),
@@ -73,6 +77,7 @@ impl Command {
             Command::Rules(a) => rules::run(a),
             Command::Activity(a) => activity::run(*a),
             Command::Remediate(a) => remediate::run(*a),
+            Command::Drill(a) => drill::run(*a),
             Command::ExplainFilter(a) => explain_filter::run(a),
             Command::ConfigRule(a) => config_rule::run(a),
             Command::Lambda => config_rule::lambda(),

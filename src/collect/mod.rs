@@ -106,6 +106,9 @@ pub struct ActivityWindow {
     pub start: chrono::DateTime<chrono::Utc>,
     /// End (exclusive).
     pub end: chrono::DateTime<chrono::Utc>,
+    /// When reading must stop (a Lambda function's time budget): history not read by then is an
+    /// activity error (`BudgetExhausted`), so the review is insufficient data, never a pass.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for CollectOptions {
@@ -326,7 +329,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     let principal = identity.arn().map(str::to_string);
     let partition = principal
         .as_deref()
-        .and_then(|a| a.split(':').nth(1))
+        .and_then(crate::arn::Arn::parse)
+        .map(|a| a.partition)
         .unwrap_or("aws")
         .to_string();
     let my_cfg = AccountConfig {
@@ -824,9 +828,10 @@ async fn region_activity(
     w: ActivityWindow,
 ) -> root_events::RegionActivity {
     let mut out = root_events::RegionActivity::default();
-    root_events::lookup_root_events(cfg, scope, region, w.start, w.end, &mut out).await;
+    let deadline = w.deadline.map(tokio::time::Instant::from_std);
+    root_events::lookup_root_events(cfg, scope, region, w.start, w.end, deadline, &mut out).await;
     let alarms = root_events::root_alarm_names(facts);
-    root_events::alarm_transitions(cfg, scope, region, &alarms, w.start, w.end, &mut out).await;
+    root_events::alarm_transitions(cfg, scope, region, &alarms, (w.start, w.end), deadline, &mut out).await;
     out
 }
 

@@ -61,13 +61,22 @@ pub async fn collect(cfg: &AccountConfig, scope: &Scope, region: &str) -> Region
         .filter(|arn| arn_parts(arn).is_some_and(|(_, svc, r, a, _)| svc == "sns" && r == region && a == scope.account))
         .collect();
     let sns = topics(cfg, scope, region, &topic_arns).await;
-    Region {
+    let mut out = Region {
         cloudtrail,
         logs,
         cloudwatch,
         sns,
         events,
+    };
+    // Whether the root alarms' actions have run lately (RW-MON-008): their Action history.
+    let root_alarms = super::root_events::root_alarm_names(&out);
+    let since = chrono::Utc::now() - chrono::Duration::days(super::root_events::ALARM_HISTORY_DAYS);
+    for a in out.cloudwatch.iter_mut().flat_map(|c| c.alarms.iter_mut()) {
+        if root_alarms.contains(&a.alarm_name) {
+            a.action_history = super::root_events::action_history(cfg, scope, region, &a.alarm_name, since).await;
+        }
     }
+    out
 }
 
 async fn trails(cfg: &AccountConfig, scope: &Scope, region: &str) -> Option<CloudTrail> {
@@ -358,6 +367,7 @@ async fn alarms(cfg: &AccountConfig, scope: &Scope, region: &str, logs: &Logs) -
                 actions_enabled: a.actions_enabled().unwrap_or(false),
                 alarm_actions: a.alarm_actions().to_vec(),
                 state_value: a.state_value().map(|s| s.as_str().to_string()),
+                action_history: None,
             });
         }
     }

@@ -16,7 +16,9 @@ use crate::activity::record::{Classified, Record};
 use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events;
 use crate::filter_pattern;
-use crate::snapshot::{ActivityError, AlarmTransition, Region, RootEvent};
+use crate::snapshot::{
+    ActivityError, Alarm, AlarmActionHistory, AlarmActionItem, AlarmTransition, MetricFilter, Region, RootEvent,
+};
 
 /// Least time between two LookupEvents requests of one account and region (2 per second).
 pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
@@ -40,13 +42,25 @@ fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
     aws_smithy_types::DateTime::from_secs(t.timestamp())
 }
 
-/// Reads root events of `region` in `[start, end)` from CloudTrail event history.
+/// The activity error of history left unread because the time budget ran out.
+fn budget_exhausted(source: &str, region: &str) -> ActivityError {
+    activity_error(
+        source,
+        region,
+        "BudgetExhausted",
+        "the time budget ran out before the history was read to its end",
+    )
+}
+
+/// Reads root events of `region` in `[start, end)` from CloudTrail event history, stopping at
+/// `deadline` (what is left unread is an activity error).
 pub async fn lookup_root_events(
     cfg: &AccountConfig,
     scope: &Scope,
     region: &str,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    deadline: Option<tokio::time::Instant>,
     out: &mut RegionActivity,
 ) {
     let client = cfg.cloudtrail(region);
@@ -71,19 +85,31 @@ pub async fn lookup_root_events(
     let mut token: Option<String> = None;
     let mut last_request: Option<tokio::time::Instant> = None;
     loop {
-        if let Some(last) = last_request {
-            tokio::time::sleep_until(last + LOOKUP_INTERVAL).await;
+        let next = last_request.map_or_else(tokio::time::Instant::now, |last| last + LOOKUP_INTERVAL);
+        if deadline.is_some_and(|d| next >= d) {
+            out.errors.push(budget_exhausted("lookup_events", region));
+            return;
         }
+        tokio::time::sleep_until(next).await;
         last_request = Some(tokio::time::Instant::now());
-        let result = client
+        let request = client
             .lookup_events()
             .lookup_attributes(attribute.clone())
             .start_time(to_smithy(start))
             .end_time(to_smithy(end))
             .max_results(50)
             .set_next_token(token.clone())
-            .send()
-            .await;
+            .send();
+        let result = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, request).await {
+                Ok(r) => r,
+                Err(_) => {
+                    out.errors.push(budget_exhausted("lookup_events", region));
+                    return;
+                }
+            },
+            None => request.await,
+        };
         let page = match result {
             Ok(p) => p,
             Err(e) => {
@@ -129,25 +155,31 @@ fn activity_error(source: &str, region: &str, code: &str, message: &str) -> Acti
     }
 }
 
-/// The alarms of a region that watch a metric filter catching root activity: a filter whose
-/// pattern matches a canonical root event that must alert, and an alarm on its metric
-/// (namespace and name).
-pub fn root_alarm_names(region: &Region) -> Vec<String> {
+/// The metric filters of a region whose pattern matches a canonical root event that must alert
+/// (as rootwarden's filter engine reads the pattern).
+pub fn root_metric_filters(region: &Region) -> Vec<&MetricFilter> {
     let Some(logs) = &region.logs else { return Vec::new() };
     let alerting: Vec<&canonical_events::CanonicalEvent> = canonical_events::all()
         .iter()
         .filter(|e| !e.alert_for.is_empty())
         .collect();
-    let metrics: Vec<(&str, &str)> = logs
-        .metric_filters
+    logs.metric_filters
         .iter()
         .filter(|f| {
             filter_pattern::parse(&f.filter_pattern).is_ok_and(|p| alerting.iter().any(|e| p.matches_event(&e.record)))
         })
+        .collect()
+}
+
+/// The alarms of a region that watch a metric filter catching root activity: a filter of
+/// [`root_metric_filters`] and an alarm on its metric (namespace and name).
+pub fn root_alarms(region: &Region) -> Vec<&Alarm> {
+    let metrics: Vec<(&str, &str)> = root_metric_filters(region)
+        .into_iter()
         .flat_map(|f| f.metric_transformations.iter())
         .map(|t| (t.metric_namespace.as_str(), t.metric_name.as_str()))
         .collect();
-    let mut names: Vec<String> = region
+    let mut alarms: Vec<&Alarm> = region
         .cloudwatch
         .iter()
         .flat_map(|c| c.alarms.iter())
@@ -156,26 +188,35 @@ pub fn root_alarm_names(region: &Region) -> Vec<String> {
                 .iter()
                 .any(|(ns, name)| a.namespace.as_deref() == Some(*ns) && a.metric_name.as_deref() == Some(*name))
         })
-        .map(|a| a.alarm_name.clone())
         .collect();
-    names.sort();
-    names.dedup();
-    names
+    alarms.sort_by(|a, b| a.alarm_name.cmp(&b.alarm_name));
+    alarms.dedup_by(|a, b| a.alarm_name == b.alarm_name);
+    alarms
 }
 
-/// Reads when each of `alarms` went to ALARM in `[start, end)`.
+/// The names of [`root_alarms`].
+pub fn root_alarm_names(region: &Region) -> Vec<String> {
+    root_alarms(region).into_iter().map(|a| a.alarm_name.clone()).collect()
+}
+
+/// Reads when each of `alarms` went to ALARM in `[start, end)`, stopping at `deadline` (what
+/// is left unread is an activity error).
 pub async fn alarm_transitions(
     cfg: &AccountConfig,
     scope: &Scope,
     region: &str,
     alarms: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    deadline: Option<tokio::time::Instant>,
     out: &mut RegionActivity,
 ) {
     let client = cfg.cloudwatch(region);
     let mut transitions = Vec::new();
     for alarm in alarms {
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            out.errors.push(budget_exhausted("alarm_history", region));
+            return;
+        }
         let mut pages = client
             .describe_alarm_history()
             .alarm_name(alarm)
@@ -215,6 +256,92 @@ pub async fn alarm_transitions(
     }
     transitions.sort_by(|a, b| (a.timestamp, &a.alarm_name).cmp(&(b.timestamp, &b.alarm_name)));
     out.alarm_transitions = Some(transitions);
+}
+
+/// Days of alarm history CloudWatch keeps.
+pub const ALARM_HISTORY_DAYS: i64 = 30;
+
+/// The newest successful and the newest failed action of `alarm` since `since` (its `Action`
+/// history items, newest first, read until both are found); `None` when the history could not be
+/// read (recorded in the collection errors).
+pub async fn action_history(
+    cfg: &AccountConfig,
+    scope: &Scope,
+    region: &str,
+    alarm: &str,
+    since: DateTime<Utc>,
+) -> Option<AlarmActionHistory> {
+    let mut pages = cfg
+        .cloudwatch(region)
+        .describe_alarm_history()
+        .alarm_name(alarm)
+        .history_item_type(HistoryItemType::Action)
+        .start_date(to_smithy(since))
+        .scan_by(aws_sdk_cloudwatch::types::ScanBy::TimestampDescending)
+        .into_paginator()
+        .send();
+    let mut out = AlarmActionHistory {
+        since,
+        last_success: None,
+        last_failure: None,
+    };
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return scope.in_region(region).fail("cloudwatch", "DescribeAlarmHistory", e),
+        };
+        for item in page.alarm_history_items() {
+            let Some(timestamp) = item
+                .timestamp()
+                .and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+            else {
+                continue;
+            };
+            let summary = item.history_summary().unwrap_or_default().to_string();
+            let data = item
+                .history_data()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+            let (resource, succeeded) = action_outcome(&summary, data.as_ref());
+            let resource = resource.unwrap_or_default();
+            let slot = if succeeded {
+                &mut out.last_success
+            } else {
+                &mut out.last_failure
+            };
+            if slot.is_none() {
+                *slot = Some(AlarmActionItem {
+                    timestamp,
+                    resource,
+                    summary,
+                });
+            }
+        }
+        if out.last_success.is_some() && out.last_failure.is_some() {
+            break;
+        }
+    }
+    Some(out)
+}
+
+/// The action an `Action` history item is about and whether it succeeded: `notificationResource`
+/// and `actionState` of its data, else the ARN in its summary and the summary's "Successfully
+/// executed" (as CloudWatch words it).
+pub fn action_outcome(summary: &str, data: Option<&serde_json::Value>) -> (Option<String>, bool) {
+    let resource = data
+        .and_then(|d| d.get("notificationResource"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            summary
+                .split_whitespace()
+                .find(|w| w.starts_with("arn:"))
+                .map(|w| w.trim_end_matches(['.', ',']).to_string())
+        });
+    let succeeded = match data.and_then(|d| d.get("actionState")).and_then(|v| v.as_str()) {
+        Some(state) => state == "Succeeded",
+        None => summary.starts_with("Successfully executed"),
+    };
+    (resource, succeeded)
 }
 
 /// Whether a StateUpdate history item is a change to ALARM: `HistoryData`'s

@@ -162,6 +162,16 @@ pub struct RuleParameters {
     /// `rulesS3Uri`: an OPA bundle of user rules (`s3://bucket/key`), evaluated beside the
     /// bundled rules.
     pub rules_bundle: Option<S3Object>,
+    /// `chainRoleName`: the role assumed in the account that owns the evaluated account's
+    /// monitoring chain (an organization trail's owner) to read that chain; default the member
+    /// role (`memberRoleName`, else the execution role's name with `assumeExecutionRole`).
+    pub chain_role_name: Option<String>,
+    /// `chainCacheMinutes`: how long a warm function keeps an owner's chain (default 15; 0
+    /// reads it on every invocation).
+    pub chain_cache_minutes: u32,
+    /// `activityDays`: review the account's root activity (CloudTrail event history) over this
+    /// many days within the function's time budget (RW-ACT-001); none: not reviewed.
+    pub activity_days: Option<u32>,
 }
 
 /// An object in S3, named by an `s3://BUCKET/KEY` parameter.
@@ -203,9 +213,15 @@ impl Default for RuleParameters {
             audit_root: false,
             verify_filters: false,
             rules_bundle: None,
+            chain_role_name: None,
+            chain_cache_minutes: DEFAULT_CHAIN_CACHE_MINUTES,
+            activity_days: None,
         }
     }
 }
+
+/// How long a warm function keeps an owner's chain unless `chainCacheMinutes` says otherwise.
+pub const DEFAULT_CHAIN_CACHE_MINUTES: u32 = 15;
 
 /// The parameter names rootwarden reads; any other is a typo worth stopping for.
 pub const PARAMETER_NAMES: &[&str] = &[
@@ -220,6 +236,9 @@ pub const PARAMETER_NAMES: &[&str] = &[
     "auditRoot",
     "verifyFilters",
     "rulesS3Uri",
+    "chainRoleName",
+    "chainCacheMinutes",
+    "activityDays",
 ];
 
 /// Parses a Config rule event (JSON text) read from `source_name`.
@@ -319,7 +338,8 @@ pub fn parse(text: &str, source_name: &str) -> Result<Invocation, EventError> {
         partition: raw
             .config_rule_arn
             .as_deref()
-            .and_then(|a| a.split(':').nth(1))
+            .and_then(crate::arn::Arn::parse)
+            .map(|a| a.partition)
             .filter(|p| !p.is_empty())
             .unwrap_or("aws")
             .to_string(),
@@ -408,13 +428,34 @@ pub fn parse_parameters(text: &str) -> Result<RuleParameters, (String, String)> 
                 })?);
             }
             "regions" => p.regions = Some(list()).filter(|r| !r.is_empty()),
-            "memberRoleName" => {
+            "memberRoleName" | "chainRoleName" => {
                 let valid =
                     text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
                 if !valid {
                     return Err((place(key), format!("{text:?} is not an IAM role name")));
                 }
-                p.member_role_name = Some(text.clone());
+                if key == "memberRoleName" {
+                    p.member_role_name = Some(text.clone());
+                } else {
+                    p.chain_role_name = Some(text.clone());
+                }
+            }
+            "activityDays" => {
+                // CloudTrail event history keeps 90 days.
+                p.activity_days = Some(
+                    text.parse::<u32>()
+                        .ok()
+                        .filter(|d| (1..=90).contains(d))
+                        .ok_or_else(|| (place(key), format!("is {text:?}; expected whole days from 1 to 90")))?,
+                );
+            }
+            "chainCacheMinutes" => {
+                p.chain_cache_minutes = text.parse::<u32>().ok().filter(|m| *m <= 24 * 60).ok_or_else(|| {
+                    (
+                        place(key),
+                        format!("is {text:?}; expected whole minutes from 0 to 1440"),
+                    )
+                })?;
             }
             "assumeExecutionRole" | "auditRoot" | "verifyFilters" => {
                 let on = match text.to_ascii_lowercase().as_str() {

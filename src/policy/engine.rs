@@ -9,13 +9,15 @@ use serde_json::{json, Value as Json};
 
 use super::batch::{self, VerdictSets};
 use super::budget::EvalScope;
+use super::documents::{account_input, missing_facts, rootwarden_data};
 use super::groups::Placed;
 use super::loader::{check_sources, classify, RuleFile, RuleKind, RuleSet, LIB_PREFIX, RULES_PREFIX};
 use super::metadata::Fact;
 use super::outcome::{Evaluation, Finding, Outcome, RuleInfo, RuleOrigin, Status};
+use super::verdicts::{apply_waivers, deny_finding, read_verdicts, reason, Verdicts};
 use super::PolicyError;
 use crate::requirements::Requirements;
-use crate::snapshot::{Account, AccountRole, Snapshot};
+use crate::snapshot::{Account, Snapshot};
 
 /// How long the rules may run on one account, all together, before the run is stopped (default).
 pub const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
@@ -65,14 +67,6 @@ pub struct Policy {
     /// "rule ID (FILE)" per selected rule, for messages about the running rule.
     labels: Vec<String>,
     limits: Limits,
-}
-
-/// The verdict sets of one rule on one account.
-#[derive(Default)]
-struct Verdicts {
-    deny: Vec<Json>,
-    insufficient: Vec<Json>,
-    not_applicable: Vec<Json>,
 }
 
 impl Policy {
@@ -297,10 +291,22 @@ impl Policy {
     /// to one worker per core, each with its own clone of the compiled engine; outcomes keep
     /// the snapshot's account order.
     pub fn evaluate(&mut self, snapshot: &Snapshot) -> Result<Evaluation, PolicyError> {
+        self.evaluate_only(snapshot, |_| true)
+    }
+
+    /// Evaluates the in-scope accounts of `snapshot` that `judged` accepts; the others are
+    /// there only as related accounts (the owner of an organization trail a member relies on),
+    /// seen by the rules through `input.related_accounts` and given no outcome of their own.
+    pub fn evaluate_only(
+        &mut self,
+        snapshot: &Snapshot,
+        judged: impl Fn(&Account) -> bool,
+    ) -> Result<Evaluation, PolicyError> {
         self.ensure_batch()?;
         let (in_scope, skipped): (Vec<&Account>, Vec<&Account>) = snapshot
             .accounts
             .iter()
+            .filter(|a| judged(a))
             .partition(|a| self.requirements.in_scope(&a.account_id));
         if in_scope.is_empty() {
             let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
@@ -368,60 +374,8 @@ impl Policy {
     }
 }
 
-/// Marks the `fail` findings an unexpired waiver covers as suppressed, and a failing outcome
-/// whose findings are all suppressed as waived. Expired waivers (expiry before `today`, the
-/// snapshot's collection date) suppress nothing and are returned, with how many findings they
-/// would otherwise have covered.
-fn apply_waivers(
-    requirements: &Requirements,
-    today: chrono::NaiveDate,
-    outcomes: &mut [Outcome],
-) -> Vec<super::outcome::ExpiredWaiver> {
-    let waivers = &requirements.waivers;
-    let mut uncovered = vec![0usize; waivers.len()];
-    for o in outcomes.iter_mut().filter(|o| o.status == Status::Fail) {
-        for f in &mut o.findings {
-            let mut covering = waivers
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| w.covers(&f.rule_id, &f.account_id, &f.resource));
-            if let Some((_, w)) = covering.clone().find(|(_, w)| w.expires >= today) {
-                f.suppression = Some(super::outcome::Suppression {
-                    reason: w.reason.clone(),
-                    approver: w.approver.clone(),
-                    expires: w.expires.to_string(),
-                });
-            } else {
-                for (i, _) in covering.by_ref() {
-                    uncovered[i] += 1;
-                }
-            }
-        }
-        if o.findings.iter().all(|f| f.suppression.is_some()) {
-            o.status = Status::Waived;
-            for f in &mut o.findings {
-                f.status = Status::Waived;
-            }
-        }
-    }
-    waivers
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.expires < today)
-        .map(|(index, w)| super::outcome::ExpiredWaiver {
-            index,
-            rule_id: w.rule_id.clone(),
-            account_id: w.account_id.clone(),
-            resource: w.resource.clone(),
-            reason: w.reason.clone(),
-            expires: w.expires.to_string(),
-            findings_no_longer_suppressed: uncovered[index],
-        })
-        .collect()
-}
-
 /// The snapshot's `collected_at` in nanoseconds: what `time.now_ns()` answers.
-fn clock_ns(snapshot: &Snapshot) -> i64 {
+pub(super) fn clock_ns(snapshot: &Snapshot) -> i64 {
     snapshot.collected_at.timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
@@ -678,32 +632,6 @@ impl Worker<'_> {
     }
 }
 
-/// Fills in `out` the verdict sets of `members` (rule indices) from the value of a generated
-/// gathering rule: an array of chunks, each an array of `[deny, insufficient_data,
-/// not_applicable]` per rule, in the order of `members`.
-fn read_verdicts(value: regorus::Value, members: &[usize], out: &mut [Verdicts]) {
-    let regorus::Value::Array(chunks) = value else {
-        return;
-    };
-    let triples = chunks.iter().flat_map(|chunk| match chunk {
-        regorus::Value::Array(t) => t.iter().collect::<Vec<_>>(),
-        _ => Vec::new(),
-    });
-    for (&idx, triple) in members.iter().zip(triples) {
-        let set = |i: usize| match triple {
-            regorus::Value::Array(t) => t.get(i).map(|v| set_members(v_json(v.clone()))).unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        if let Some(v) = out.get_mut(idx) {
-            *v = Verdicts {
-                deny: set(0),
-                insufficient: set(1),
-                not_applicable: set(2),
-            };
-        }
-    }
-}
-
 fn set_time_limit(engine: &mut regorus::Engine, limit: Duration) {
     engine.set_execution_timer_config(ExecutionTimerConfig {
         limit,
@@ -734,219 +662,4 @@ pub(crate) fn engine_with(set: &RuleSet, requirements: &Requirements) -> Result<
     }
     add_data(&mut engine, set, requirements)?;
     Ok(engine)
-}
-
-/// The bundled Rego libraries (`rules/lib/`, tests left out) plus modules of the caller's, for
-/// questions other than the rules' verdicts: `rootwarden remediate` asks the monitoring library
-/// which links of a chain hold, so a plan fixes exactly what the rules find broken.
-pub struct LibraryQuery {
-    engine: regorus::Engine,
-}
-
-impl LibraryQuery {
-    /// Compiles the bundled libraries, `modules` (path, source) and the requirements.
-    pub fn new(modules: &[(&str, &str)], requirements: &Requirements) -> Result<LibraryQuery, PolicyError> {
-        let mut files: Vec<RuleFile> = super::loader::bundled()
-            .into_iter()
-            .filter(|f| f.path.starts_with("rules/lib/") && !f.path.ends_with("_test.rego"))
-            .collect();
-        files.extend(modules.iter().map(|(path, text)| RuleFile {
-            path: (*path).to_string(),
-            text: (*text).to_string(),
-            origin: RuleOrigin::Bundled,
-        }));
-        Ok(LibraryQuery {
-            engine: engine_with(&RuleSet::from(files), requirements)?,
-        })
-    }
-
-    /// Adds a document of the caller's to `data` (merged at the top level), for questions about
-    /// values that are neither facts nor requirements (e.g. `data.remediate`).
-    pub fn add_data(&mut self, doc: Json) -> Result<(), PolicyError> {
-        self.engine
-            .add_data(regorus::Value::from(doc))
-            .map_err(|e| PolicyError::Rego {
-                file: "<data>".into(),
-                message: e.to_string(),
-            })
-    }
-
-    /// Evaluates the rule at `path` (e.g. `data.pkg.name`) with `account` of `snapshot` as input,
-    /// exactly as the rules see it; undefined comes back as null.
-    pub fn eval(&mut self, snapshot: &Snapshot, account: &Account, path: &str) -> Result<Json, PolicyError> {
-        self.engine
-            .set_input(regorus::Value::from(account_input(snapshot, account)));
-        let scope = EvalScope::new(&[], &[], &account.account_id).with_clock(clock_ns(snapshot));
-        let engine = &mut self.engine;
-        let v = scope
-            .run(|| engine.eval_rule(path.to_string()))
-            .map_err(|e| PolicyError::Eval {
-                file: path.to_string(),
-                rule_id: path.to_string(),
-                account_id: account.account_id.clone(),
-                message: e.to_string(),
-            })?;
-        Ok(v_json(v))
-    }
-}
-
-/// The documents rootwarden adds to `data`: `data.requirements`, with every default filled in,
-/// and `data.canonical_events`, the CloudTrail events detections are measured with.
-pub fn rootwarden_data(requirements: &Requirements) -> Json {
-    json!({
-        "requirements": requirements,
-        "canonical_events": crate::canonical_events::rego_data(),
-    })
-}
-
-/// The `input` document a rule sees for one account.
-pub fn account_input(snapshot: &Snapshot, account: &Account) -> Json {
-    let errors: Vec<_> = snapshot.errors_for(&account.account_id).collect();
-    json!({
-        "schema_version": snapshot.schema_version,
-        "collected_at": snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "organization": snapshot.organization,
-        "account": account,
-        "related_accounts": related_accounts(snapshot, account),
-        "collection_errors": errors,
-    })
-}
-
-/// Other accounts of the snapshot that own a trail visible in `account` (organization trails):
-/// a member's root activity is delivered to the owner's log group, filters and alarms, so the
-/// rules judging the member's monitoring chain must see the owner's facts.
-fn related_accounts<'a>(snapshot: &'a Snapshot, account: &Account) -> BTreeMap<&'a str, &'a Account> {
-    let mut owners: Vec<&str> = Vec::new();
-    for region in account.regions.values() {
-        for trail in region.cloudtrail.iter().flat_map(|c| c.trails.iter()) {
-            if let Some(owner) = trail.trail_arn.split(':').nth(4) {
-                if owner != account.account_id && !owners.contains(&owner) {
-                    owners.push(owner);
-                }
-            }
-        }
-    }
-    snapshot
-        .accounts
-        .iter()
-        .filter(|a| owners.contains(&a.account_id.as_str()))
-        .map(|a| (a.account_id.as_str(), a))
-        .collect()
-}
-
-/// The required facts that are `null` for this account.
-pub fn missing_facts(required: &[Fact], snapshot: &Snapshot, account: &Account) -> Vec<Fact> {
-    // A region meant to be collected but absent holds none of its facts.
-    let regional = |present: &dyn Fn(&crate::snapshot::Region) -> bool| {
-        !account.expected_regions.is_empty()
-            && account
-                .expected_regions
-                .iter()
-                .all(|r| account.regions.get(r).is_some_and(present))
-            && account.regions.values().all(present)
-    };
-    required
-        .iter()
-        .copied()
-        .filter(|fact| {
-            let available = match fact {
-                Fact::CredentialReport => account.iam.credential_report.as_ref().is_some_and(|r| r.root.is_some()),
-                Fact::AccountSummary => account.iam.account_summary.is_some(),
-                Fact::RootMfaDevices => account.iam.root_mfa_devices.is_some(),
-                Fact::OrganizationRootAccess => {
-                    account.role != AccountRole::Management
-                        || snapshot.organization.as_ref().is_some_and(|o| o.root_access.is_some())
-                }
-                Fact::Cloudtrail => regional(&|r| r.cloudtrail.is_some()),
-                Fact::Logs => regional(&|r| r.logs.is_some()),
-                Fact::Cloudwatch => regional(&|r| r.cloudwatch.is_some()),
-                Fact::Sns => regional(&|r| r.sns.is_some()),
-                Fact::Events => regional(&|r| r.events.is_some()),
-            };
-            !available
-        })
-        .collect()
-}
-
-/// A regorus value as JSON; undefined (which has no JSON form) as null.
-fn v_json(v: regorus::Value) -> Json {
-    serde_json::to_value(&v).unwrap_or(Json::Null)
-}
-
-/// The members of a Rego set (or array) result; undefined means empty.
-fn set_members(v: Json) -> Vec<Json> {
-    match v {
-        Json::Array(items) => items,
-        Json::Null => Vec::new(),
-        other => vec![other],
-    }
-}
-
-/// A message and evidence from a `not_applicable` / `insufficient_data` entry (string or object).
-fn reason(entry: &Json) -> (String, Json) {
-    match entry {
-        Json::String(s) => (s.clone(), Json::Null),
-        Json::Object(o) => (
-            o.get("message")
-                .and_then(Json::as_str)
-                .unwrap_or("(no message)")
-                .to_string(),
-            o.get("evidence").cloned().unwrap_or(Json::Null),
-        ),
-        other => (other.to_string(), Json::Null),
-    }
-}
-
-fn deny_finding(info: &RuleInfo, account_id: &str, entry: Json) -> Result<Finding, PolicyError> {
-    let bad = |what: String| PolicyError::Contract {
-        file: info.file.clone(),
-        line: info.line,
-        message: format!("rule {}: a `deny` entry for account {account_id} {what}", info.id()),
-    };
-    let Json::Object(mut o) = entry else {
-        return Err(bad(format!(
-            "is {entry}, expected an object with account_id, resource, message and evidence"
-        )));
-    };
-    let mut text = |key: &str| -> Result<String, PolicyError> {
-        match o.remove(key) {
-            Some(Json::String(s)) => Ok(s),
-            Some(other) => Err(bad(format!("has `{key}` = {other}, expected a string"))),
-            None => Err(bad(format!("has no `{key}`"))),
-        }
-    };
-    let entry_account = text("account_id")?;
-    let resource = text("resource")?;
-    let message = text("message")?;
-    if entry_account != account_id {
-        return Err(bad(format!(
-            "names account {entry_account}; rules only judge the account in `input.account`"
-        )));
-    }
-    let region = match o.remove("region") {
-        None | Some(Json::Null) => None,
-        Some(Json::String(s)) => Some(s),
-        Some(other) => return Err(bad(format!("has `region` = {other}, expected a string"))),
-    };
-    let key = match o.remove("key") {
-        None | Some(Json::Null) => None,
-        Some(Json::String(s)) => Some(s),
-        Some(other) => return Err(bad(format!("has `key` = {other}, expected a string"))),
-    };
-    let evidence = o
-        .remove("evidence")
-        .ok_or_else(|| bad("has no `evidence`".to_string()))?;
-    Ok(Finding {
-        rule_id: info.id().to_string(),
-        title: info.metadata.title.clone(),
-        severity: info.severity(),
-        account_id: account_id.to_string(),
-        region,
-        resource,
-        key,
-        status: Status::Fail,
-        message,
-        evidence,
-        suppression: None,
-    })
 }

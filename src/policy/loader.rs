@@ -297,7 +297,8 @@ pub fn classify(f: &RuleFile) -> Result<RuleKind, PolicyError> {
 /// loaded, their packages (and everything below them) and `rootwarden.lib.*` belong to them, so
 /// a user file may neither extend a bundled rule (inheriting its `deny` set under another id) nor
 /// load a second copy of it; two user rule files may not share a package; bundle data may not
-/// take a place rootwarden fills. Refused the same way by `evaluate` and `rules test`.
+/// take a place rootwarden fills; no package spans two files. Refused the same way by `evaluate`
+/// and `rules test`.
 pub fn check_sources(set: &RuleSet) -> Result<(), PolicyError> {
     let bundled: Vec<(String, &str)> = set
         .files
@@ -334,6 +335,25 @@ pub fn check_sources(set: &RuleSet) -> Result<(), PolicyError> {
                     "package {package} is already a rule in {other}; each rule has a package of its own"
                 )));
             }
+        }
+    }
+    // regorus 0.14 evaluates a package spread over several files wrongly (it turned a failing
+    // monitoring control into a pass: tests/split_packages.rs), so every package is one file.
+    let mut packages: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for f in &set.files {
+        let Some((package, line)) = package_of(&f.text) else {
+            continue;
+        };
+        if let Some(first) = packages.insert(package.clone(), &f.path) {
+            return Err(PolicyError::Contract {
+                file: f.path.clone(),
+                line,
+                message: format!(
+                    "package {package} is also declared in {first}: put the whole package in one file \
+                     (rootwarden's Rego interpreter, regorus 0.14, evaluates a package spread over \
+                     several files wrongly)"
+                ),
+            });
         }
     }
     for d in &set.data {

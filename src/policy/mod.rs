@@ -12,11 +12,13 @@ pub mod capabilities;
 pub mod documents;
 pub mod engine;
 mod groups;
+pub mod library;
 pub mod loader;
 pub mod metadata;
 pub mod outcome;
 pub mod rego_tests;
 pub mod sandbox;
+mod verdicts;
 
 pub use engine::Policy;
 pub use loader::{DataDocument, RuleFile, RuleSet};

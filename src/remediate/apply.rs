@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_config::SdkConfig;
 use serde::Serialize;
 
 use super::root_session::{self, Removal, RootSessionReport};
@@ -75,20 +74,8 @@ impl Change {
     }
 }
 
-/// How apply reaches each account.
-#[derive(Clone)]
-pub struct Reach {
-    /// The caller's configuration (credentials chain, endpoint, retries).
-    pub base: SdkConfig,
-    /// The caller's account.
-    pub caller_account: String,
-    /// The partition (`aws`, `aws-cn`, `aws-us-gov`).
-    pub partition: String,
-    /// The role assumed in every other account.
-    pub role_name: String,
-    /// Region for STS and IAM.
-    pub home_region: String,
-}
+/// How apply reaches each account (shared with the drill).
+pub use crate::aws::connection::Reach;
 
 /// What apply did.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -141,17 +128,7 @@ pub async fn apply(plan: &Plan, reach: &Reach) -> Applied {
 /// The configuration for calls into `account`: the caller's own, or the role assumed there.
 pub async fn account_config(reach: &Reach, account: &str) -> AccountConfig {
     let counter = CallCounter::new(account, std::sync::Arc::new(std::sync::Mutex::new(CallCounts::new())));
-    if account == reach.caller_account {
-        return AccountConfig {
-            sdk: reach.base.clone(),
-            counter,
-        };
-    }
-    let role_arn = format!("arn:{}:iam::{}:role/{}", reach.partition, account, reach.role_name);
-    AccountConfig {
-        sdk: crate::aws::connection::assumed(&reach.base, &role_arn, "rootwarden-remediate").await,
-        counter,
-    }
+    reach.account_config(account, "rootwarden-remediate", counter).await
 }
 
 async fn account_steps(reach: &Reach, account: &str, steps: &[Step]) -> Applied {

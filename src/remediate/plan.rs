@@ -10,7 +10,7 @@ use super::{
     DEFAULT_METRIC, DEFAULT_NAMESPACE, RESOURCE_NAME,
 };
 use crate::arn::Arn;
-use crate::policy::engine::LibraryQuery;
+use crate::policy::library::LibraryQuery;
 use crate::policy::{Evaluation, Outcome, PolicyError, Status};
 use crate::requirements::Requirements;
 use crate::snapshot::{Account, AccountRole, Reported, RootCredentials, Snapshot, Topic};
@@ -65,7 +65,7 @@ pub fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     check_options(opts)?;
-    let mut query = LibraryQuery::new(&[], requirements)?;
+    let mut query = LibraryQuery::new(requirements)?;
     query
         .add_data(serde_json::json!({"remediate": {"candidate_endpoints": candidate_endpoints(opts, requirements)}}))?;
     let mut steps = Steps::default();
@@ -790,7 +790,7 @@ pub fn log_group_targets(
     requirements: &Requirements,
     accounts: &[String],
 ) -> Result<Vec<(String, String, String)>, PlanError> {
-    let mut query = LibraryQuery::new(&[], requirements)?;
+    let mut query = LibraryQuery::new(requirements)?;
     let mut out: Vec<(String, String, String)> = Vec::new();
     for account in &snapshot.accounts {
         if !accounts.is_empty() && !accounts.contains(&account.account_id) {

@@ -238,7 +238,8 @@ fn the_run_step_outputs_the_exit_code_and_counts_and_points_sarif_at_the_reposit
         out["exit-code"], "3",
         "insufficient data with --fail-on-incomplete: {out:?}"
     );
-    assert_eq!(out["insufficient-data"], "2");
+    // RW-MON-004, RW-MON-005 and RW-MON-008 need the alarms.
+    assert_eq!(out["insufficient-data"], "3");
     let sarif = ws.json("reports/rootwarden.sarif");
     let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
     assert_eq!(uri, ".github/workflows/rootwarden.yml");

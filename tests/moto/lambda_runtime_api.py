@@ -13,6 +13,9 @@ line and exits:
                   "delivered_at", "answered_at"}],
      "init_error": null | {...}, "started_at": T, "first_next_at": T}
 
+Each invocation's deadline (Lambda-Runtime-Deadline-Ms) is LAMBDA_DEADLINE_SECONDS (default 900,
+Lambda's longest timeout) after it is handed out.
+
 Times are Unix seconds (time.time()), so a caller can relate them to when it started the
 function: first_next_at is when the function finished initializing and asked for work.
 """
@@ -20,6 +23,7 @@ function: first_next_at is when the function finished initializing and asked for
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sys
 import threading
@@ -29,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "/2018-06-01/runtime"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:rootwarden"
+DEADLINE_SECONDS = float(os.environ.get("LAMBDA_DEADLINE_SECONDS", "900"))
 
 
 class State:
@@ -75,7 +80,7 @@ def handler(state: State) -> type[BaseHTTPRequestHandler]:
                 return
             with state.lock:
                 state.delivered[request_id] = time.time()
-            deadline = int((time.time() + 900) * 1000)
+            deadline = int((time.time() + DEADLINE_SECONDS) * 1000)
             self.reply(200, body.encode(), {
                 "Content-Type": "application/json",
                 "Lambda-Runtime-Aws-Request-Id": request_id,

@@ -27,7 +27,8 @@ moto's WSGI application is wrapped with a middleware that adds:
   from the simulated root user.
 
 plus a few moto fixes/additions rootwarden depends on (see README.md):
-DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, IAM
+DescribeAlarms pagination and AlarmTypes, DescribeAlarmHistory, CloudTrail
+LookupEvents over an event history seeded with ``POST /_rootwarden/cloudtrail/events``, IAM
 ListOrganizationsFeatures / Enable|DisableOrganizationsRoot*, a real
 GeneratedTime on the credential report, PutMetricFilter updating a filter of
 the same name.
@@ -661,10 +662,57 @@ def _patch_cloudwatch() -> None:
         orig_set_state(self, alarm_name, reason, reason_data, state_value)
         alarm = self.alarms.get(alarm_name)
         if alarm is not None and old != state_value:
-            _record(self, alarm_name, "CompositeAlarm" if alarm.rule else "MetricAlarm", "StateUpdate",
+            alarm_type = "CompositeAlarm" if alarm.rule else "MetricAlarm"
+            changed = dt.datetime.now(UTC)
+            _record(self, alarm_name, alarm_type, "StateUpdate",
                     f"Alarm updated from {old} to {state_value}",
                     {"version": "1.0", "oldState": {"stateValue": old},
                      "newState": {"stateValue": state_value, "stateReason": reason}})
+            # CloudWatch runs the actions of the new state once it is entered, and records the
+            # outcome of each as an Action history item.
+            actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
+                       "INSUFFICIENT_DATA": alarm.insufficient_data_actions}.get(state_value) or []
+            if alarm.actions_enabled in (True, "true", "True"):
+                for action in actions:
+                    _run_alarm_action(self, alarm, alarm_type, action, old, state_value, reason, changed)
+
+    def _run_alarm_action(backend: Any, alarm: Any, alarm_type: str, action: str, old: Any,
+                          new: str, reason: str, changed: dt.datetime) -> None:
+        """An SNS action as CloudWatch runs it: the alarm message published to the topic (in the
+        topic's account and region); a topic that does not exist fails the action."""
+        from moto.sns.models import sns_backends
+
+        parts = action.split(":")
+        if len(parts) < 6 or parts[2] != "sns":
+            return
+        stamp = int(changed.timestamp() * 1000)
+        message = json.dumps({
+            "AlarmName": alarm.name,
+            "AlarmDescription": alarm.description,
+            "AWSAccountId": backend.account_id,
+            "NewStateValue": new,
+            "NewStateReason": reason,
+            "StateChangeTime": changed.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
+            "Region": backend.region_name,
+            "AlarmArn": alarm.alarm_arn,
+            "OldStateValue": old,
+            "AlarmActions": list(alarm.alarm_actions or []),
+            "Trigger": {"MetricName": alarm.metric_name, "Namespace": alarm.namespace,
+                        "Statistic": alarm.statistic, "Period": alarm.period,
+                        "EvaluationPeriods": alarm.evaluation_periods,
+                        "ComparisonOperator": alarm.comparison_operator, "Threshold": alarm.threshold},
+        })
+        sns = sns_backends[parts[4]][parts[3]]
+        if action in sns.topics:
+            sns.publish(message, arn=action, subject=f'{new}: "{alarm.name}" in {backend.region_name}')
+            _record(backend, alarm.name, alarm_type, "Action", f"Successfully executed action {action}",
+                    {"actionState": "Succeeded", "stateUpdateTimestamp": stamp,
+                     "notificationResource": action, "publishedMessage": message})
+        else:
+            _record(backend, alarm.name, alarm_type, "Action",
+                    f'Failed to execute action {action}. Received error: "Resource not found"',
+                    {"actionState": "Failed", "stateUpdateTimestamp": stamp,
+                     "notificationResource": action, "error": "Resource not found"})
 
     orig_delete = backend_cls.delete_alarms
 
@@ -831,6 +879,69 @@ def _patch_cloudtrail() -> None:
     backend_cls.get_trail_status = get_trail_status
     backend_cls.get_trail = get_trail
 
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self: Any) -> str:
+        """LookupEvents as the CloudTrail API reference describes it: the account and region's
+        event history, newest first, narrowed by at most one lookup attribute and by
+        [StartTime, EndTime], MaxResults (1-50, default 50) per page."""
+        with EVENT_HISTORY_LOCK:
+            records = list(EVENT_HISTORY.get((self.current_account, self.region), []))
+        attrs = self._get_param("LookupAttributes") or []
+        if len(attrs) > 1:
+            raise BadRequest("LookupAttributes: at most one attribute")
+        fields = {"Username": "Username", "EventName": "EventName", "EventId": "EventId",
+                  "EventSource": "EventSource", "ResourceType": None, "ResourceName": None,
+                  "AccessKeyId": "AccessKeyId", "ReadOnly": "ReadOnly"}
+
+        def when(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        start, end = when(self._get_param("StartTime")), when(self._get_param("EndTime"))
+        events = []
+        for rec in records:
+            item = {
+                "EventId": rec.get("eventID", ""),
+                "EventName": rec.get("eventName", ""),
+                "EventSource": rec.get("eventSource", ""),
+                "EventTime": dt.datetime.fromisoformat(rec["eventTime"].replace("Z", "+00:00")).timestamp(),
+                "Username": rec.get("userIdentity", {}).get("userName")
+                or ("root" if rec.get("userIdentity", {}).get("type") == "Root" else ""),
+                "AccessKeyId": rec.get("userIdentity", {}).get("accessKeyId", ""),
+                "ReadOnly": str(rec.get("readOnly", False)).lower(),
+                "Resources": [],
+                "CloudTrailEvent": json.dumps(rec),
+            }
+            if start is not None and item["EventTime"] < start:
+                continue
+            if end is not None and item["EventTime"] > end:
+                continue
+            if attrs:
+                key = fields.get(attrs[0].get("AttributeKey"))
+                if key is None or item.get(key) != attrs[0].get("AttributeValue"):
+                    continue
+            events.append(item)
+        events.sort(key=lambda e: e["EventTime"], reverse=True)
+        size = int(self._get_param("MaxResults") or 50)
+        if not 1 <= size <= 50:
+            raise BadRequest("MaxResults: 1 to 50")
+        offset = int(self._get_param("NextToken") or 0)
+        page = events[offset:offset + size]
+        for e in page:
+            e.pop("AccessKeyId")
+            e.pop("ReadOnly")
+        result: dict[str, Any] = {"Events": page}
+        if offset + size < len(events):
+            result["NextToken"] = str(offset + size)
+        return json.dumps(result)
+
+    CloudTrailResponse.lookup_events = lookup_events
+
+
+# CloudTrail event history per (account, region): the records LookupEvents serves.
+EVENT_HISTORY: dict[tuple[str, str], list[dict[str, Any]]] = {}
+EVENT_HISTORY_LOCK = threading.Lock()
+
 
 # --------------------------------------------------------------------------
 # moto patches: SNS subscriptions that need confirmation stay pending
@@ -934,6 +1045,91 @@ def _patch_logs() -> None:
         orig_add(self, filter_name, filter_pattern, log_group_name, metric_transformations)
 
     metric_filters.MetricFilters.add_filter = add_filter
+
+
+# --------------------------------------------------------------------------
+# logs:TestMetricFilter (moto lacks it) for JSON filter patterns
+# --------------------------------------------------------------------------
+
+
+class UnsupportedPattern(Exception):
+    """A filter pattern outside the subset the launcher evaluates."""
+
+
+_CONDITION = re.compile(
+    r'^\$((?:\.[A-Za-z0-9_]+)+)\s*(?:(=|!=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s()"&|]+))|(NOT EXISTS|EXISTS))$'
+)
+
+
+def _json_pattern(pattern: str) -> list[tuple[list[str], str, str | None]]:
+    """The conditions of a JSON filter pattern `{ C1 && C2 ... }`, each `$.a.b = "v"`,
+    `$.a.b != "v"` (`*` a wildcard in strings), `$.a.b EXISTS` or `$.a.b NOT EXISTS`, as
+    CloudWatch Logs documents them. Disjunctions, parentheses, numbers and arrays are not
+    evaluated here: they raise UnsupportedPattern (answered as not implemented)."""
+    text = pattern.strip()
+    if not (text.startswith("{") and text.endswith("}")) or "||" in text or "(" in text:
+        raise UnsupportedPattern(pattern)
+    conditions = []
+    for part in text[1:-1].split("&&"):
+        m = _CONDITION.match(part.strip())
+        if m is None:
+            raise UnsupportedPattern(pattern)
+        path = m.group(1).split(".")[1:]
+        if m.group(5):
+            conditions.append((path, m.group(5), None))
+        else:
+            value = m.group(3) if m.group(3) is not None else m.group(4)
+            conditions.append((path, m.group(2), value))
+    return conditions
+
+
+def _matches(conditions: list[tuple[list[str], str, str | None]], message: str) -> bool:
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return False
+    for path, op, value in conditions:
+        node: Any = event
+        present = True
+        for key in path:
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            else:
+                present = False
+                break
+        if op == "EXISTS" and not present:
+            return False
+        if op == "NOT EXISTS" and present:
+            return False
+        if op in ("=", "!="):
+            # A missing field or a non-string never equals a string, and (AWS) never satisfies !=.
+            if not present or not isinstance(node, str):
+                return False
+            regex = "^" + ".*".join(re.escape(p) for p in (value or "").split("*")) + "$"
+            equal = re.match(regex, node) is not None
+            if equal != (op == "="):
+                return False
+    return True
+
+
+def test_metric_filter(req: "AwsRequest", body: bytes, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """TestMetricFilter answered for the JSON pattern subset; `None` (not implemented) otherwise."""
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        return render_error(req, "InvalidParameterException", "the request body is not JSON", 400, environ)
+    messages = params.get("logEventMessages") or []
+    if not 1 <= len(messages) <= 50:
+        return render_error(req, "InvalidParameterException",
+                            "logEventMessages must hold between 1 and 50 messages", 400, environ)
+    try:
+        conditions = _json_pattern(params.get("filterPattern", ""))
+    except UnsupportedPattern:
+        return None
+    matches = [{"eventNumber": i + 1, "eventMessage": m, "extractedValues": {}}
+               for i, m in enumerate(messages) if _matches(conditions, m)]
+    payload = json.dumps({"matches": matches}).encode()
+    return 200, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))], payload
 
 
 def install_patches() -> None:
@@ -1629,6 +1825,14 @@ class RootwardenMiddleware:
                     st.held_reports[data["account_id"]] = when
                 backend._rw_report_time = when
                 return _json_response(start_response, 200, {"ok": True, "generated_at": when.strftime(CSV_DATE)})
+            elif path == "/_rootwarden/cloudtrail/events" and method == "POST":
+                # Adds CloudTrail records (as in a log file) to an account and region's history.
+                if not isinstance(data, dict) or not isinstance(data.get("account_id"), str) \
+                        or not isinstance(data.get("region"), str) or not isinstance(data.get("records"), list):
+                    raise BadRequest('expected {"account_id": "...", "region": "...", "records": [...]}')
+                with EVENT_HISTORY_LOCK:
+                    EVENT_HISTORY.setdefault((data["account_id"], data["region"]), []).extend(data["records"])
+                return _json_response(start_response, 200, {"ok": True})
             elif path == "/_rootwarden/deny":
                 if method == "POST":
                     if not isinstance(data, dict):
@@ -1735,6 +1939,15 @@ class RootwardenMiddleware:
                 return [payload]
             # Allowed, and not about root's own credentials: moto answers, as the member.
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = session.account
+        if req.action == "logs:TestMetricFilter":
+            answer = test_metric_filter(req, body, environ)
+            if answer is None:
+                self.state.note_unimplemented(req.action)
+                answer = render_error(req, "NotImplemented",
+                                      "the launcher evaluates only JSON patterns joined by &&", 501, environ)
+            status, headers, payload = answer
+            start_response(f"{status} {_reason(status)}", headers)
+            return [payload]
         if req.action == "account:ListRegions":
             status, headers, payload = list_regions(req, body)
             start_response(f"{status} {_reason(status)}", headers)

@@ -2,6 +2,7 @@
 """Builds an AWS organization in a running launcher.py, for rootwarden's live tests.
 
     python scenario.py --endpoint http://127.0.0.1:PORT [--members 2] [--fault NAME]...
+    python scenario.py --endpoint http://127.0.0.1:PORT --existing --fault NAME...
 
 The compliant organization: a management account and N members; trusted access
 for IAM with centralized root credentials management and root sessions; every
@@ -11,7 +12,8 @@ a CloudWatch Logs group kept 400 days; the CIS root-usage metric filter on it,
 an alarm on that metric notifying an SNS topic with a confirmed e-mail
 subscription. Enabled regions are us-east-1 and eu-west-1 everywhere.
 
-Each --fault breaks one link (see FAULTS). Prints one JSON line:
+Each --fault breaks one link (see FAULTS); with --existing the faults break the organization
+built earlier on that server instead of a new one. Prints one JSON line:
 {"management": ID, "members": [ID, ...], "faults": [...]}.
 """
 
@@ -106,6 +108,18 @@ def build(w: World, members: int) -> None:
     sns.subscribe(TopicArn=w.topic_arn, Protocol="email", Endpoint="security@example.com")
     w.control("/_rootwarden/sns/confirm", {"topic_arn": w.topic_arn})
     put_alarm(w, [w.topic_arn])
+    # A drill proved the alarm notifies (RW-MON-008): its action ran, and it is back to OK.
+    cw = w.client("cloudwatch")
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="rootwarden drill scenario")
+    cw.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="drill over")
+
+
+def recover(w: World) -> None:
+    """Reads back the organization an earlier run built, for --existing."""
+    accounts = w.client("organizations").list_accounts()["Accounts"]
+    w.members = [a["Id"] for a in accounts if a["Id"] != MANAGEMENT]
+    w.topic_arn = next(t["TopicArn"] for t in w.client("sns").list_topics()["Topics"]
+                       if t["TopicArn"].endswith(":" + TOPIC))
 
 
 def put_alarm(w: World, actions: list[str]) -> None:
@@ -321,9 +335,14 @@ def main() -> int:
     p.add_argument("--endpoint", required=True)
     p.add_argument("--members", type=int, default=2)
     p.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS))
+    p.add_argument("--existing", action="store_true",
+                   help="break the organization built earlier instead of building one")
     args = p.parse_args()
     w = World(args.endpoint)
-    build(w, args.members)
+    if args.existing:
+        recover(w)
+    else:
+        build(w, args.members)
     for f in args.fault:
         FAULTS[f](w)
     print(json.dumps({"management": MANAGEMENT, "members": w.members, "faults": args.fault}))

@@ -462,6 +462,28 @@ def cloudtrail_and_logs(w: World) -> None:
     code, _, _ = error_of(lambda: ct.get_trail_status(Name="arn:aws:cloudtrail:us-east-1:111111111111:trail/none"))
     check("unknown trail -> TrailNotFoundException", code == "TrailNotFoundException", code)
 
+    # event history seeded through the control plane, served by LookupEvents
+    records = [{"eventVersion": "1.08", "eventID": f"e-{i}", "eventName": "ConsoleLogin",
+                "eventSource": "signin.amazonaws.com", "eventTime": f"2026-11-2{i}T10:00:00Z",
+                "userIdentity": {"type": "Root", "accountId": m1}} for i in range(3)]
+    records.append({"eventVersion": "1.08", "eventID": "e-user", "eventName": "ConsoleLogin",
+                    "eventSource": "signin.amazonaws.com", "eventTime": "2026-11-22T10:00:00Z",
+                    "userIdentity": {"type": "IAMUser", "userName": "alice", "accountId": m1}})
+    w.l.control("POST", "/_rootwarden/cloudtrail/events", {"account_id": m1, "region": REGION, "records": records})
+    root = {"AttributeKey": "Username", "AttributeValue": "root"}
+    first = ct.lookup_events(LookupAttributes=[root], MaxResults=2)
+    check("LookupEvents: root's events newest first, a page of MaxResults, then a NextToken",
+          [e["EventId"] for e in first["Events"]] == ["e-2", "e-1"] and "NextToken" in first, first)
+    rest = ct.lookup_events(LookupAttributes=[root], MaxResults=2, NextToken=first["NextToken"])
+    check("LookupEvents: the last page has no NextToken",
+          [e["EventId"] for e in rest["Events"]] == ["e-0"] and "NextToken" not in rest, rest)
+    window = ct.lookup_events(StartTime=dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc),
+                              EndTime=dt.datetime(2026, 11, 22, 12, tzinfo=dt.timezone.utc))
+    check("LookupEvents: [StartTime, EndTime] and no attribute",
+          sorted(e["EventId"] for e in window["Events"]) == ["e-1", "e-2", "e-user"], window)
+    check("LookupEvents: the record travels as CloudTrailEvent",
+          json.loads(first["Events"][0]["CloudTrailEvent"])["eventID"] == "e-2")
+
     logs.put_metric_filter(
         logGroupName="cloudtrail/root", filterName="root-usage",
         filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
@@ -560,8 +582,9 @@ def cloudwatch_cbor(w: World) -> None:
     cw.set_alarm_state(AlarmName="root-usage-alarm", StateValue="ALARM", StateReason="root signed in")
     hist = cw.describe_alarm_history(AlarmName="root-usage-alarm")["AlarmHistoryItems"]
     kinds = [h["HistoryItemType"] for h in hist]
-    check("DescribeAlarmHistory: StateUpdate (newest first) then ConfigurationUpdate",
-          kinds == ["StateUpdate", "ConfigurationUpdate"] and isinstance(hist[0]["Timestamp"], dt.datetime), hist)
+    check("DescribeAlarmHistory: Action and StateUpdate (newest first) then ConfigurationUpdate",
+          sorted(kinds[:2]) == ["Action", "StateUpdate"] and kinds[2:] == ["ConfigurationUpdate"]
+          and isinstance(hist[0]["Timestamp"], dt.datetime), hist)
     state_only = cw.describe_alarm_history(AlarmName="root-usage-alarm", HistoryItemType="StateUpdate")["AlarmHistoryItems"]
     check("DescribeAlarmHistory HistoryItemType filter", len(state_only) == 1, state_only)
 
@@ -573,6 +596,73 @@ def cloudwatch_cbor(w: World) -> None:
     check("moto error becomes CBOR error (ResourceNotFound 404)", code == "ResourceNotFound" and status == 404, (code, status, err))
     check("CBOR error body carries __type", "__type" in cbor2.loads(wire.raw) and wire.headers.get("x-amzn-query-error"),
           (wire.raw, wire.headers))
+
+
+@section
+def alarm_actions(w: World) -> None:
+    """SetAlarmState runs the new state's SNS actions as CloudWatch does: the alarm message is
+    published to the topic (an SQS subscriber receives it) and an Action history item records
+    the outcome; a topic that does not exist fails the action; disabled actions do not run."""
+    cw = w.l.client("cloudwatch", w.m1_creds)
+    sqs = w.l.client("sqs", w.m1_creds)
+    sns = w.l.client("sns", w.m1_creds)
+    url = sqs.create_queue(QueueName="alarm-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=w.topic, Protocol="sqs", Endpoint=queue_arn)
+    gone = w.topic.rsplit(":", 1)[0] + ":deleted-topic"
+    for name, actions, enabled in (("drill-ok", [w.topic], True), ("drill-gone", [gone], True),
+                                   ("drill-disabled", [w.topic], False)):
+        cw.put_metric_alarm(
+            AlarmName=name, MetricName="RootAccountUsage", Namespace="CISBenchmark", Statistic="Sum",
+            Period=300, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=actions, ActionsEnabled=enabled)
+        cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="rootwarden drill t1")
+
+    def actions_of(name: str) -> list[dict[str, Any]]:
+        return cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
+
+    ok = actions_of("drill-ok")
+    data = json.loads(ok[0]["HistoryData"]) if ok else {}
+    check("Action item: Successfully executed action TOPIC, actionState Succeeded",
+          len(ok) == 1 and ok[0]["HistorySummary"] == f"Successfully executed action {w.topic}"
+          and data.get("actionState") == "Succeeded" and data.get("notificationResource") == w.topic, ok)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    message = json.loads(json.loads(got[0]["Body"])["Message"]) if got else {}
+    check("the alarm message reaches the topic's SQS subscriber",
+          len(got) == 1 and message.get("AlarmName") == "drill-ok" and message.get("NewStateValue") == "ALARM"
+          and message.get("NewStateReason") == "rootwarden drill t1", got)
+    failed = actions_of("drill-gone")
+    data = json.loads(failed[0]["HistoryData"]) if failed else {}
+    check("Action item for a missing topic: Failed to execute action, actionState Failed",
+          len(failed) == 1 and failed[0]["HistorySummary"].startswith(f"Failed to execute action {gone}")
+          and data.get("actionState") == "Failed", failed)
+    check("disabled actions: no Action item", actions_of("drill-disabled") == [], actions_of("drill-disabled"))
+    cw.set_alarm_state(AlarmName="drill-ok", StateValue="ALARM", StateReason="again")
+    check("no state change, no action", len(actions_of("drill-ok")) == 1, actions_of("drill-ok"))
+
+
+@section
+def test_metric_filter(w: World) -> None:
+    """logs:TestMetricFilter for JSON patterns joined by &&; other patterns are answered 501."""
+    logs = w.l.client("logs", w.m1_creds)
+    pattern = ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+               '&& $.eventType != "AwsServiceEvent" }')
+    messages = [
+        json.dumps({"userIdentity": {"type": "Root"}, "eventType": "AwsConsoleSignIn"}),
+        json.dumps({"userIdentity": {"type": "IAMUser"}, "eventType": "AwsApiCall"}),
+        json.dumps({"userIdentity": {"type": "Root", "invokedBy": "support.amazonaws.com"}, "eventType": "AwsApiCall"}),
+        json.dumps({"userIdentity": {"type": "Root"}, "eventType": "AwsServiceEvent"}),
+        json.dumps({"userIdentity": {"type": "Ro*"}, "eventType": "AwsApiCall"}),
+    ]
+    out = logs.test_metric_filter(filterPattern=pattern, logEventMessages=messages)["matches"]
+    check("TestMetricFilter counts only the root event (eventNumber from 1, message echoed)",
+          [(m["eventNumber"], m["eventMessage"]) for m in out] == [(1, messages[0])], out)
+    wild = logs.test_metric_filter(filterPattern='{ $.userIdentity.type = "Ro*" }', logEventMessages=messages)["matches"]
+    check("TestMetricFilter: * is a wildcard in a string value", [m["eventNumber"] for m in wild] == [1, 3, 4, 5], wild)
+    code, status, _ = error_of(lambda: logs.test_metric_filter(filterPattern="?ERROR ?FAIL", logEventMessages=["x"]))
+    _, unimplemented = w.l.control("GET", "/_rootwarden/unimplemented")
+    check("an unsupported pattern is 501 and counted as unimplemented",
+          status == 501 and "logs:TestMetricFilter" in unimplemented, (code, status, unimplemented))
 
 
 @section
@@ -899,7 +989,7 @@ def measure_plain_moto(_: Any) -> None:
         note(f"GetTrailStatus fields: LatestDeliveryTime set without any delivery: {'LatestDeliveryTime' in status}; "
              f"string fields returned as '': LatestNotificationAttemptTime={status.get('LatestNotificationAttemptTime')!r}")
         code, status_code = probe(ct, lambda: ct.lookup_events(MaxResults=1))
-        note(f"cloudtrail:LookupEvents: HTTP {status_code} {code} (not implemented)")
+        note(f"cloudtrail:LookupEvents: HTTP {status_code} {code} (not implemented; launcher serves it)")
         # Logs
         logs = c("logs", creds)
         logs.create_log_group(logGroupName="g")
@@ -972,6 +1062,8 @@ def main() -> int:
         cloudtrail_and_logs(w)
         sns_and_events(w)
         cloudwatch_cbor(w)
+        alarm_actions(w)
+        test_metric_filter(w)
         organizations_features(w)
         list_regions(w)
         faults(w)

@@ -86,18 +86,24 @@ impl Moto {
 
     /// Builds the organization with `faults` and resets the server's call counter.
     pub fn scenario(&self, faults: &[&str]) -> Org {
-        self.scenario_of(2, faults)
+        self.scenario_run(&[], faults)
     }
 
-    /// [`Moto::scenario`] with `members` member accounts.
+    /// Builds an organization of `members` members with `faults`, like [`Moto::scenario`].
     pub fn scenario_of(&self, members: usize, faults: &[&str]) -> Org {
+        self.scenario_run(&["--members", &members.to_string()], faults)
+    }
+
+    /// Breaks the organization already built with `faults` and resets the call counter.
+    pub fn break_scenario(&self, faults: &[&str]) -> Org {
+        self.scenario_run(&["--existing"], faults)
+    }
+
+    fn scenario_run(&self, extra: &[&str], faults: &[&str]) -> Org {
         let mut cmd = Command::new(&self.python);
-        cmd.arg(root().join("tests/moto/scenario.py")).args([
-            "--endpoint",
-            &self.url,
-            "--members",
-            &members.to_string(),
-        ]);
+        cmd.arg(root().join("tests/moto/scenario.py"))
+            .args(["--endpoint", &self.url])
+            .args(extra);
         for f in faults {
             cmd.args(["--fault", f]);
         }

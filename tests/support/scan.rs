@@ -75,6 +75,7 @@ pub fn compliant_table(org: &Org) -> Table {
         "RW-MON-005",
         "RW-MON-006",
         "RW-MON-007",
+        "RW-MON-008",
         "RW-ORG-001",
         "RW-ROOT-001",
         "RW-ROOT-002",
@@ -96,11 +97,26 @@ pub fn compliant_table(org: &Org) -> Table {
     t
 }
 
+/// `t` with `changes`. RW-MON-008 proves the action of RW-MON-004's alarm, so unless a change
+/// names it, it follows RW-MON-004: nothing to prove without such an alarm (not applicable), and
+/// undecided when the alarm is.
 pub fn with(mut t: Table, changes: &[(&str, &str, &str)]) -> Table {
     for (account, rule, status) in changes {
         let key = (account.to_string(), rule.to_string());
         assert!(t.contains_key(&key), "no cell {key:?}");
         t.insert(key, status.to_string());
+    }
+    for (account, rule, status) in changes {
+        let proof = (account.to_string(), "RW-MON-008".to_string());
+        if *rule == "RW-MON-004" && !changes.iter().any(|(a, r, _)| a == account && *r == "RW-MON-008") {
+            let follows = match *status {
+                "fail" | "not_applicable" => "not_applicable",
+                other => other,
+            };
+            if t.contains_key(&proof) {
+                t.insert(proof, follows.to_string());
+            }
+        }
     }
     t
 }

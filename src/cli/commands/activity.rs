@@ -125,7 +125,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
 
     if args.lookup {
         let mut opts = args.collect.options();
-        opts.activity = Some(ActivityWindow { start, end });
+        opts.activity = Some(ActivityWindow {
+            start,
+            end,
+            deadline: None,
+        });
         snapshot = Some(args.collect.collect(&opts)?.snapshot);
     }
 

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod collect;
 pub mod completions;
 pub mod config_rule;
+pub mod drill;
 pub mod evaluate;
 pub mod explain_filter;
 pub mod remediate;

@@ -47,8 +47,9 @@ pub enum Args {
         #[arg(long)]
         coverage: bool,
     },
-    /// Write, per account of a snapshot, the exact `input` and `data` documents the rules see
-    /// (DIR/ACCOUNT/input.json and DIR/ACCOUNT/data.json), for `opa eval` and editor tooling.
+    /// Write, per account of a snapshot, the exact `input` and `data` documents the rules see,
+    /// for `opa eval` and editor tooling: `-o json=DIR` writes DIR/ACCOUNT/input.json and
+    /// DIR/ACCOUNT/data.json; `-o json` prints `{ACCOUNT: {"input", "data"}}`.
     Input {
         /// The snapshot.
         snapshot: PathBuf,
@@ -57,9 +58,9 @@ pub enum Args {
         account: Option<String>,
         #[command(flatten)]
         requirements: RequirementsArg,
-        /// Directory to write into.
-        #[arg(short = 'o', long = "output", value_name = "DIR")]
-        output: PathBuf,
+        /// Output json[=DIR]: to stdout, or one directory per account under DIR.
+        #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", default_value = "json")]
+        output: Output<DocumentsFormat>,
     },
     /// Print an OPA capabilities JSON declaring rootwarden's builtins, for `opa check
     /// --capabilities` and Rego linters.
@@ -121,8 +122,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let requirements = requirements.load()?;
             let snapshot = rootwarden::input::load_snapshot(&snapshot)?;
             let docs = documents::account_documents(&snapshot, &requirements.requirements, account.as_deref())?;
-            for path in documents::write(&output, &docs)? {
-                outln!("wrote {}", path.display());
+            match &output.path {
+                Some(dir) => {
+                    for path in documents::write(dir, &docs)? {
+                        outln!("wrote {}", path.display());
+                    }
+                }
+                None => {
+                    let all: serde_json::Map<String, serde_json::Value> = docs
+                        .into_iter()
+                        .map(|d| (d.account_id, serde_json::json!({"input": d.input, "data": d.data})))
+                        .collect();
+                    let mut text = serde_json::to_string_pretty(&all)?;
+                    text.push('\n');
+                    rootwarden::report::output::stdout(&text);
+                }
             }
             Ok(Outcome::Clean)
         }
@@ -130,6 +144,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             rootwarden::report::output::stdout(&capabilities(base.as_deref())?);
             Ok(Outcome::Clean)
         }
+    }
+}
+
+/// The format of `rules input`: JSON, the documents as OPA reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentsFormat {
+    /// `input` and `data` per account.
+    Json,
+}
+
+impl OutputFormat for DocumentsFormat {
+    const KIND: &'static str = "format of rules input";
+    const ALL: &'static [DocumentsFormat] = &[DocumentsFormat::Json];
+    fn name(self) -> &'static str {
+        "json"
     }
 }
 

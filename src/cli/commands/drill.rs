@@ -1,0 +1,123 @@
+//! `rootwarden drill`: prove the root alarm chain reaches a person (see `rootwarden::drill`).
+
+use std::time::Duration;
+
+use rootwarden::arn::Arn;
+use rootwarden::drill::{self, AccountOutcome, DrillOptions, DrillRecord, Mode};
+use rootwarden::errln;
+use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+
+use crate::cli::args::CollectArgs;
+use crate::cli::{block_on, Outcome};
+
+/// Test each root metric filter with CloudWatch Logs and set each root alarm to ALARM, then
+/// read the alarm's history for the action's outcome: plans by default, acts only with --yes.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("one_scope").args(["org", "accounts"]).multiple(false)))]
+pub struct Args {
+    #[command(flatten)]
+    collect: CollectArgs,
+    /// Carry out the drill: set the root alarms to ALARM (their configuration is never changed;
+    /// CloudWatch returns each to its real state at its next evaluation). Without it the drill
+    /// is only planned and nothing is changed.
+    #[arg(long)]
+    yes: bool,
+    /// Seconds to wait for each alarm's state change and actions to appear in its history.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    wait: u64,
+    /// Output FORMAT[=PATH] (repeatable): text, json (the validation record). Default: text to
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
+    outputs: Vec<Output<DrillFormat>>,
+}
+
+/// Seconds between two reads of an alarm's history.
+const POLL: Duration = Duration::from_secs(10);
+
+/// Collects the accounts in scope, then plans or carries out the drill and writes the record.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut outputs = OutputPlan::new();
+    outputs.add_outputs(&args.outputs, DrillFormat::Text, |f| f)?;
+    let opts = args.collect.options();
+    let c = args.collect.collect(&opts)?;
+    let drill_opts = DrillOptions {
+        drill_id: drill::new_drill_id(chrono::Utc::now()),
+        wait: Duration::from_secs(args.wait),
+        poll: POLL,
+    };
+    let record = if args.yes {
+        let base = block_on(rootwarden::aws::connection::base_config(&opts.connection()))?;
+        let principal = c
+            .snapshot
+            .collector
+            .as_ref()
+            .and_then(|c| c.principal_arn.clone())
+            .unwrap_or_default();
+        let caller = Arn::parse(&principal);
+        let reach = rootwarden::aws::connection::Reach {
+            home_region: base
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+            base,
+            caller_account: caller.map(|a| a.account).unwrap_or_default().to_string(),
+            partition: caller.map_or("aws", |a| a.partition).to_string(),
+            role_name: opts.role_name.clone(),
+        };
+        block_on(drill::run(&c.snapshot, &reach, &drill_opts))?
+    } else {
+        drill::plan(&c.snapshot, &drill_opts)
+    };
+    outputs.commit(|f| match f {
+        DrillFormat::Text => drill::render::text(&record, args.wait),
+        DrillFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&record).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    })?;
+    Ok(outcome(&record))
+}
+
+/// Exit 1 when a step failed, 3 when an account's drill stopped or proved only part of the
+/// chain, 0 otherwise (a plan always).
+fn outcome(record: &DrillRecord) -> Outcome {
+    if record.mode == Mode::Plan {
+        return Outcome::Clean;
+    }
+    let outcomes: Vec<AccountOutcome> = record.accounts.iter().map(|a| a.outcome).collect();
+    if outcomes.contains(&AccountOutcome::Failed) {
+        Outcome::Findings
+    } else if outcomes.iter().any(|o| {
+        matches!(
+            o,
+            AccountOutcome::Stopped | AccountOutcome::Incomplete | AccountOutcome::Planned
+        )
+    }) {
+        errln!("drill incomplete: some accounts could not be drilled in full (see the record)");
+        Outcome::Incomplete
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// The formats of a drill's validation record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrillFormat {
+    /// For people.
+    Text,
+    /// The record as JSON.
+    Json,
+}
+
+impl OutputFormat for DrillFormat {
+    const KIND: &'static str = "drill output format";
+    const ALL: &'static [DrillFormat] = &[DrillFormat::Text, DrillFormat::Json];
+    fn name(self) -> &'static str {
+        match self {
+            DrillFormat::Text => "text",
+            DrillFormat::Json => "json",
+        }
+    }
+}

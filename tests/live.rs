@@ -239,6 +239,57 @@ fn policy_actions() -> BTreeSet<String> {
     out
 }
 
+/// Connections a `scan --org` of an organization of `members` + 1 accounts opens, with
+/// `concurrency` tasks at once; with the number of calls it made, for the message.
+fn connections_of_a_scan(members: usize, concurrency: usize) -> (u64, u64) {
+    let moto = Moto::start().unwrap();
+    let org = moto.scenario_of(members, &[]);
+    assert_eq!(org.accounts().len(), members + 1);
+    let before = moto.connections();
+    let out = moto.rootwarden(&[
+        "scan",
+        "--org",
+        "--regions",
+        "us-east-1",
+        "--concurrency",
+        &concurrency.to_string(),
+        "--fail-on",
+        "none",
+        "-o",
+        "json=/dev/null",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The second query's own connection is not the scan's.
+    let opened = moto.connections() - before - 1;
+    let calls = moto.server_calls().values().flat_map(|ops| ops.values()).sum();
+    (opened, calls)
+}
+
+#[test]
+fn connections_are_pooled_across_accounts_and_do_not_grow_with_the_organization() {
+    if moto_python().is_none() {
+        return;
+    }
+    // At most `concurrency` tasks at once, each with at most 4 calls in flight (root_audit's
+    // and iam's joins, a credential refresh beside a call), plus discovery's: the pool never
+    // needs more connections to the one endpoint, whatever the number of accounts.
+    let concurrency = 2;
+    let bound = concurrency as u64 * 4 + 1;
+    let (small, small_calls) = connections_of_a_scan(3, concurrency);
+    let (large, large_calls) = connections_of_a_scan(11, concurrency);
+    let seen = format!("4 accounts: {small} connections for {small_calls} calls; 12 accounts: {large} connections for {large_calls} calls");
+    eprintln!("{seen}");
+    assert!(large_calls > 2 * small_calls, "{seen}");
+    assert!(
+        small >= 1 && small <= bound,
+        "more connections than endpoints × concurrency ({bound}): {seen}"
+    );
+    assert!(
+        large <= bound,
+        "more connections than endpoints × concurrency ({bound}): {seen}"
+    );
+}
+
 #[test]
 fn calls_are_counted_fetched_once_and_all_in_the_iam_policy() {
     let Some(moto) = Moto::start() else { return };

@@ -2,12 +2,19 @@
 //! first, the region of global calls, an endpoint override, retries and timeouts. Every command
 //! that calls AWS (collect, remediate, the Config backend, activity, drill) starts here.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::ConnectorBuilder;
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// Where and as whom a run calls AWS.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +44,7 @@ pub async fn base_config(conn: &Connection) -> SdkConfig {
 /// [`base_config`] with the credential chain's own credentials, before `conn.assume_role_arn`.
 pub async fn chain_config(conn: &Connection) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
         .retry_config(RetryConfig::adaptive().with_max_attempts(6))
         .timeout_config(
             TimeoutConfig::builder()
@@ -72,6 +80,47 @@ pub async fn assumed(base: &SdkConfig, role_arn: &str, session_name: &str) -> Sd
     base.to_builder()
         .credentials_provider(SharedCredentialsProvider::new(provider))
         .build()
+}
+
+/// The HTTP client of every SDK client the process builds, whatever the account, region or
+/// service. Left to itself the SDK gives each client its own: a TLS configuration (the root
+/// certificates parsed again) and a connection pool per client, so per account × region ×
+/// service, and a new connection for nearly every call of an organization scan. Shared, the
+/// certificates are read once and a connection to an endpoint serves every account.
+pub fn http_client() -> SharedHttpClient {
+    static CLIENT: OnceLock<SharedHttpClient> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| SharedHttpClient::new(PooledClient::default()))
+        .clone()
+}
+
+/// One connector (hyper client and its pool) per distinct timeout setting, built as the SDK
+/// builds its default one: rustls with aws-lc, proxies from the environment (`HTTPS_PROXY`,
+/// `NO_PROXY`).
+#[derive(Debug, Default)]
+struct PooledClient {
+    connectors: Mutex<HashMap<Timeouts, SharedHttpConnector>>,
+}
+
+/// A connector's connect and read timeouts.
+type Timeouts = (Option<Duration>, Option<Duration>);
+
+impl HttpClient for PooledClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        let key = (settings.connect_timeout(), settings.read_timeout());
+        let mut connectors = self.connectors.lock().unwrap_or_else(|p| p.into_inner());
+        connectors
+            .entry(key)
+            .or_insert_with(|| {
+                let mut builder = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+                builder
+                    .set_connector_settings(Some(settings.clone()))
+                    .set_sleep_impl(components.sleep_impl())
+                    .set_proxy_config(Some(ProxyConfig::from_env()));
+                SharedHttpConnector::new(builder.build())
+            })
+            .clone()
+    }
 }
 
 /// How a run that changes things reaches each account of its scope: the caller's own

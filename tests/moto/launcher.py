@@ -20,6 +20,7 @@ moto's WSGI application is wrapped with a middleware that adds:
   account's report at an age of your choosing (a report AWS did not regenerate).
 * Fault injection (``POST /_rootwarden/deny``) in each service's own protocol.
 * A per-account call counter (``GET /_rootwarden/calls``).
+* A count of accepted TCP connections (``GET /_rootwarden/connections``).
 * ``sts:AssumeRoot`` (centralized root access) and the privileged root sessions
   it opens, limited to their task policy's actions; root's own credentials
   (login profile, access keys, MFA devices, signing certificates) are served
@@ -342,6 +343,13 @@ class State:
         self.unimplemented: dict[str, int] = {}
         # access key id of an AssumeRoot session -> RootSession
         self.root_sessions: dict[str, "RootSession"] = {}
+        # TCP connections the server accepted (GET /_rootwarden/connections): whether a client
+        # pools its connections or opens one per call shows here, not in the call counts.
+        self.connections = 0
+
+    def note_connection(self) -> None:
+        with self.lock:
+            self.connections += 1
 
     def reset(self) -> None:
         with self.lock:
@@ -1889,6 +1897,10 @@ class RootwardenMiddleware:
                     st.calls.clear()
                     st.calls_by_region.clear()
                 return _json_response(start_response, 200, {"ok": True})
+            elif path == "/_rootwarden/connections" and method == "GET":
+                # Includes the connection of this request.
+                with st.lock:
+                    return _json_response(start_response, 200, {"accepted": st.connections})
             elif path == "/_rootwarden/health":
                 return _json_response(start_response, 200, {"ok": True})
             else:
@@ -2042,6 +2054,53 @@ class RootwardenMiddleware:
 # --------------------------------------------------------------------------
 
 
+class KeepAliveRequestHandler(MotoRequestHandler):
+    """Keeps HTTP/1.1 connections open between requests, as AWS endpoints do.
+
+    werkzeug's server answers every request with ``Connection: close`` because http.server
+    cannot drain a body the application left unread before the next request line. Here the
+    whole body is read before the application runs, so the stream always stands at the next
+    request, and werkzeug's drain after the response (which would read the next request, or
+    block on it) is given an empty stream; a body whose end cannot be told (a bad
+    Content-Length) keeps the old behaviour.
+    A client that pools connections then opens few, which ``GET /_rootwarden/connections``
+    shows.
+    """
+
+    keep_alive = False
+    _stream: Any = None
+
+    def handle_one_request(self) -> None:
+        if self._stream is None:
+            self._stream = self.rfile
+        self.rfile = self._stream
+        super().handle_one_request()
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        self.keep_alive = False
+        length = environ.get("CONTENT_LENGTH") or ""
+        try:
+            if environ.get("wsgi.input_terminated"):
+                body = environ["wsgi.input"].read()
+            elif length:
+                body = self.rfile.read(int(length))
+            else:
+                body = b""
+        except ValueError:
+            return environ
+        environ["wsgi.input"] = io.BytesIO(body)
+        self.keep_alive = True
+        self.rfile = io.BytesIO()
+        return environ
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" and self.keep_alive:
+            # http.server still closes when the request asked for it (or spoke HTTP/1.0).
+            return
+        super().send_header(keyword, value)
+
+
 class RootwardenMotoServer(ThreadedMotoServer):
     plain = False  # --plain: bare moto, for measuring moto's own behaviour
 
@@ -2049,9 +2108,16 @@ class RootwardenMotoServer(ThreadedMotoServer):
         app: Any = DomainDispatcherApplication(create_backend_app)
         if not self.plain:
             app = RootwardenMiddleware(app)
-        self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-        )
+        handler = MotoRequestHandler if self.plain else KeepAliveRequestHandler
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=handler)
+        accept = self._server.get_request
+
+        def counted_accept() -> Any:
+            conn = accept()
+            STATE.note_connection()
+            return conn
+
+        self._server.get_request = counted_accept  # type: ignore[method-assign]
         self._server_ready_event.set()
         self._server.serve_forever()
 

@@ -750,6 +750,33 @@ def faults(w: World) -> None:
 
 
 @section
+def connections(w: World) -> None:
+    """Connections stay open between requests (as AWS's do) and are counted."""
+    import http.client
+
+    l = w.l
+    _, before = l.control("GET", "/_rootwarden/connections")
+    host, port = l.url.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    answers = []
+    for body in ("Action=GetCallerIdentity&Version=2011-06-15", "Action=ListUsers&Version=2010-05-08"):
+        conn.request("POST", "/", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/"
+                             + ("sts" if "Caller" in body else "iam") + "/aws4_request, SignedHeaders=host, Signature=0"})
+        r = conn.getresponse()
+        answers.append((r.status, r.getheader("Connection"), r.read()))
+    conn.close()
+    check("two calls answered on one kept-alive connection",
+          [a[:2] for a in answers] == [(200, None), (200, None)]
+          and b"GetCallerIdentityResult" in answers[0][2] and b"ListUsersResult" in answers[1][2], answers)
+    _, after = l.control("GET", "/_rootwarden/connections")
+    # This connection and the two control queries' own.
+    check("GET /_rootwarden/connections counts accepted connections",
+          after["accepted"] - before["accepted"] == 2, (before, after))
+
+
+@section
 def call_counter(w: World) -> None:
     l = w.l
     status, _ = l.control("POST", "/_rootwarden/calls/reset")
@@ -1040,6 +1067,7 @@ def main() -> int:
         organizations_features(w)
         list_regions(w)
         faults(w)
+        connections(w)
         call_counter(w)
         assume_root(w)
         resets(w)

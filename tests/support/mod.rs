@@ -156,6 +156,13 @@ impl Moto {
         serde_json::from_value(self.get_json("/_rootwarden/calls")).unwrap()
     }
 
+    /// TCP connections the server has accepted since it started, this query's own included.
+    pub fn connections(&self) -> u64 {
+        self.get_json("/_rootwarden/connections")["accepted"]
+            .as_u64()
+            .expect("GET /_rootwarden/connections: {\"accepted\": N}")
+    }
+
     fn get_json(&self, path: &str) -> serde_json::Value {
         let o = Command::new(&self.python)
             .args([

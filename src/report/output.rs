@@ -26,6 +26,27 @@ pub trait OutputFormat: Copy + Send + Sync + 'static {
     fn name(self) -> &'static str;
 }
 
+/// The formats of a command whose output is for people or for programs and nothing else (rules
+/// list, remediate plan, explain-filter, drill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOrJson {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+impl OutputFormat for TextOrJson {
+    const KIND: &'static str = "format";
+    const ALL: &'static [TextOrJson] = &[TextOrJson::Text, TextOrJson::Json];
+    fn name(self) -> &'static str {
+        match self {
+            TextOrJson::Text => "text",
+            TextOrJson::Json => "json",
+        }
+    }
+}
+
 /// One `-o FORMAT[=PATH]`: the same syntax on every subcommand; no path (or `-`) means stdout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output<F> {

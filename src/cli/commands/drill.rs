@@ -5,7 +5,7 @@ use std::time::Duration;
 use rootwarden::arn::Arn;
 use rootwarden::drill::{self, AccountOutcome, DrillOptions, DrillRecord, Mode};
 use rootwarden::errln;
-use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+use rootwarden::report::output::{Output, OutputPlan, TextOrJson};
 
 use crate::cli::args::CollectArgs;
 use crate::cli::{block_on, Outcome};
@@ -29,7 +29,7 @@ pub struct Args {
     /// Output FORMAT[=PATH] (repeatable): text, json (the validation record). Default: text to
     /// stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
-    outputs: Vec<Output<DrillFormat>>,
+    outputs: Vec<Output<TextOrJson>>,
 }
 
 /// Seconds between two reads of an alarm's history.
@@ -38,7 +38,7 @@ const POLL: Duration = Duration::from_secs(10);
 /// Collects the accounts in scope, then plans or carries out the drill and writes the record.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut outputs = OutputPlan::new();
-    outputs.add_outputs(&args.outputs, DrillFormat::Text, |f| f)?;
+    outputs.add_outputs(&args.outputs, TextOrJson::Text, |f| f)?;
     let opts = args.collect.options();
     let c = args.collect.collect(&opts)?;
     let drill_opts = DrillOptions {
@@ -70,8 +70,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         drill::plan(&c.snapshot, &drill_opts)
     };
     outputs.commit(|f| match f {
-        DrillFormat::Text => drill::render::text(&record, args.wait),
-        DrillFormat::Json => {
+        TextOrJson::Text => drill::render::text(&record, args.wait),
+        TextOrJson::Json => {
             let mut s = serde_json::to_string_pretty(&record).unwrap_or_default();
             s.push('\n');
             s
@@ -99,25 +99,5 @@ fn outcome(record: &DrillRecord) -> Outcome {
         Outcome::Incomplete
     } else {
         Outcome::Clean
-    }
-}
-
-/// The formats of a drill's validation record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DrillFormat {
-    /// For people.
-    Text,
-    /// The record as JSON.
-    Json,
-}
-
-impl OutputFormat for DrillFormat {
-    const KIND: &'static str = "drill output format";
-    const ALL: &'static [DrillFormat] = &[DrillFormat::Text, DrillFormat::Json];
-    fn name(self) -> &'static str {
-        match self {
-            DrillFormat::Text => "text",
-            DrillFormat::Json => "json",
-        }
     }
 }

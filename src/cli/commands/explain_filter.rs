@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use rootwarden::event_pattern;
 use rootwarden::filter_pattern;
-use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+use rootwarden::report::output::{Output, OutputPlan, TextOrJson};
 use rootwarden::report::terminal::escape;
 use serde::Serialize;
 
@@ -22,27 +22,7 @@ pub struct Args {
     event_pattern: bool,
     /// Output FORMAT[=PATH] (repeatable): text, json. Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
-    outputs: Vec<Output<ExplainFormat>>,
-}
-
-/// The formats of an explanation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExplainFormat {
-    /// One line per event, the conditions under it.
-    Text,
-    /// `{pattern, events, missed, noise}`.
-    Json,
-}
-
-impl OutputFormat for ExplainFormat {
-    const KIND: &'static str = "format";
-    const ALL: &'static [ExplainFormat] = &[ExplainFormat::Text, ExplainFormat::Json];
-    fn name(self) -> &'static str {
-        match self {
-            ExplainFormat::Text => "text",
-            ExplainFormat::Json => "json",
-        }
-    }
+    outputs: Vec<Output<TextOrJson>>,
 }
 
 /// What a detection should do with an event.
@@ -110,7 +90,7 @@ impl Row {
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let (pattern, as_event_pattern) = (args.pattern.as_str(), args.event_pattern);
     let mut outputs = OutputPlan::new();
-    outputs.add_outputs(&args.outputs, ExplainFormat::Text, |f| f)?;
+    outputs.add_outputs(&args.outputs, TextOrJson::Text, |f| f)?;
     let row = |e: &'static CanonicalEvent, matches: bool, conditions: Vec<Condition>| Row {
         event: &e.id,
         description: &e.description,
@@ -145,13 +125,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let missed: Vec<&str> = rows.iter().filter(|r| r.missed()).map(|r| r.event).collect();
     let noise: Vec<&str> = rows.iter().filter(|r| r.noise()).map(|r| r.event).collect();
     outputs.commit(|f| match f {
-        ExplainFormat::Json => {
+        TextOrJson::Json => {
             let doc = serde_json::json!({"pattern": pattern, "events": rows, "missed": missed, "noise": noise});
             let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             text.push('\n');
             text
         }
-        ExplainFormat::Text => escape(&text(&rows, &missed, &noise)).into_owned(),
+        TextOrJson::Text => escape(&text(&rows, &missed, &noise)).into_owned(),
     })?;
     Ok(if missed.is_empty() && noise.is_empty() {
         Outcome::Clean

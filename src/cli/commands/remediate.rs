@@ -11,7 +11,7 @@ use rootwarden::policy::{loader, Evaluation, Policy};
 use rootwarden::remediate::export::{self, ExportTarget, IacFormat};
 use rootwarden::remediate::plan::{self, PlanOptions};
 use rootwarden::remediate::{apply, render, Plan};
-use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+use rootwarden::report::output::{Output, OutputFormat, OutputPlan, TextOrJson};
 use rootwarden::report::terminal::escape;
 use rootwarden::snapshot::Snapshot;
 
@@ -65,7 +65,7 @@ struct PlanArgs {
     notify: Vec<String>,
     /// Output FORMAT[=PATH] (repeatable): text, json. Default: text to stdout.
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]")]
-    outputs: Vec<Output<PlanFormat>>,
+    outputs: Vec<Output<TextOrJson>>,
     /// Also write the snapshot the plan was computed from.
     #[arg(long, value_name = "PATH")]
     snapshot_out: Option<PathBuf>,
@@ -95,24 +95,6 @@ struct ExportArgs {
     output: Output<IacFormat>,
     #[command(flatten)]
     source: Source,
-}
-
-/// The formats of plan and apply.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum PlanFormat {
-    Text,
-    Json,
-}
-
-impl OutputFormat for PlanFormat {
-    const KIND: &'static str = "format";
-    const ALL: &'static [PlanFormat] = &[PlanFormat::Text, PlanFormat::Json];
-    fn name(self) -> &'static str {
-        match self {
-            PlanFormat::Text => "text",
-            PlanFormat::Json => "json",
-        }
-    }
 }
 
 /// Runs `rootwarden remediate …`.
@@ -161,9 +143,9 @@ enum Out {
 /// Plans the -o outputs and --snapshot-out, refusing any that is an input.
 fn plan_outputs(args: &PlanArgs) -> anyhow::Result<OutputPlan<Out>> {
     let mut outputs = OutputPlan::new();
-    outputs.add_outputs(&args.outputs, PlanFormat::Text, |f| match f {
-        PlanFormat::Text => Out::Text,
-        PlanFormat::Json => Out::Json,
+    outputs.add_outputs(&args.outputs, TextOrJson::Text, |f| match f {
+        TextOrJson::Text => Out::Text,
+        TextOrJson::Json => Out::Json,
     })?;
     if let Some(p) = &args.snapshot_out {
         outputs.add(Out::Snapshot, "--snapshot-out", Some(p))?;

@@ -13,7 +13,7 @@ use rootwarden::policy::rego_tests::{self, TestRun};
 use rootwarden::policy::{documents, Policy};
 use rootwarden::requirements::Requirements;
 
-use rootwarden::report::output::{Output, OutputFormat, OutputPlan};
+use rootwarden::report::output::{Output, OutputFormat, OutputPlan, TextOrJson};
 
 use crate::cli::args::{RequirementsArg, RuleDirs, RuleFilter};
 use crate::cli::Outcome;
@@ -29,7 +29,7 @@ pub enum Args {
         filter: RuleFilter,
         /// Output FORMAT[=PATH]: text (a table, the default) or json.
         #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", default_value = "text")]
-        output: Output<ListFormat>,
+        output: Output<TextOrJson>,
     },
     /// Show one rule: metadata, description, remediation, mappings, source.
     Show {
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args {
         Args::List { dirs, filter, output } => {
             let mut outputs = OutputPlan::new();
-            outputs.add_outputs(std::slice::from_ref(&output), ListFormat::Text, |f| f)?;
+            outputs.add_outputs(std::slice::from_ref(&output), TextOrJson::Text, |f| f)?;
             let set = dirs.set()?;
             dirs.refuse_as_outputs(&outputs, &set)?;
             let policy = filter.policy(&set, &Requirements::default())?;
@@ -162,31 +162,11 @@ impl OutputFormat for DocumentsFormat {
     }
 }
 
-/// The formats of `rules list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListFormat {
-    /// A table.
-    Text,
-    /// A JSON array.
-    Json,
-}
-
-impl OutputFormat for ListFormat {
-    const KIND: &'static str = "format of rules list";
-    const ALL: &'static [ListFormat] = &[ListFormat::Text, ListFormat::Json];
-    fn name(self) -> &'static str {
-        match self {
-            ListFormat::Text => "text",
-            ListFormat::Json => "json",
-        }
-    }
-}
-
 /// The rule list: a table (id, severity, title, CIS, Security Hub, source) or JSON.
-fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
+fn list(rules: &[&RuleInfo], format: TextOrJson) -> String {
     let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
     match format {
-        ListFormat::Json => {
+        TextOrJson::Json => {
             let rows: Vec<serde_json::Value> = rules
                 .iter()
                 .map(|r| {
@@ -207,7 +187,7 @@ fn list(rules: &[&RuleInfo], format: ListFormat) -> String {
             s.push('\n');
             s
         }
-        ListFormat::Text => {
+        TextOrJson::Text => {
             let rows: Vec<[String; 6]> = rules
                 .iter()
                 .map(|r| {

@@ -140,6 +140,27 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// How to reach the accounts of `snapshot` with `base`: the caller is the principal that
+    /// collected it (its account and partition), `role_name` is assumed everywhere else.
+    pub fn for_snapshot(base: SdkConfig, snapshot: &crate::snapshot::Snapshot, role_name: &str) -> Reach {
+        let principal = snapshot
+            .collector
+            .as_ref()
+            .and_then(|c| c.principal_arn.as_deref())
+            .unwrap_or_default();
+        let caller = crate::arn::Arn::parse(principal);
+        Reach {
+            home_region: base
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+            base,
+            caller_account: caller.map(|a| a.account).unwrap_or_default().to_string(),
+            partition: caller.map_or("aws", |a| a.partition).to_string(),
+            role_name: role_name.to_string(),
+        }
+    }
+
     /// The configuration for calls into `account` (the role assumed with `session_name`, the
     /// name CloudTrail records), counting calls with `counter`.
     pub async fn account_config(

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use rootwarden::arn::Arn;
 use rootwarden::drill::{self, AccountOutcome, DrillOptions, DrillRecord, Mode};
 use rootwarden::errln;
 use rootwarden::report::output::{Output, OutputPlan, TextOrJson};
@@ -48,23 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let record = if args.yes {
         let base = block_on(rootwarden::aws::connection::base_config(&opts.connection()))?;
-        let principal = c
-            .snapshot
-            .collector
-            .as_ref()
-            .and_then(|c| c.principal_arn.clone())
-            .unwrap_or_default();
-        let caller = Arn::parse(&principal);
-        let reach = rootwarden::aws::connection::Reach {
-            home_region: base
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".into()),
-            base,
-            caller_account: caller.map(|a| a.account).unwrap_or_default().to_string(),
-            partition: caller.map_or("aws", |a| a.partition).to_string(),
-            role_name: opts.role_name.clone(),
-        };
+        let reach = rootwarden::aws::connection::Reach::for_snapshot(base, &c.snapshot, &opts.role_name);
         block_on(drill::run(&c.snapshot, &reach, &drill_opts))?
     } else {
         drill::plan(&c.snapshot, &drill_opts)

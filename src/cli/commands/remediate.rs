@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use rootwarden::arn::Arn;
 use rootwarden::collect;
 use rootwarden::errln;
 use rootwarden::policy::{loader, Evaluation, Policy};
@@ -239,22 +238,7 @@ fn apply_cmd(args: ApplyArgs) -> anyhow::Result<Outcome> {
     } else {
         let opts = args.plan.source.collect.options();
         let base = block_on(rootwarden::aws::connection::base_config(&opts.connection()))?;
-        let principal = before_snapshot
-            .collector
-            .as_ref()
-            .and_then(|c| c.principal_arn.clone())
-            .unwrap_or_default();
-        let caller = Arn::parse(&principal);
-        let reach = apply::Reach {
-            home_region: base
-                .region()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "us-east-1".into()),
-            base,
-            caller_account: caller.map(|a| a.account).unwrap_or_default().to_string(),
-            partition: caller.map_or("aws", |a| a.partition).to_string(),
-            role_name: opts.role_name.clone(),
-        };
+        let reach = apply::Reach::for_snapshot(base, &before_snapshot, &opts.role_name);
         let applied = block_on(apply::apply(&plan, &reach))?;
         let after_snapshot = collect_live(&args.plan.source)?;
         (applied, Some(policy.evaluate(&after_snapshot)?))

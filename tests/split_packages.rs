@@ -118,3 +118,27 @@ fn a_user_library_split_over_two_files_is_refused() {
     let o = run(&["rules", "test", "--rules", dir.to_str().unwrap()]);
     assert_refused_naming_both(&o, &["a.rego", "b.rego"]);
 }
+
+#[test]
+fn two_rules_with_one_package_are_refused_as_one_rule_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for (name, id) in [("a.rego", "ACME-1"), ("b.rego", "ACME-2")] {
+        std::fs::write(
+            dir.join(name),
+            format!(
+                "# METADATA\n# title: Rule {id}\n# description: A user rule.\n# custom:\n#   id: {id}\n\
+                 #   severity: low\n#   remediation: None.\n#   requires: [credential_report]\n\
+                 package rootwarden.rules.acme\n\nimport rego.v1\n\ndeny contains x if {{\n\tx := input.nothing\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let snapshot = root().join("fixtures/snapshots/compliant-standalone.json");
+    let o = run(&["evaluate", "--rules", dir.to_str().unwrap(), snapshot.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in ["a.rego", "b.rego", "each rule has a package of its own"] {
+        assert!(err.contains(needle), "expected {needle} in: {err}");
+    }
+}

@@ -306,7 +306,6 @@ pub fn check_sources(set: &RuleSet) -> Result<(), PolicyError> {
         .filter(|f| f.origin == RuleOrigin::Bundled)
         .filter_map(|f| package_of(&f.text).map(|(p, _)| (p, f.path.as_str())))
         .collect();
-    let mut rule_packages: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
     for f in set.files.iter().filter(|f| f.origin != RuleOrigin::Bundled) {
         let Some((package, line)) = package_of(&f.text) else {
             continue; // `classify` reports it
@@ -329,13 +328,6 @@ pub fn check_sources(set: &RuleSet) -> Result<(), PolicyError> {
                  run with --no-builtin-rules"
             )));
         }
-        if !f.path.ends_with("_test.rego") && package.starts_with(RULES_PREFIX) {
-            if let Some(other) = rule_packages.insert(package.clone(), &f.path) {
-                return Err(reserved(format!(
-                    "package {package} is already a rule in {other}; each rule has a package of its own"
-                )));
-            }
-        }
     }
     // regorus 0.14 evaluates a package spread over several files wrongly (it turned a failing
     // monitoring control into a pass: tests/split_packages.rs), so every package is one file.
@@ -345,14 +337,19 @@ pub fn check_sources(set: &RuleSet) -> Result<(), PolicyError> {
             continue;
         };
         if let Some(first) = packages.insert(package.clone(), &f.path) {
-            return Err(PolicyError::Contract {
-                file: f.path.clone(),
-                line,
-                message: format!(
+            let message = if package.starts_with(RULES_PREFIX) && !f.path.ends_with("_test.rego") {
+                format!("package {package} is already a rule in {first}; each rule has a package of its own")
+            } else {
+                format!(
                     "package {package} is also declared in {first}: put the whole package in one file \
                      (rootwarden's Rego interpreter, regorus 0.14, evaluates a package spread over \
                      several files wrongly)"
-                ),
+                )
+            };
+            return Err(PolicyError::Contract {
+                file: f.path.clone(),
+                line,
+                message,
             });
         }
     }

@@ -811,6 +811,36 @@ pub struct AlarmActionHistory {
     pub last_success: Option<AlarmActionItem>,
     /// The newest action that failed; `null` when none since `since`.
     pub last_failure: Option<AlarmActionItem>,
+    /// Each change of the alarm to `ALARM` since `since`, oldest first, with the outcome of the
+    /// actions CloudWatch ran for it (its `StateUpdate` and `Action` items, read in the same
+    /// call); absent (`null`) when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Vec<AlarmNotification>>,
+}
+
+/// A change of an alarm to `ALARM` and what CloudWatch did about it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmNotification {
+    /// When the alarm went to `ALARM` (its `StateUpdate` item).
+    #[serde(deserialize_with = "values::time")]
+    pub alarm_at: DateTime<Utc>,
+    /// The actions CloudWatch ran for this change (`Action` items before the alarm's next state
+    /// change), oldest first; `[]` when it ran none.
+    pub actions: Vec<AlarmActionRun>,
+}
+
+/// One action CloudWatch ran for an alarm's change of state.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmActionRun {
+    /// When CloudWatch ran it.
+    #[serde(deserialize_with = "values::time")]
+    pub timestamp: DateTime<Utc>,
+    /// The action (an SNS topic ARN...).
+    pub resource: String,
+    /// Whether CloudWatch executed it successfully.
+    pub succeeded: bool,
 }
 
 /// One `Action` history item of an alarm.

@@ -6,6 +6,7 @@
 //! [`review`] turns them into a timeline, narratives and KPIs.
 
 pub mod logs;
+pub mod notify;
 pub mod record;
 pub mod review;
 

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::notify::TimeToNotify;
+use crate::drill::DrillRecord;
 use crate::policy::library::LibraryQuery;
 use crate::policy::metadata::Kpi;
 use crate::policy::{Evaluation, PolicyError, Status};
@@ -136,6 +138,9 @@ pub struct Kpis {
     pub policy_compliance: Option<Ratio>,
     /// Time to detect, where alarm history was read.
     pub time_to_detect: Option<TimeToDetect>,
+    /// Time to notify, from the root alarms' history and drill records; `null` when neither
+    /// was read.
+    pub time_to_notify: Option<TimeToNotify>,
 }
 
 /// The whole review.
@@ -238,12 +243,15 @@ pub fn control_summary(eval: &Evaluation) -> ControlSummary {
 }
 
 /// Reviews the activity of every account of `snapshot` that has an activity section.
-/// `controls` is given when the snapshot was evaluated. Which events are approved is asked of the
-/// rules' library (`rules/lib/root_use.rego`); it fails only if that library cannot be evaluated.
+/// `controls` is given when the snapshot was evaluated; `drills` are validation records whose
+/// alarm drills add to time to notify. Which events are approved and which alarms are root alarms
+/// is asked of the rules' library (`rules/lib/`); it fails only if that library cannot be
+/// evaluated.
 pub fn review(
     snapshot: &Snapshot,
     requirements: &Requirements,
     controls: Option<ControlSummary>,
+    drills: &[&DrillRecord],
 ) -> Result<Review, PolicyError> {
     let mut query = LibraryQuery::new(requirements)?;
     let mut accounts = Vec::new();
@@ -295,7 +303,8 @@ pub fn review(
         ))
     });
     let (window_start, window_end) = window.unwrap_or((snapshot.collected_at, snapshot.collected_at));
-    let kpis = kpis(snapshot, &accounts, &timeline, controls);
+    let mut kpis = kpis(snapshot, &accounts, &timeline, controls);
+    kpis.time_to_notify = super::notify::time_to_notify(&mut query, snapshot, drills)?;
     Ok(Review {
         window_start,
         window_end,
@@ -359,6 +368,7 @@ fn kpis(
         root_mfa_adoption: controls.and_then(|c| Ratio::new(c.root_mfa_pass, c.root_mfa_judged)),
         policy_compliance: controls.and_then(|c| Ratio::new(c.passing_all, c.accounts)),
         time_to_detect,
+        time_to_notify: None,
     }
 }
 

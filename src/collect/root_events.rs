@@ -17,7 +17,8 @@ use crate::aws::{describe, AccountConfig, Scope};
 use crate::canonical_events;
 use crate::filter_pattern;
 use crate::snapshot::{
-    ActivityError, Alarm, AlarmActionHistory, AlarmActionItem, AlarmTransition, MetricFilter, Region, RootEvent,
+    ActivityError, Alarm, AlarmActionHistory, AlarmActionItem, AlarmActionRun, AlarmNotification, AlarmTransition,
+    MetricFilter, Region, RootEvent,
 };
 
 /// Least time between two LookupEvents requests of one account and region (2 per second).
@@ -261,9 +262,11 @@ pub async fn alarm_transitions(
 /// Days of alarm history CloudWatch keeps.
 pub const ALARM_HISTORY_DAYS: i64 = 30;
 
-/// The newest successful and the newest failed action of `alarm` since `since` (its `Action`
-/// history items, newest first, read until both are found); `None` when the history could not be
-/// read (recorded in the collection errors).
+/// What `alarm`'s history since `since` says about its actions: the newest successful and the
+/// newest failed action, and each change to ALARM with the actions run for it. One
+/// `DescribeAlarmHistory` read (every item type, oldest first, all pages), so the changes and
+/// their actions come from the same call; `None` when the history could not be read (recorded in
+/// the collection errors).
 pub async fn action_history(
     cfg: &AccountConfig,
     scope: &Scope,
@@ -275,16 +278,11 @@ pub async fn action_history(
         .cloudwatch(region)
         .describe_alarm_history()
         .alarm_name(alarm)
-        .history_item_type(HistoryItemType::Action)
         .start_date(to_smithy(since))
-        .scan_by(aws_sdk_cloudwatch::types::ScanBy::TimestampDescending)
+        .scan_by(aws_sdk_cloudwatch::types::ScanBy::TimestampAscending)
         .into_paginator()
         .send();
-    let mut out = AlarmActionHistory {
-        since,
-        last_success: None,
-        last_failure: None,
-    };
+    let mut items = Vec::new();
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(p) => p,
@@ -297,30 +295,92 @@ pub async fn action_history(
             else {
                 continue;
             };
-            let summary = item.history_summary().unwrap_or_default().to_string();
-            let data = item
-                .history_data()
-                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
-            let (resource, succeeded) = action_outcome(&summary, data.as_ref());
-            let resource = resource.unwrap_or_default();
-            let slot = if succeeded {
-                &mut out.last_success
-            } else {
-                &mut out.last_failure
-            };
-            if slot.is_none() {
-                *slot = Some(AlarmActionItem {
-                    timestamp,
-                    resource,
-                    summary,
-                });
-            }
-        }
-        if out.last_success.is_some() && out.last_failure.is_some() {
-            break;
+            let Some(kind) = item.history_item_type() else { continue };
+            items.push(HistoryEntry {
+                kind: kind.clone(),
+                timestamp,
+                summary: item.history_summary().unwrap_or_default().to_string(),
+                data: item.history_data().map(str::to_string),
+            });
         }
     }
-    Some(out)
+    Some(summarize_history(since, items))
+}
+
+/// One alarm history item as read.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    /// `HistoryItemType`.
+    pub kind: HistoryItemType,
+    /// `Timestamp`.
+    pub timestamp: DateTime<Utc>,
+    /// `HistorySummary`.
+    pub summary: String,
+    /// `HistoryData` (JSON text).
+    pub data: Option<String>,
+}
+
+/// The action history of an alarm from its history items (any order): the newest success and
+/// failure of any action, and each change to ALARM with its actions. An `Action` item belongs to
+/// the change its `stateUpdateTimestamp` names (as CloudWatch records it), else to the latest
+/// state change before it when that was a change to ALARM.
+pub fn summarize_history(since: DateTime<Utc>, mut items: Vec<HistoryEntry>) -> AlarmActionHistory {
+    items.sort_by_key(|i| (i.timestamp, i.kind != HistoryItemType::StateUpdate));
+    let mut out = AlarmActionHistory {
+        since,
+        last_success: None,
+        last_failure: None,
+        notifications: Some(Vec::new()),
+    };
+    let notes = out.notifications.get_or_insert_with(Vec::new);
+    let mut current: Option<usize> = None;
+    for item in items {
+        match item.kind {
+            HistoryItemType::StateUpdate => {
+                if went_to_alarm(item.data.as_deref(), Some(&item.summary)) {
+                    notes.push(AlarmNotification {
+                        alarm_at: item.timestamp,
+                        actions: Vec::new(),
+                    });
+                    current = Some(notes.len() - 1);
+                } else {
+                    current = None;
+                }
+            }
+            HistoryItemType::Action => {
+                let data = item
+                    .data
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+                let (resource, succeeded) = action_outcome(&item.summary, data.as_ref());
+                let resource = resource.unwrap_or_default();
+                let named = data
+                    .as_ref()
+                    .and_then(|d| d.get("stateUpdateTimestamp"))
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|ms| notes.iter().rposition(|n| n.alarm_at.timestamp_millis() == ms));
+                if let Some(i) = named.or(current) {
+                    notes[i].actions.push(AlarmActionRun {
+                        timestamp: item.timestamp,
+                        resource: resource.clone(),
+                        succeeded,
+                    });
+                }
+                let slot = if succeeded {
+                    &mut out.last_success
+                } else {
+                    &mut out.last_failure
+                };
+                *slot = Some(AlarmActionItem {
+                    timestamp: item.timestamp,
+                    resource,
+                    summary: item.summary,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The action an `Action` history item is about and whether it succeeded: `notificationResource`

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudwatch::types::{Dimension, HistoryItemType, ScanBy, StateValue, Statistic};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::aws::connection::Reach;
 use crate::aws::{describe, AccountConfig, CallCounter};
@@ -49,7 +49,7 @@ pub fn new_drill_id(now: DateTime<Utc>) -> String {
 }
 
 /// The validation record of one drill.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DrillRecord {
     /// The drill id (in every drilled alarm's state reason).
     pub drill_id: String,
@@ -64,7 +64,7 @@ pub struct DrillRecord {
 }
 
 /// Whether the drill was carried out.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Listed only: nothing was called.
@@ -74,7 +74,7 @@ pub enum Mode {
 }
 
 /// How an account's drill ended.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountOutcome {
     /// Planned, not run.
@@ -95,7 +95,7 @@ pub enum AccountOutcome {
 }
 
 /// How one step ended.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum StepOutcome {
     /// Planned, not run.
@@ -113,7 +113,7 @@ pub enum StepOutcome {
 }
 
 /// One account's validation record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountRecord {
     /// The account.
     pub account_id: String,
@@ -133,7 +133,7 @@ pub struct AccountRecord {
 }
 
 /// A root metric filter tested with `logs:TestMetricFilter`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FilterCheck {
     /// Region.
     pub region: String,
@@ -156,7 +156,7 @@ pub struct FilterCheck {
 }
 
 /// A root alarm set to ALARM.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AlarmDrill {
     /// Region.
     pub region: String,
@@ -192,7 +192,7 @@ pub struct AlarmDrill {
 }
 
 /// One action CloudWatch ran for the drill's state change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionResult {
     /// The action (an SNS topic ARN, ...).
     pub resource: String,
@@ -205,7 +205,7 @@ pub struct ActionResult {
 }
 
 /// An SNS topic an alarm notifies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TopicCheck {
     /// Topic ARN.
     pub topic_arn: String,
@@ -223,7 +223,7 @@ pub struct TopicCheck {
 }
 
 /// One AWS call of a drill.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Call {
     /// When it was made.
     pub at: DateTime<Utc>,

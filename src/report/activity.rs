@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::activity::logs::{LogProblem, LogStats};
+use crate::activity::notify::TimeToNotify;
 use crate::activity::review::{Review, TimeToDetect, TimelineEvent, Verdict};
 use crate::snapshot::RootEventKind;
 
@@ -141,6 +142,67 @@ pub fn time_to_detect_text(t: &Option<TimeToDetect>, alarm_history_read: bool) -
     }
 }
 
+fn seconds(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.1} s")
+    } else {
+        duration(s.round() as i64)
+    }
+}
+
+/// The time-to-notify KPI and why it reads as it does: (value, explanation). `None` is unknown
+/// (no alarm history read, no drill run), never 0.
+pub fn time_to_notify_text(t: &Option<TimeToNotify>) -> (String, String) {
+    let Some(t) = t else {
+        return (
+            "insufficient data".into(),
+            "no root alarm's history was read and no drill record was given: collect with this version \
+             (`scan` reads each root alarm's history), or run `rootwarden drill --yes -o json=FILE` and give `--drill FILE`"
+                .into(),
+        );
+    };
+    let mut sources = Vec::new();
+    if t.from_alarm_history > 0 {
+        sources.push(format!("{} from the root alarms' history", t.from_alarm_history));
+    }
+    if t.from_drills > 0 {
+        sources.push(format!("{} from drill records", t.from_drills));
+    }
+    let from = if sources.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", sources.join(", "))
+    };
+    let failed = if t.failed > 0 {
+        format!("; {} not notified (the action failed or none ran)", t.failed)
+    } else {
+        String::new()
+    };
+    match (t.median_seconds, t.max_seconds) {
+        (Some(m), Some(x)) => (
+            format!("median {}, slowest {}", seconds(m), seconds(x)),
+            format!(
+                "{} of {} to ALARM{from} ran its action successfully{failed}; seconds from the change to the SNS action",
+                t.notified,
+                plural(t.transitions, "root alarm change", "root alarm changes"),
+            ),
+        ),
+        _ if t.transitions == 0 => (
+            "nothing to time".into(),
+            "no root alarm went to ALARM in the history read (CloudWatch keeps 30 days) and no drill was run; \
+             `rootwarden drill --yes` measures it"
+                .into(),
+        ),
+        _ => (
+            "never notified".into(),
+            format!(
+                "none of {}{from} ran its action successfully{failed}",
+                plural(t.transitions, "root alarm change to ALARM", "root alarm changes to ALARM"),
+            ),
+        ),
+    }
+}
+
 /// The KPI lines shared by text and HTML: (label, value, explanation).
 fn kpi_rows(r: &ActivityReport) -> Vec<(String, String, String)> {
     let k = &r.review.kpis;
@@ -165,6 +227,7 @@ fn kpi_rows(r: &ActivityReport) -> Vec<(String, String, String)> {
         "no snapshot was evaluated (give --snapshot or --lookup)",
     );
     let (ttd, ttd_why) = time_to_detect_text(&k.time_to_detect, r.alarm_history_read);
+    let (ttn, ttn_why) = time_to_notify_text(&k.time_to_notify);
     vec![
         (
             "Root console sign-ins".into(),
@@ -188,6 +251,7 @@ fn kpi_rows(r: &ActivityReport) -> Vec<(String, String, String)> {
             compliance_why,
         ),
         ("Time to detect".into(), ttd, ttd_why),
+        ("Time to notify".into(), ttn, ttn_why),
     ]
 }
 

@@ -11,7 +11,9 @@ use super::inventory::{self, Inventory, RootUser};
 use super::page::{self, anchor, esc, esc_code_spans, Card};
 use super::words::{counts_sentence, plural, status_label, status_rank, SEVERITIES};
 use super::ReportContext;
+use crate::activity::notify::{self, TimeToNotify};
 use crate::activity::review::{self, Ratio};
+use crate::policy::library::LibraryQuery;
 use crate::policy::outcome::Counts;
 use crate::policy::{Evaluation, Outcome, RuleInfo, Severity, Status};
 use crate::snapshot::Snapshot;
@@ -62,6 +64,8 @@ struct Kpis {
     root_mfa: Option<Ratio>,
     activity: Option<review::Kpis>,
     alarm_history_read: bool,
+    /// Time to notify; `Err` when the rules' library could not say which alarms are root alarms.
+    time_to_notify: Result<Option<TimeToNotify>, String>,
 }
 
 fn kpis(eval: &Evaluation, ctx: &ReportContext) -> Kpis {
@@ -80,19 +84,29 @@ fn kpis(eval: &Evaluation, ctx: &ReportContext) -> Kpis {
         .any(|a| a.alarm_transitions.is_some());
     // The review covers the accounts this report judged, not those out of scope; if the rules'
     // library cannot judge the events, the activity figures are unknown rather than guessed.
+    let mut scoped = ctx.snapshot.clone();
+    scoped.accounts.retain(|a| in_scope.contains(a.account_id.as_str()));
+    let drills = super::drill::fresh(
+        ctx.drills,
+        ctx.snapshot.collected_at,
+        ctx.requirements.alerting.drill_every_days,
+    );
     let activity = reviewed
-        .then(|| {
-            let mut scoped = ctx.snapshot.clone();
-            scoped.accounts.retain(|a| in_scope.contains(a.account_id.as_str()));
-            review::review(&scoped, ctx.requirements, Some(summary)).ok()
-        })
+        .then(|| review::review(&scoped, ctx.requirements, Some(summary), &drills).ok())
         .flatten()
         .map(|r| r.kpis);
+    let time_to_notify = match &activity {
+        Some(a) => Ok(a.time_to_notify.clone()),
+        None => LibraryQuery::new(ctx.requirements)
+            .and_then(|mut q| notify::time_to_notify(&mut q, &scoped, &drills))
+            .map_err(|e| e.to_string()),
+    };
     Kpis {
         compliance: Ratio::new(summary.passing_all, summary.accounts),
         root_mfa: Ratio::new(summary.root_mfa_pass, summary.root_mfa_judged),
         activity,
         alarm_history_read,
+        time_to_notify,
     }
 }
 
@@ -126,6 +140,12 @@ pub fn render(eval: &Evaluation, ctx: &ReportContext) -> String {
     matrix(&mut out, eval, ctx);
     findings(&mut out, eval, ctx);
     accounts(&mut out, eval, ctx);
+    super::drill::html_section(
+        &mut out,
+        ctx.drills,
+        ctx.snapshot.collected_at,
+        ctx.requirements.alerting.drill_every_days,
+    );
     let inv = inventory::build(ctx.snapshot, eval);
     inventory_section(&mut out, &inv, ctx.snapshot);
     controls(&mut out, eval);
@@ -289,6 +309,17 @@ fn key_figures(out: &mut String, k: &Kpis) {
             "not reviewed".into(),
             "the snapshot holds no root activity: review it with `rootwarden activity --snapshot-out FILE` and \
              evaluate FILE, or collect with `scan --activity`",
+        ),
+    }
+    match &k.time_to_notify {
+        Ok(t) => {
+            let (value, why) = super::activity::time_to_notify_text(t);
+            row("Time to notify", value, &why);
+        }
+        Err(e) => row(
+            "Time to notify",
+            "insufficient data".into(),
+            &format!("the rules' library could not say which alarms fire on a root event: {e}"),
         ),
     }
     out.push_str("</table>\n");

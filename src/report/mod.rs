@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod config_evaluations;
+pub mod drill;
 pub mod html;
 pub mod inventory;
 pub mod json;
@@ -93,6 +94,9 @@ pub struct ReportContext<'a> {
     pub requirements: &'a Requirements,
     /// Versions, digests and times.
     pub provenance: &'a provenance::Provenance,
+    /// Drill records given with `--drill` (the HTML and text reports show them; they feed time
+    /// to notify).
+    pub drills: &'a [drill::LoadedDrill],
 }
 
 /// Renders `eval` in `format`; `to_stdout` says whether it goes to stdout (colour on a terminal).
@@ -100,7 +104,15 @@ pub fn render(format: Format, eval: &Evaluation, ctx: &ReportContext, opts: &Rep
     match format {
         // Text from the snapshot and the rules is escaped field by field inside (the colours are
         // the only escape sequences the report may hold).
-        Format::Text => text::render(eval, ctx.snapshot, &opts.text, opts.text.use_color(to_stdout)),
+        Format::Text => {
+            let mut out = text::render(eval, ctx.snapshot, &opts.text, opts.text.use_color(to_stdout));
+            out.push_str(&drill::text_section(
+                ctx.drills,
+                ctx.snapshot.collected_at,
+                ctx.requirements.alerting.drill_every_days,
+            ));
+            out
+        }
         Format::Json => json::render(eval),
         Format::Sarif => sarif::render(eval, &opts.sarif),
         Format::Junit => junit::render(eval),

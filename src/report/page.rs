@@ -118,6 +118,8 @@ background-image:repeating-linear-gradient(135deg,transparent 0 6px,rgba(147,55,
 .inventory td.v-inactive{color:#b54708;font-weight:600}.inventory td.v-unknown{color:var(--data);font-style:italic}\
 .inventory td.v-hardware,.inventory td.v-absent{color:var(--pass)}\
 .views li{margin:2px 0}\
+.drill{font-size:12px;width:100%}.drill td{overflow-wrap:anywhere}.drill td.secs{white-space:nowrap}\
+.banner.stale{border-color:#b54708}\
 dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:8px 0}dl.prov dt{font-weight:600}dl.prov dd{margin:0;word-break:break-all}\
 footer{color:var(--muted);font-size:12px;margin-top:40px}\
 @media print{main{max-width:none;padding:0}.finding{break-inside:avoid}a{color:inherit;text-decoration:none}}";

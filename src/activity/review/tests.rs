@@ -98,7 +98,7 @@ fn reqs(list: Vec<RootUseException>) -> Requirements {
 /// The verdict the review gives one event of `account`, under `r`.
 fn verdict_of(r: &Requirements, account_id: &str, e: RootEvent) -> Option<ApprovedBy> {
     let s = snapshot(vec![account(account_id, AccountRole::Member, activity(vec![e]))]);
-    let review = review(&s, r, None).unwrap();
+    let review = review(&s, r, None, &[]).unwrap();
     let t = &review.timeline[0];
     assert_eq!(t.verdict == Verdict::Approved, t.approved_by.is_some());
     t.approved_by.clone()
@@ -180,7 +180,7 @@ fn the_review_and_rw_act_001_agree_on_every_event() {
     ];
     let mut s = snapshot(vec![account(id, AccountRole::Member, activity(events))]);
     s.organization = None;
-    let review = review(&s, &r, None).unwrap();
+    let review = review(&s, &r, None, &[]).unwrap();
     let unapproved: BTreeSet<String> = review
         .timeline
         .iter()
@@ -242,7 +242,7 @@ fn narratives_follow_the_assessment() {
         ),
         account("444444444444", AccountRole::Member, activity(frequent)),
     ]);
-    let review = review(&s, &r, None).unwrap();
+    let review = review(&s, &r, None, &[]).unwrap();
     let n: Vec<&str> = review.accounts.iter().map(|a| a.narrative.as_str()).collect();
     assert_eq!(
         n[0],
@@ -331,7 +331,7 @@ fn time_to_detect_uses_the_first_alarm_after_each_event_and_the_management_accou
         account("111111111111", AccountRole::Management, mgmt),
         account("222222222222", AccountRole::Member, member),
     ]);
-    let review = review(&s, &reqs(vec![]), None).unwrap();
+    let review = review(&s, &reqs(vec![]), None, &[]).unwrap();
     let after: Vec<Option<i64>> = review.timeline.iter().map(|e| e.detected_after_seconds).collect();
     assert_eq!(after, vec![Some(240), Some(120), None], "p2 had no alarm within a day");
     let ttd = review.kpis.time_to_detect.unwrap();
@@ -359,7 +359,7 @@ fn without_alarm_history_time_to_detect_is_unknown_and_ratios_need_verdicts() {
         root_mfa_pass: 1,
         root_mfa_judged: 2,
     };
-    let review = review(&s, &reqs(vec![]), Some(controls)).unwrap();
+    let review = review(&s, &reqs(vec![]), Some(controls), &[]).unwrap();
     assert_eq!(review.kpis.time_to_detect, None);
     let c = review.kpis.policy_compliance.unwrap();
     assert_eq!((c.count, c.of, c.percent), (2, 3, 66.7));

@@ -53,6 +53,11 @@ pub struct Args {
     /// Write the snapshot with each account's activity section (for `rootwarden evaluate`).
     #[arg(long, value_name = "PATH")]
     snapshot_out: Option<PathBuf>,
+    /// A validation record of `rootwarden drill -o json=FILE` (repeatable): its measured
+    /// seconds to action feed time to notify (a record older than the window's end by more than
+    /// alerting.drill_every_days is left out).
+    #[arg(long = "drill", value_name = "FILE")]
+    drills: Vec<PathBuf>,
     #[command(flatten)]
     incomplete: IncompleteArg,
     #[command(flatten)]
@@ -84,6 +89,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if let Some(p) = &args.requirements.requirements {
         outputs.refuse_input("the requirements", p)?;
     }
+    for p in &args.drills {
+        outputs.refuse_input("a drill record", p)?;
+    }
+    let drills = args
+        .drills
+        .iter()
+        .map(|p| rootwarden::report::drill::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
     // The log files are listed before any work, so no output can overwrite one (or become one
     // for the next run).
     let log_files = logs::list(&args.logs)?;
@@ -196,7 +209,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     } else {
         None
     };
-    let review = review::review(&snapshot, requirements, controls)?;
+    let fresh = rootwarden::report::drill::fresh(&drills, end, requirements.alerting.drill_every_days);
+    if fresh.len() < drills.len() {
+        errln!(
+            "warning: {} drill record(s) ended more than alerting.drill_every_days ({}) before {}: left out of time to notify",
+            drills.len() - fresh.len(),
+            requirements.alerting.drill_every_days,
+            end.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+    }
+    let review = review::review(&snapshot, requirements, controls, &fresh)?;
     let unapproved = review.kpis.unapproved_events;
     let incomplete = review.accounts.iter().any(|a| !a.complete);
     provenance.requirements = requirements_ref;

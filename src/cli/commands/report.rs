@@ -47,6 +47,10 @@ pub struct ReportArgs {
     /// A repository path every SARIF result points at (default: the rule's own file).
     #[arg(long, value_name = "PATH")]
     sarif_artifact: Option<String>,
+    /// A validation record of `rootwarden drill -o json=FILE` (repeatable): the HTML and text
+    /// reports show it, and its measured seconds to action feed time to notify.
+    #[arg(long = "drill", value_name = "FILE")]
+    drills: Vec<PathBuf>,
 }
 
 /// A severity named on the command line.
@@ -120,6 +124,7 @@ pub struct Prepared {
     pub provenance: Provenance,
     opts: report::ReportOptions,
     fail: FailPolicy,
+    drills: Vec<report::drill::LoadedDrill>,
 }
 
 impl ReportArgs {
@@ -146,6 +151,15 @@ impl ReportArgs {
         if let Some(p) = &self.requirements.requirements {
             outputs.refuse_input("the requirements", p)?;
         }
+        for p in &self.drills {
+            outputs.refuse_input("a drill record", p)?;
+        }
+        // Read before any work: a bad record fails the run before a long collection.
+        let drills = self
+            .drills
+            .iter()
+            .map(|p| report::drill::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
         let set = self.selection.dirs.set()?;
         self.selection.dirs.refuse_as_outputs(&outputs, &set)?;
         let mut provenance = Provenance::new(report::provenance::generation_time().map_err(anyhow::Error::msg)?);
@@ -182,6 +196,7 @@ impl ReportArgs {
             provenance,
             opts,
             fail: self.fail,
+            drills,
         })
     }
 }
@@ -205,6 +220,7 @@ impl Prepared {
             snapshot,
             requirements: &self.requirements,
             provenance: &self.provenance,
+            drills: &self.drills,
         };
         self.outputs.commit(|o| match o {
             Out::Report(f, to_stdout) => report::render(*f, &eval, &ctx, &self.opts, *to_stdout),

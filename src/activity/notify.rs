@@ -1,0 +1,155 @@
+//! Time to notify: for every change of a root alarm to ALARM, the seconds until CloudWatch
+//! executed its action successfully (the SNS topic accepted the alarm message). Measured from
+//! the root alarms' history in the snapshot (`action_history.notifications`) and from the
+//! validation records of `rootwarden drill`; a change whose actions all failed, or that ran
+//! none, notified nobody.
+//!
+//! Which alarms are root alarms is the rules' decision: the monitoring library's `good_alarms`
+//! (the alarms RW-MON-004 accepts, in whichever account holds the chain), asked per account.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::drill::{DrillRecord, Mode, StepOutcome};
+use crate::policy::library::LibraryQuery;
+use crate::policy::PolicyError;
+use crate::snapshot::{AlarmNotification, Snapshot};
+
+/// The alarms that fire on a single root event, as the rules' monitoring library decides.
+const ROOT_ALARMS_RULE: &str = "data.rootwarden.lib.monitoring.good_alarms";
+
+/// A drill's change to ALARM within this many seconds of a history item is that item (the drill
+/// and the snapshot saw the same change).
+const SAME_CHANGE_SECONDS: i64 = 2;
+
+/// Time from root alarms' changes to ALARM to their notification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeToNotify {
+    /// Changes to ALARM measured.
+    pub transitions: usize,
+    /// Of which an action executed successfully.
+    pub notified: usize,
+    /// Of which no action executed successfully (an action failed, or none ran): not notified.
+    pub failed: usize,
+    /// Median seconds to the first successful action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_seconds: Option<f64>,
+    /// Slowest, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_seconds: Option<f64>,
+    /// Of the changes, those read from the snapshot's alarm history.
+    pub from_alarm_history: usize,
+    /// Of the changes, those measured by drills (and not also in the alarm history).
+    pub from_drills: usize,
+}
+
+/// One measured change to ALARM.
+struct Measured {
+    alarm_arn: String,
+    at: DateTime<Utc>,
+    seconds: Option<f64>,
+}
+
+/// The root alarms of every account of `snapshot` (by ARN) with the changes to ALARM their
+/// history holds; `None` for an alarm whose history was not read.
+fn root_alarm_history(
+    query: &mut LibraryQuery,
+    snapshot: &Snapshot,
+) -> Result<BTreeMap<String, Option<Vec<AlarmNotification>>>, PolicyError> {
+    let mut out = BTreeMap::new();
+    for account in &snapshot.accounts {
+        let answer = query.eval(snapshot, account, ROOT_ALARMS_RULE)?;
+        for ga in answer.as_array().into_iter().flatten() {
+            let alarm = &ga["alarm"];
+            let Some(arn) = alarm["alarm_arn"].as_str() else {
+                continue;
+            };
+            let notes = alarm
+                .pointer("/action_history/notifications")
+                .filter(|v| !v.is_null())
+                .and_then(|v| serde_json::from_value::<Vec<AlarmNotification>>(v.clone()).ok());
+            out.entry(arn.to_string()).or_insert(notes);
+        }
+    }
+    Ok(out)
+}
+
+/// Time to notify over the root alarms' history in `snapshot` and the alarm drills of
+/// `drills`; `None` when neither holds a measurement source (no history read, no drill run):
+/// the figure is then unknown, never 0.
+pub fn time_to_notify(
+    query: &mut LibraryQuery,
+    snapshot: &Snapshot,
+    drills: &[&DrillRecord],
+) -> Result<Option<TimeToNotify>, PolicyError> {
+    // Asking the rules costs an evaluation per account: only when some history was read.
+    let any_history = snapshot.accounts.iter().any(|a| {
+        a.regions
+            .values()
+            .filter_map(|r| r.cloudwatch.as_ref())
+            .flat_map(|c| c.alarms.iter())
+            .any(|al| al.action_history.as_ref().is_some_and(|h| h.notifications.is_some()))
+    });
+    let history = if any_history {
+        root_alarm_history(query, snapshot)?
+    } else {
+        BTreeMap::new()
+    };
+    let history_read = history.values().any(Option::is_some);
+    let mut measured: Vec<Measured> = Vec::new();
+    for (arn, notes) in &history {
+        for n in notes.iter().flatten() {
+            let first_success = n.actions.iter().filter(|a| a.succeeded).map(|a| a.timestamp).min();
+            measured.push(Measured {
+                alarm_arn: arn.clone(),
+                at: n.alarm_at,
+                seconds: first_success.map(|t| (t - n.alarm_at).num_milliseconds().max(0) as f64 / 1000.0),
+            });
+        }
+    }
+    let from_alarm_history = measured.len();
+    let mut drilled = false;
+    for record in drills.iter().filter(|r| r.mode == Mode::Run) {
+        for d in record.accounts.iter().flat_map(|a| a.alarm_drills.iter()) {
+            if !matches!(
+                d.outcome,
+                StepOutcome::Passed | StepOutcome::Failed | StepOutcome::Unverified
+            ) {
+                continue;
+            }
+            let Some(drilled_at) = d.drilled_at else { continue };
+            drilled = true;
+            let at = d.state_update_at.unwrap_or(drilled_at);
+            let seen = measured
+                .iter()
+                .any(|m| m.alarm_arn == d.alarm_arn && (m.at - at).num_seconds().abs() <= SAME_CHANGE_SECONDS);
+            if seen {
+                continue;
+            }
+            measured.push(Measured {
+                alarm_arn: d.alarm_arn.clone(),
+                at,
+                seconds: d.seconds_to_action,
+            });
+        }
+    }
+    if !history_read && !drilled {
+        return Ok(None);
+    }
+    let mut secs: Vec<f64> = measured.iter().filter_map(|m| m.seconds).collect();
+    secs.sort_by(f64::total_cmp);
+    Ok(Some(TimeToNotify {
+        transitions: measured.len(),
+        notified: secs.len(),
+        failed: measured.len() - secs.len(),
+        median_seconds: secs.get(secs.len() / 2).copied(),
+        max_seconds: secs.last().copied(),
+        from_alarm_history,
+        from_drills: measured.len() - from_alarm_history,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

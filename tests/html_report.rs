@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use html5ever::tendril::TendrilSink;
 use scraper::{ElementRef, Html, Selector};
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::root;
 
 /// One fixture: its snapshot and the requirements its expected outcome table was made with.
@@ -992,5 +992,130 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(&p, &dest).unwrap();
         }
+    }
+}
+
+/// The document's width and the window's in Chromium at `width` px: a copy of the page with a
+/// probe script (the report's own policy refuses scripts, so the copy goes without it) writes
+/// `scrollWidth` and `innerWidth` into the DOM that `--dump-dom` prints.
+fn layout_widths(chromium: &Path, page: &str, dir: &Path, width: u32) -> (u64, u64) {
+    let csp = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        rootwarden::report::page::CSP
+    );
+    assert!(page.contains(&csp), "the page carries its policy");
+    let probe = page.replace(&csp, "").replace(
+        "</body>",
+        "<script>document.body.setAttribute('data-widths', \
+         document.documentElement.scrollWidth + ' ' + window.innerWidth)</script></body>",
+    );
+    let path = dir.join(format!("probe-{width}.html"));
+    std::fs::write(&path, probe).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={width},900"))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", path.display()))
+        .output()
+        .expect("start chromium");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let at = dom
+        .find("data-widths=\"")
+        .unwrap_or_else(|| panic!("no probe result: {dom:.300}"));
+    let rest = &dom[at + 13..];
+    let v: Vec<u64> = rest[..rest.find('"').unwrap()]
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    (v[0], v[1])
+}
+
+#[test]
+fn the_validation_drill_section_renders_without_widening_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    // A drill record of the fixture's root alarm, with a long topic ARN and a long next step.
+    let record = json!({
+        "drill_id": "rwd-20261119T080000Z-00ab", "mode": "run",
+        "started_at": "2026-11-19T08:00:00Z", "finished_at": "2026-11-19T08:01:00Z",
+        "accounts": [{
+            "account_id": "555566667777", "outcome": "failed", "unreadable_regions": [], "calls": [],
+            "filter_checks": [{
+                "region": "us-east-1", "log_group_name": "org-trail", "filter_name": "root-usage",
+                "filter_pattern": "{ $.userIdentity.type = \"Root\" }", "outcome": "failed",
+                "aws_counted": [], "missed": ["root-console-sign-in-success"],
+                "next_step": "CloudWatch Logs counts none of the root events with this pattern: replace it with the CIS root pattern (`rootwarden remediate plan`)"
+            }],
+            "alarm_drills": [{
+                "region": "us-east-1", "alarm_name": "root-account-usage",
+                "alarm_arn": "arn:aws:cloudwatch:us-east-1:555566667777:alarm:root-account-usage",
+                "actions_enabled": true, "alarm_actions": [], "outcome": "failed",
+                "drilled_at": "2026-11-19T08:00:00Z", "state_update_at": "2026-11-19T08:00:01Z",
+                "seconds_to_action": 2.5, "actions": [],
+                "topics": [{
+                    "topic_arn": "arn:aws:sns:us-east-1:555566667777:root-activity-alerts-for-the-security-operations-team-on-call-rotation",
+                    "exists": true, "confirmed_subscribers": 0, "pending_subscribers": 1, "delivered": null, "failed": null
+                }],
+                "next_step": "the alarm published to arn:aws:sns:us-east-1:555566667777:root-activity-alerts-for-the-security-operations-team-on-call-rotation but it has no confirmed subscriber (1 pending confirmation): nobody received it"
+            }]
+        }]
+    });
+    let drill = dir.path().join("drill.json");
+    std::fs::write(&drill, record.to_string()).unwrap();
+    let html = dir.path().join("r.html");
+    let o = rootwarden(
+        &[
+            "evaluate",
+            "fixtures/snapshots/compliant-standalone.json",
+            "--fail-on",
+            "none",
+            "--drill",
+            drill.to_str().unwrap(),
+            "-o",
+            &format!("html={}", html.display()),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    let doc = assert_valid_self_contained("drill", &page);
+    assert_eq!(doc.select(&sel("h2#drill")).count(), 1);
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("table.drill tr[data-step]"))
+        .map(|tr| tr.select(&sel("td")).map(|t| text(&t)).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!((rows[0][0].as_str(), rows[0][2].as_str()), ("filter check", "FAILED"));
+    assert!(rows[0][7].contains("rootwarden remediate plan"), "{rows:?}");
+    assert_eq!((rows[1][0].as_str(), rows[1][3].as_str()), ("alarm drill", "2.5 s"));
+    assert_eq!(rows[1][5], "0 confirmed, 1 pending");
+    assert_eq!(rows[1][6], "not published / not published");
+    assert!(rows[1][7].contains("no confirmed subscriber"), "{rows:?}");
+    let account: String = doc.select(&sel("p.drill-account")).map(|p| text(&p)).collect();
+    assert!(account.contains("drilled 2026-11-19 08:00:00 UTC"), "{account}");
+
+    let Some(chromium) = chromium() else { return };
+    let shot = screenshot(&chromium, &html, &html.with_extension("png"), (1280, 900));
+    assert_renders("drill", &shot);
+    // The probe sees overflow where there is some, so a pass below means something.
+    let wide = page.replace("</main>", "<div style=\"width:3000px\">wide</div></main>");
+    let (scroll, inner) = layout_widths(&chromium, &wide, dir.path(), 1280);
+    assert!(
+        scroll > inner,
+        "the probe misses a 3000 px element: {scroll} <= {inner}"
+    );
+    for width in [1280, 1024] {
+        let (scroll, inner) = layout_widths(&chromium, &page, dir.path(), width);
+        assert!(
+            scroll <= inner,
+            "at {width} px the page is {scroll} px wide (window {inner})"
+        );
     }
 }

@@ -284,6 +284,7 @@ fn an_incomplete_review_says_so() {
         &snapshot(vec![account("111111111111", AccountRole::Standalone, a)]),
         &reqs(vec![]),
         None,
+        &[],
     )
     .unwrap();
     assert!(!review.accounts[0].complete);

@@ -995,10 +995,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The document's width and the window's in Chromium at `width` px: a copy of the page with a
-/// probe script (the report's own policy refuses scripts, so the copy goes without it) writes
-/// `scrollWidth` and `innerWidth` into the DOM that `--dump-dom` prints.
-fn layout_widths(chromium: &Path, page: &str, dir: &Path, width: u32) -> (u64, u64) {
+/// What Chromium lays out at `width` px: the document's width, the window's, the right edge of
+/// the widest drill table and of the page's content box. A copy of the page with a probe script
+/// (the report's own policy refuses scripts, so the copy goes without it) writes them into the
+/// DOM that `--dump-dom` prints.
+fn layout_widths(chromium: &Path, page: &str, dir: &Path, width: u32) -> [f64; 4] {
     let csp = format!(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
         rootwarden::report::page::CSP
@@ -1006,8 +1007,11 @@ fn layout_widths(chromium: &Path, page: &str, dir: &Path, width: u32) -> (u64, u
     assert!(page.contains(&csp), "the page carries its policy");
     let probe = page.replace(&csp, "").replace(
         "</body>",
-        "<script>document.body.setAttribute('data-widths', \
-         document.documentElement.scrollWidth + ' ' + window.innerWidth)</script></body>",
+        "<script>var m=document.querySelector('main'),r=m.getBoundingClientRect();\
+         var right=0;document.querySelectorAll('table.drill').forEach(function(t){\
+         right=Math.max(right,t.getBoundingClientRect().right)});\
+         document.body.setAttribute('data-widths',[document.documentElement.scrollWidth,window.innerWidth,\
+         right,r.right-parseFloat(getComputedStyle(m).paddingRight)].join(' '))</script></body>",
     );
     let path = dir.join(format!("probe-{width}.html"));
     std::fs::write(&path, probe).unwrap();
@@ -1029,13 +1033,13 @@ fn layout_widths(chromium: &Path, page: &str, dir: &Path, width: u32) -> (u64, u
     let dom = String::from_utf8_lossy(&o.stdout);
     let at = dom
         .find("data-widths=\"")
-        .unwrap_or_else(|| panic!("no probe result: {dom:.300}"));
+        .unwrap_or_else(|| panic!("no probe result: {:.300}", dom));
     let rest = &dom[at + 13..];
-    let v: Vec<u64> = rest[..rest.find('"').unwrap()]
+    let v: Vec<f64> = rest[..rest.find('"').unwrap()]
         .split(' ')
         .map(|n| n.parse().unwrap())
         .collect();
-    (v[0], v[1])
+    [v[0], v[1], v[2], v[3]]
 }
 
 #[test]
@@ -1105,17 +1109,27 @@ fn the_validation_drill_section_renders_without_widening_the_page() {
     let shot = screenshot(&chromium, &html, &html.with_extension("png"), (1280, 900));
     assert_renders("drill", &shot);
     // The probe sees overflow where there is some, so a pass below means something.
-    let wide = page.replace("</main>", "<div style=\"width:3000px\">wide</div></main>");
-    let (scroll, inner) = layout_widths(&chromium, &wide, dir.path(), 1280);
-    assert!(
-        scroll > inner,
-        "the probe misses a 3000 px element: {scroll} <= {inner}"
+    let wide = page.replacen(
+        "<td>filter check</td>",
+        "<td>filter check<div style=\"width:3000px\">wide</div></td>",
+        1,
     );
-    for width in [1280, 1024] {
-        let (scroll, inner) = layout_widths(&chromium, &page, dir.path(), width);
-        assert!(
-            scroll <= inner,
-            "at {width} px the page is {scroll} px wide (window {inner})"
-        );
-    }
+    let [doc, window, drill, content] = layout_widths(&chromium, &wide, dir.path(), 1280);
+    assert!(
+        doc > window && drill > content,
+        "the probe misses a 3000 px cell: {doc} {window} {drill} {content}"
+    );
+    // The whole page fits a 1280 px window; at 1024 px (where the control matrix may need
+    // more) the drill tables still fit the content box: long ARNs and next steps wrap.
+    let [doc, window, drill, content] = layout_widths(&chromium, &page, dir.path(), 1280);
+    assert!(doc <= window, "at 1280 px the page is {doc} px wide");
+    assert!(
+        drill > 0.0 && drill <= content,
+        "at 1280 px: drill {drill}, content {content}"
+    );
+    let [_, _, drill, content] = layout_widths(&chromium, &page, dir.path(), 1024);
+    assert!(
+        drill > 0.0 && drill <= content,
+        "at 1024 px: drill {drill}, content {content}"
+    );
 }

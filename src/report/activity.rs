@@ -365,7 +365,8 @@ fn text(r: &ActivityReport) -> String {
     }
     s.push('\n');
     for (label, value, why) in kpi_rows(r) {
-        let why = if why.is_empty() || !value.starts_with("unknown") {
+        // Time to notify always says where its figures come from.
+        let why = if why.is_empty() || !(value.starts_with("unknown") || label == "Time to notify") {
             String::new()
         } else {
             format!(" — {why}")

@@ -120,7 +120,7 @@ fn seconds(d: &AlarmDrill) -> String {
 
 fn stale_text(record: &DrillRecord, as_of: DateTime<Utc>, days: u32) -> String {
     format!(
-        "stale: the drill ended {} days before the snapshot was collected, more than alerting.drill_every_days ({days}); \
+        "the drill ended {} days before the snapshot was collected, more than alerting.drill_every_days ({days}); \
          it is left out of time to notify. Run `rootwarden drill --yes -o json=FILE` again.",
         (as_of - record.finished_at).num_days()
     )
@@ -250,7 +250,7 @@ pub fn text_section(drills: &[LoadedDrill], as_of: DateTime<Utc>, days: u32) -> 
             escape(&d.path)
         );
         if is_stale(r, as_of, days) {
-            let _ = writeln!(out, "    {}", stale_text(r, as_of, days));
+            let _ = writeln!(out, "    stale: {}", stale_text(r, as_of, days));
         }
         for a in &r.accounts {
             let _ = writeln!(

@@ -7,7 +7,7 @@
 //! Which alarms are root alarms is the rules' decision: the monitoring library's `good_alarms`
 //! (the alarms RW-MON-004 accepts, in whichever account holds the chain), asked per account.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -52,14 +52,41 @@ struct Measured {
     seconds: Option<f64>,
 }
 
-/// The root alarms of every account of `snapshot` (by ARN) with the changes to ALARM their
-/// history holds; `None` for an alarm whose history was not read.
+/// The alarms of `snapshot` whose history of changes to ALARM was read, by ARN.
+fn alarms_with_history(snapshot: &Snapshot) -> BTreeSet<&str> {
+    snapshot
+        .accounts
+        .iter()
+        .flat_map(|a| a.regions.values())
+        .filter_map(|r| r.cloudwatch.as_ref())
+        .flat_map(|c| c.alarms.iter())
+        .filter(|al| al.action_history.as_ref().is_some_and(|h| h.notifications.is_some()))
+        .map(|al| al.alarm_arn.as_str())
+        .collect()
+}
+
+/// The root alarms of `snapshot`'s accounts (by ARN) with the changes to ALARM their history
+/// holds. Accounts that own an alarm with history are asked first, and asking stops once every
+/// such alarm is known to be a root alarm: what other accounts would add has no history.
 fn root_alarm_history(
     query: &mut LibraryQuery,
     snapshot: &Snapshot,
-) -> Result<BTreeMap<String, Option<Vec<AlarmNotification>>>, PolicyError> {
+) -> Result<BTreeMap<String, Vec<AlarmNotification>>, PolicyError> {
+    let wanted = alarms_with_history(snapshot);
+    let owns = |a: &crate::snapshot::Account| {
+        a.regions
+            .values()
+            .filter_map(|r| r.cloudwatch.as_ref())
+            .flat_map(|c| c.alarms.iter())
+            .any(|al| wanted.contains(al.alarm_arn.as_str()))
+    };
+    let mut accounts: Vec<&crate::snapshot::Account> = snapshot.accounts.iter().collect();
+    accounts.sort_by_key(|a| !owns(a));
     let mut out = BTreeMap::new();
-    for account in &snapshot.accounts {
+    for account in accounts {
+        if wanted.iter().all(|arn| out.contains_key(*arn)) {
+            break;
+        }
         let answer = query.eval(snapshot, account, ROOT_ALARMS_RULE)?;
         for ga in answer.as_array().into_iter().flatten() {
             let alarm = &ga["alarm"];
@@ -70,7 +97,9 @@ fn root_alarm_history(
                 .pointer("/action_history/notifications")
                 .filter(|v| !v.is_null())
                 .and_then(|v| serde_json::from_value::<Vec<AlarmNotification>>(v.clone()).ok());
-            out.entry(arn.to_string()).or_insert(notes);
+            if let Some(notes) = notes {
+                out.entry(arn.to_string()).or_insert(notes);
+            }
         }
     }
     Ok(out)
@@ -85,22 +114,15 @@ pub fn time_to_notify(
     drills: &[&DrillRecord],
 ) -> Result<Option<TimeToNotify>, PolicyError> {
     // Asking the rules costs an evaluation per account: only when some history was read.
-    let any_history = snapshot.accounts.iter().any(|a| {
-        a.regions
-            .values()
-            .filter_map(|r| r.cloudwatch.as_ref())
-            .flat_map(|c| c.alarms.iter())
-            .any(|al| al.action_history.as_ref().is_some_and(|h| h.notifications.is_some()))
-    });
-    let history = if any_history {
-        root_alarm_history(query, snapshot)?
-    } else {
+    let history = if alarms_with_history(snapshot).is_empty() {
         BTreeMap::new()
+    } else {
+        root_alarm_history(query, snapshot)?
     };
-    let history_read = history.values().any(Option::is_some);
+    let history_read = !history.is_empty();
     let mut measured: Vec<Measured> = Vec::new();
     for (arn, notes) in &history {
-        for n in notes.iter().flatten() {
+        for n in notes {
             let first_success = n.actions.iter().filter(|a| a.succeeded).map(|a| a.timestamp).min();
             measured.push(Measured {
                 alarm_arn: arn.clone(),

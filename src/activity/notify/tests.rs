@@ -118,3 +118,14 @@ fn a_planned_drill_measures_nothing() {
     plan.mode = Mode::Plan;
     assert_eq!(ttn(&s, &[&plan]), None);
 }
+
+#[test]
+fn an_organizations_shared_alarm_counts_once() {
+    // The members' root events alert through the management account's alarm: one alarm, one
+    // change, however many accounts it watches.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots/compliant-org.json");
+    let s = crate::input::load_snapshot(&path).unwrap();
+    assert!(s.accounts.len() > 1);
+    let t = ttn(&s, &[]).unwrap();
+    assert_eq!((t.transitions, t.notified, t.from_alarm_history), (1, 1, 1), "{t:?}");
+}

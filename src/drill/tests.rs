@@ -70,6 +70,7 @@ fn drilled(actions: Vec<ActionResult>, topics: Vec<TopicCheck>) -> AlarmDrill {
         seconds_to_action: None,
         topics,
         next_step: None,
+        proven_by: None,
     }
 }
 
@@ -100,6 +101,7 @@ fn judged(mut a: AlarmDrill) -> (StepOutcome, String) {
         drill_id: "rwd-1".into(),
         wait: Duration::from_secs(5),
         poll: Duration::from_secs(1),
+        root_event: false,
     };
     let expected = if a.actions_enabled {
         a.alarm_actions.clone()

@@ -521,6 +521,36 @@ fn a_root_event_in_a_member_reaches_the_organizations_alarm_and_is_timed() {
     assert_eq!(a["outcome"], "passed", "{a:#}");
     assert!(text.contains("root event iam:ListMFADevices"), "{text}");
     assert!(text.contains(": passed, detected in"), "{text}");
+
+    // A second member in the same run: the shared alarm is in ALARM already, so its event
+    // would make no transition; skipped with the reason, no root session opened, not a pass.
+    let other = org.members[1].as_str();
+    py(
+        &moto,
+        r#"
+client("cloudwatch").set_alarm_state(AlarmName="root-account-usage", StateValue="OK", StateReason="evaluated")
+print("null")
+"#,
+        &[],
+    );
+    let accounts = format!("{mgmt},{member},{other}");
+    let (code, record, text) = drill(
+        &moto,
+        &["--accounts", &accounts, "--yes", "--root-event", "--wait", "5"],
+    );
+    assert_eq!(code, 3, "{text}");
+    let o = account(&record, other);
+    assert_eq!(o["outcome"], "incomplete", "{o:#}");
+    assert_eq!(o["root_event"]["outcome"], "skipped", "{o:#}");
+    assert_eq!(account(&record, member)["root_event"]["outcome"], "passed");
+    assert!(
+        o["root_event"]["next_step"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("the root event of account {member}")),
+        "{o:#}"
+    );
+    assert_eq!(calls(&moto, other, "iam:ListMFADevices"), 0);
 }
 
 #[test]

@@ -370,7 +370,11 @@ pub async fn run(snapshot: &Snapshot, reach: &Reach, opts: &DrillOptions) -> Dri
         {
             continue;
         }
-        if root_event::run(reach, rec, opts).await.is_err() {
+        let by: std::collections::HashMap<String, String> = proven
+            .iter()
+            .map(|(arn, (account, _, _))| (arn.clone(), account.clone()))
+            .collect();
+        if root_event::run(reach, rec, opts, &by).await.is_err() {
             rec.outcome = account_outcome(rec);
             continue;
         }

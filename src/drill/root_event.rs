@@ -220,7 +220,13 @@ struct Seen {
 
 /// Carries out the planned step of `rec` (its `root_event` is `Planned`). `Err` when a call
 /// failed: the account's drill is stopped.
-pub async fn run(reach: &Reach, rec: &mut AccountRecord, opts: &DrillOptions) -> Result<(), ()> {
+/// `proven`: alarm ARN → the account whose root event took it to ALARM earlier in this run.
+pub async fn run(
+    reach: &Reach,
+    rec: &mut AccountRecord,
+    opts: &DrillOptions,
+    proven: &std::collections::HashMap<String, String>,
+) -> Result<(), ()> {
     let member = rec.account_id.clone();
     let region = reach.home_region.clone();
     let watching = rec.root_event.as_ref().map(|s| s.watching.clone()).unwrap_or_default();
@@ -264,10 +270,16 @@ pub async fn run(reach: &Reach, rec: &mut AccountRecord, opts: &DrillOptions) ->
                     let s = rec.root_event.as_mut().expect("planned step");
                     s.outcome = StepOutcome::Skipped;
                     s.alarm = Some(w.alarm_arn.clone());
-                    s.next_step = Some(format!(
-                        "the alarm {} is already in ALARM (a drill, another member's root event or a real alert within its period): a new root event would make no transition; investigate it, and run the drill again once it is OK",
-                        w.alarm_name
-                    ));
+                    s.next_step = Some(match proven.get(&w.alarm_arn) {
+                        Some(by) => format!(
+                            "the root event of account {by} took the alarm {} to ALARM earlier in this run: it makes no new transition until CloudWatch returns it to OK at an evaluation without root events; drill this account in a later run",
+                            w.alarm_name
+                        ),
+                        None => format!(
+                            "the alarm {} is already in ALARM (a drill, a root event or a real alert within its period): a new root event would make no transition; investigate it, and run the drill again once it is OK",
+                            w.alarm_name
+                        ),
+                    });
                     return Ok(());
                 }
             }

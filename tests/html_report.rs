@@ -1051,6 +1051,13 @@ fn the_validation_drill_section_renders_without_widening_the_page() {
         "started_at": "2026-11-19T08:00:00Z", "finished_at": "2026-11-19T08:01:00Z",
         "accounts": [{
             "account_id": "555566667777", "outcome": "failed", "unreadable_regions": [], "calls": [],
+            "root_event": {
+                "event_time": "2026-11-19T07:55:00Z", "event_name": "ListMFADevices",
+                "event_source": "iam.amazonaws.com",
+                "alarm": "arn:aws:cloudwatch:us-east-1:555566667777:alarm:root-account-usage",
+                "watching": [], "transition_at": "2026-11-19T07:58:00Z", "actions": [], "topics": [],
+                "seconds_to_detect": 180, "seconds_to_notify": 4, "outcome": "passed", "next_step": null
+            },
             "filter_checks": [{
                 "region": "us-east-1", "log_group_name": "org-trail", "filter_name": "root-usage",
                 "filter_pattern": "{ $.userIdentity.type = \"Root\" }", "outcome": "failed",
@@ -1095,7 +1102,13 @@ fn the_validation_drill_section_renders_without_widening_the_page() {
         .select(&sel("table.drill tr[data-step]"))
         .map(|tr| tr.select(&sel("td")).map(|t| text(&t)).collect())
         .collect();
-    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!((rows[2][0].as_str(), rows[2][2].as_str()), ("root event", "passed"));
+    assert_eq!(rows[2][3], "detect 180 s, notify 4 s");
+    assert!(
+        rows[2][1].starts_with("ListMFADevices at 2026-11-19 07:55:00 UTC; alarm arn:"),
+        "{rows:?}"
+    );
     assert_eq!((rows[0][0].as_str(), rows[0][2].as_str()), ("filter check", "FAILED"));
     assert!(rows[0][7].contains("rootwarden remediate plan"), "{rows:?}");
     assert_eq!((rows[1][0].as_str(), rows[1][3].as_str()), ("alarm drill", "2.5 s"));

@@ -157,6 +157,25 @@ pub fn time_to_notify(
             });
         }
     }
+    // The end-to-end step (`--root-event`): a real root event's transition and its actions.
+    for record in drills.iter().filter(|r| r.mode == Mode::Run) {
+        for e in record.accounts.iter().filter_map(|a| a.root_event.as_ref()) {
+            let (Some(at), Some(arn)) = (e.transition_at, e.alarm.as_deref()) else {
+                continue;
+            };
+            drilled = true;
+            let seen = measured
+                .iter()
+                .any(|m| m.alarm_arn == arn && (m.at - at).num_seconds().abs() <= SAME_CHANGE_SECONDS);
+            if !seen {
+                measured.push(Measured {
+                    alarm_arn: arn.to_string(),
+                    at,
+                    seconds: e.seconds_to_notify.map(|s| s as f64),
+                });
+            }
+        }
+    }
     if !history_read && !drilled {
         return Ok(None);
     }

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::page::{esc, esc_code_spans};
 use super::terminal::escape;
+use crate::drill::root_event::RootEventDrill;
 use crate::drill::{AccountOutcome, AccountRecord, AlarmDrill, DrillRecord, Mode, StepOutcome, TopicCheck};
 use crate::input::{parse_document, InputError, Syntax};
 
@@ -59,6 +60,8 @@ fn step_word(o: StepOutcome) -> &'static str {
         StepOutcome::Skipped => "skipped",
         StepOutcome::Unverified => "unverified",
         StepOutcome::NotRun => "not run",
+        StepOutcome::NotApplicable => "not applicable",
+        StepOutcome::Insufficient => "insufficient data",
     }
 }
 
@@ -66,8 +69,10 @@ fn step_class(o: StepOutcome) -> &'static str {
     match o {
         StepOutcome::Passed => "st-pass",
         StepOutcome::Failed => "st-fail",
-        StepOutcome::Skipped | StepOutcome::Unverified | StepOutcome::NotRun => "st-insufficient_data",
-        StepOutcome::Planned => "st-not_applicable",
+        StepOutcome::Skipped | StepOutcome::Unverified | StepOutcome::NotRun | StepOutcome::Insufficient => {
+            "st-insufficient_data"
+        }
+        StepOutcome::Planned | StepOutcome::NotApplicable => "st-not_applicable",
     }
 }
 
@@ -116,6 +121,21 @@ fn deliveries(t: &TopicCheck) -> String {
 
 fn seconds(d: &AlarmDrill) -> String {
     d.seconds_to_action.map_or("–".to_string(), |s| format!("{s:.1} s"))
+}
+
+/// The end-to-end step's event and alarm, in words.
+fn root_event_what(e: &RootEventDrill) -> String {
+    let when = e
+        .event_time
+        .map_or("not made".to_string(), |t| format!("at {}", time(&t)));
+    let alarm = e.alarm.as_deref().map(|a| format!("; alarm {a}")).unwrap_or_default();
+    format!("{} {when}{alarm}", e.event_name)
+}
+
+/// The end-to-end step's time to detect and to notify.
+fn root_event_seconds(e: &RootEventDrill) -> String {
+    let s = |v: Option<i64>| v.map_or("–".to_string(), |v| format!("{v} s"));
+    format!("detect {}, notify {}", s(e.seconds_to_detect), s(e.seconds_to_notify))
 }
 
 fn stale_text(record: &DrillRecord, as_of: DateTime<Utc>, days: u32) -> String {
@@ -172,7 +192,7 @@ fn account_html(out: &mut String, r: &DrillRecord, a: &AccountRecord) {
         esc(account_word(a.outcome)),
         esc(&drilled_at(r, a)),
     );
-    if !a.filter_checks.is_empty() || !a.alarm_drills.is_empty() {
+    if !a.filter_checks.is_empty() || !a.alarm_drills.is_empty() || a.root_event.is_some() {
         let _ = writeln!(
             out,
             "<table class=\"drill\" data-account=\"{}\">\n<tr><th>Step</th><th>What</th><th>Outcome</th><th>Seconds to action</th>\
@@ -213,6 +233,23 @@ fn account_html(out: &mut String, r: &DrillRecord, a: &AccountRecord) {
                 cell(&subscribers),
                 cell(&deliveries),
                 esc_code_spans(d.next_step.as_deref().unwrap_or("")),
+            );
+        }
+        if let Some(e) = &a.root_event {
+            let _ = writeln!(
+                out,
+                "<tr data-step=\"root-event\"><td>root event</td><td>{}</td><td class=\"{}\">{}</td>\
+                 <td class=\"secs\">{}</td><td>{}</td><td>–</td><td>–</td><td>{}</td></tr>",
+                esc(&root_event_what(e)),
+                step_class(e.outcome),
+                step_word(e.outcome),
+                esc(&root_event_seconds(e)),
+                if e.topics.is_empty() {
+                    "–".to_string()
+                } else {
+                    e.topics.iter().map(|t| esc(t)).collect::<Vec<_>>().join("<br>")
+                },
+                esc_code_spans(e.next_step.as_deref().unwrap_or("")),
             );
         }
         out.push_str("</table>\n");
@@ -294,6 +331,18 @@ pub fn text_section(drills: &[LoadedDrill], as_of: DateTime<Utc>, days: u32) -> 
                     );
                 }
                 if let Some(n) = &dr.next_step {
+                    let _ = writeln!(out, "        next step: {}", escape(n));
+                }
+            }
+            if let Some(e) = &a.root_event {
+                let _ = writeln!(
+                    out,
+                    "      root event {}: {} ({})",
+                    escape(&root_event_what(e)),
+                    step_word(e.outcome),
+                    root_event_seconds(e)
+                );
+                if let Some(n) = &e.next_step {
                     let _ = writeln!(out, "        next step: {}", escape(n));
                 }
             }

@@ -6,6 +6,8 @@ fn fixture() -> Snapshot {
     crate::input::load_snapshot(&path).unwrap()
 }
 
+const FIXTURE_ALARM_ARN: &str = "arn:aws:cloudwatch:us-east-1:555566667777:alarm:root-account-usage";
+
 fn ttn(s: &Snapshot, drills: &[&DrillRecord]) -> Option<TimeToNotify> {
     let mut q = LibraryQuery::new(&Requirements::default()).unwrap();
     time_to_notify(&mut q, s, drills).unwrap()
@@ -33,7 +35,7 @@ fn drill(arn: &str, state_update_at: &str, seconds: Option<f64>, outcome: &str) 
         "started_at": "2026-11-19T10:00:00Z", "finished_at": "2026-11-19T10:01:00Z",
         "accounts": [{
             "account_id": "555566667777", "outcome": "passed", "unreadable_regions": [],
-            "filter_checks": [], "calls": [], "root_event": {"seconds_to_detect": 60.0},
+            "filter_checks": [], "calls": [], "future_step": {"seconds": 60.0},
             "alarm_drills": [{
                 "region": "us-east-1", "alarm_name": "root-account-usage", "alarm_arn": arn,
                 "actions_enabled": true, "alarm_actions": [], "outcome": outcome,
@@ -128,4 +130,23 @@ fn an_organizations_shared_alarm_counts_once() {
     assert!(s.accounts.len() > 1);
     let t = ttn(&s, &[]).unwrap();
     assert_eq!((t.transitions, t.notified, t.from_alarm_history), (1, 1, 1), "{t:?}");
+}
+
+#[test]
+fn a_root_events_transition_is_timed_to_its_action() {
+    let mut s = fixture();
+    root_alarm(&mut s).action_history = None;
+    let mut record = drill(FIXTURE_ALARM_ARN, "2026-11-19T10:00:00Z", None, "skipped");
+    record.accounts[0].root_event = Some(
+        serde_json::from_value(serde_json::json!({
+            "event_time": "2026-11-19T09:58:00Z", "event_name": "ListMFADevices",
+            "event_source": "iam.amazonaws.com", "alarm": FIXTURE_ALARM_ARN, "watching": [],
+            "transition_at": "2026-11-19T10:01:00Z", "actions": [], "topics": [],
+            "seconds_to_detect": 180, "seconds_to_notify": 4, "outcome": "passed", "next_step": null
+        }))
+        .unwrap(),
+    );
+    let t = ttn(&s, &[&record]).unwrap();
+    assert_eq!((t.transitions, t.notified, t.from_drills), (1, 1, 1), "{t:?}");
+    assert_eq!(t.median_seconds, Some(4.0));
 }

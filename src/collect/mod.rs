@@ -81,7 +81,7 @@ pub struct CollectOptions {
     pub regions: Option<Vec<String>>,
     /// At most this many account or region tasks at once.
     pub concurrency: usize,
-    /// Time limit of one API call, retries included.
+    /// Time limit of one API call's attempts together (see `aws::connection::Connection`).
     pub call_timeout: Duration,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,

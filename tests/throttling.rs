@@ -31,6 +31,9 @@ fn throttled_calls_are_retried_until_answered_and_the_scan_is_complete() {
     let Some(moto) = Moto::start() else { return };
     let org = moto.scenario(&[]);
     let (first, second) = (&org.members[0], &org.members[1]);
+    // The caller's identity, the first call of all: tried twice only while the endpoint may be
+    // unreachable, then retried as every call once the endpoint has answered.
+    throttle(&moto, "sts:GetCallerIdentity", None, "Throttling", None, Some(3));
     // Discovery, as in the report: five throttled answers in a row on the organization.
     throttle(&moto, "organizations:DescribeOrganization", None, "TooManyRequestsException", None, Some(5));
     throttle(&moto, "organizations:ListAccounts", None, "TooManyRequestsException", None, Some(2));
@@ -88,4 +91,22 @@ fn an_account_still_throttled_after_the_retries_is_insufficient_data_never_pass(
         assert_eq!(k.0, lost, "{}", diff(&s.table, &want));
         assert_eq!(s.table[k], "insufficient_data", "{}", diff(&s.table, &want));
     }
+}
+
+#[test]
+fn an_organization_still_throttled_after_the_retries_is_an_error_that_says_so() {
+    let Some(moto) = Moto::start() else { return };
+    moto.scenario(&[]);
+    throttle(&moto, "organizations:DescribeOrganization", None, "TooManyRequestsException", None, None);
+    let out = moto.rootwarden(&["collect", "--org", "--regions", "us-east-1", "-q", "-o", "json=/dev/null"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("organizations:DescribeOrganization failed: TooManyRequestsException"),
+        "{err}"
+    );
+    // Retried, all attempts spent.
+    let calls = moto.server_calls();
+    let attempts: u64 = calls.values().filter_map(|ops| ops.get("organizations:DescribeOrganization")).sum();
+    assert_eq!(attempts, u64::from(rootwarden::aws::retry::MAX_ATTEMPTS), "{calls:?}");
 }

@@ -112,6 +112,11 @@ impl Errors {
         self.push(account, None, "rootwarden", "collect", "TaskFailed", &err.to_string());
     }
 
+    /// The errors recorded so far, in the order they were recorded (they stay recorded).
+    pub fn recorded(&self) -> Vec<CollectionError> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Every recorded error, sorted for a stable snapshot.
     pub fn take(&self) -> Vec<CollectionError> {
         let mut v = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));

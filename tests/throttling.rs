@@ -35,21 +35,84 @@ fn throttled_calls_are_retried_until_answered_and_the_scan_is_complete() {
     // unreachable, then retried as every call once the endpoint has answered.
     throttle(&moto, "sts:GetCallerIdentity", None, "Throttling", None, Some(3));
     // Discovery, as in the report: five throttled answers in a row on the organization.
-    throttle(&moto, "organizations:DescribeOrganization", None, "TooManyRequestsException", None, Some(5));
-    throttle(&moto, "organizations:ListAccounts", None, "TooManyRequestsException", None, Some(2));
+    throttle(
+        &moto,
+        "organizations:DescribeOrganization",
+        None,
+        "TooManyRequestsException",
+        None,
+        Some(5),
+    );
+    throttle(
+        &moto,
+        "organizations:ListAccounts",
+        None,
+        "TooManyRequestsException",
+        None,
+        Some(2),
+    );
     // Reaching a member: STS throttles the caller's AssumeRole.
     throttle(&moto, "sts:AssumeRole", Some(first), "Throttling", None, Some(3));
     // A member's collection, every service with the code (and status) it throttles with.
-    throttle(&moto, "iam:GetAccountSummary", Some(second), "Throttling", None, Some(4));
-    throttle(&moto, "account:ListRegions", Some(second), "TooManyRequestsException", Some(429), Some(2));
-    throttle(&moto, "cloudtrail:DescribeTrails", Some(second), "ThrottlingException", None, Some(3));
-    throttle(&moto, "events:ListRules", Some(second), "ThrottlingException", None, Some(2));
+    throttle(
+        &moto,
+        "iam:GetAccountSummary",
+        Some(second),
+        "Throttling",
+        None,
+        Some(4),
+    );
+    throttle(
+        &moto,
+        "account:ListRegions",
+        Some(second),
+        "TooManyRequestsException",
+        Some(429),
+        Some(2),
+    );
+    throttle(
+        &moto,
+        "cloudtrail:DescribeTrails",
+        Some(second),
+        "ThrottlingException",
+        None,
+        Some(3),
+    );
+    throttle(
+        &moto,
+        "events:ListRules",
+        Some(second),
+        "ThrottlingException",
+        None,
+        Some(2),
+    );
     // The management account: its IAM, and the trail's log group, alarm and topic every
     // member relies on.
     let management = Some(org.management.as_str());
-    throttle(&moto, "iam:GenerateCredentialReport", management, "Throttling", None, Some(3));
-    throttle(&moto, "logs:DescribeMetricFilters", management, "ThrottlingException", None, Some(3));
-    throttle(&moto, "cloudwatch:DescribeAlarms", management, "Throttling", None, Some(3));
+    throttle(
+        &moto,
+        "iam:GenerateCredentialReport",
+        management,
+        "Throttling",
+        None,
+        Some(3),
+    );
+    throttle(
+        &moto,
+        "logs:DescribeMetricFilters",
+        management,
+        "ThrottlingException",
+        None,
+        Some(3),
+    );
+    throttle(
+        &moto,
+        "cloudwatch:DescribeAlarms",
+        management,
+        "Throttling",
+        None,
+        Some(3),
+    );
     // SNS says `Throttled` (HTTP 429), a code the SDK's own list of throttling codes lacks.
     throttle(&moto, "sns:*", management, "Throttled", Some(429), Some(3));
 
@@ -97,8 +160,23 @@ fn an_account_still_throttled_after_the_retries_is_insufficient_data_never_pass(
 fn an_organization_still_throttled_after_the_retries_is_an_error_that_says_so() {
     let Some(moto) = Moto::start() else { return };
     moto.scenario(&[]);
-    throttle(&moto, "organizations:DescribeOrganization", None, "TooManyRequestsException", None, None);
-    let out = moto.rootwarden(&["collect", "--org", "--regions", "us-east-1", "-q", "-o", "json=/dev/null"]);
+    throttle(
+        &moto,
+        "organizations:DescribeOrganization",
+        None,
+        "TooManyRequestsException",
+        None,
+        None,
+    );
+    let out = moto.rootwarden(&[
+        "collect",
+        "--org",
+        "--regions",
+        "us-east-1",
+        "-q",
+        "-o",
+        "json=/dev/null",
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -107,6 +185,9 @@ fn an_organization_still_throttled_after_the_retries_is_an_error_that_says_so() 
     );
     // Retried, all attempts spent.
     let calls = moto.server_calls();
-    let attempts: u64 = calls.values().filter_map(|ops| ops.get("organizations:DescribeOrganization")).sum();
+    let attempts: u64 = calls
+        .values()
+        .filter_map(|ops| ops.get("organizations:DescribeOrganization"))
+        .sum();
     assert_eq!(attempts, u64::from(rootwarden::aws::retry::MAX_ATTEMPTS), "{calls:?}");
 }

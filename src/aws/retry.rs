@@ -46,7 +46,11 @@ pub fn retry_config() -> RetryConfig {
 /// waiting as it was told to.
 pub fn backoff_budget() -> Duration {
     (1..MAX_ATTEMPTS)
-        .map(|retry| INITIAL_BACKOFF.saturating_mul(1 << (retry - 1).min(16)).min(MAX_BACKOFF))
+        .map(|retry| {
+            INITIAL_BACKOFF
+                .saturating_mul(1 << (retry - 1).min(16))
+                .min(MAX_BACKOFF)
+        })
         .sum()
 }
 

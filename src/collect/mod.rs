@@ -307,32 +307,31 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         }
         other => other,
     };
-    let identity = identity
-        .map_err(|e| {
-            discovery.finish_and_clear();
-            let (code, message) = aws::describe(&e);
-            let message = crate::redact::secrets(&message).into_owned();
-            let endpoint = opts
-                .endpoint_url
-                .clone()
-                .unwrap_or_else(|| format!("https://sts.{home}.amazonaws.com"));
-            // After the retries a refused or unresolvable endpoint often surfaces as a timeout;
-            // a direct connection names the cause (credential problems are already precise).
-            let what = aws::unreachable(&e, &endpoint).map(|what| {
-                if what.contains("credentials") {
-                    what
-                } else {
-                    aws::probe(&endpoint).unwrap_or(what)
-                }
-            });
-            match what {
-                Some(what) => {
-                    tracing::info!("sts:GetCallerIdentity failed: {code}: {message}");
-                    CollectError::Unreachable(what)
-                }
-                None => CollectError::Identity { code, message },
+    let identity = identity.map_err(|e| {
+        discovery.finish_and_clear();
+        let (code, message) = aws::describe(&e);
+        let message = crate::redact::secrets(&message).into_owned();
+        let endpoint = opts
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| format!("https://sts.{home}.amazonaws.com"));
+        // After the retries a refused or unresolvable endpoint often surfaces as a timeout;
+        // a direct connection names the cause (credential problems are already precise).
+        let what = aws::unreachable(&e, &endpoint).map(|what| {
+            if what.contains("credentials") {
+                what
+            } else {
+                aws::probe(&endpoint).unwrap_or(what)
             }
-        })?;
+        });
+        match what {
+            Some(what) => {
+                tracing::info!("sts:GetCallerIdentity failed: {code}: {message}");
+                CollectError::Unreachable(what)
+            }
+            None => CollectError::Identity { code, message },
+        }
+    })?;
     let me = identity.account().unwrap_or_default().to_string();
     let principal = identity.arn().map(str::to_string);
     let partition = principal

@@ -116,7 +116,10 @@ fn drill(moto: &Moto, args: &[&str]) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("drill.json");
     let out_arg = format!("json={}", path.display());
-    let mut all = vec!["drill", "--regions", "us-east-1", "--quiet", "--wait", "5"];
+    let mut all = vec!["drill", "--regions", "us-east-1", "--quiet"];
+    if !args.contains(&"--wait") {
+        all.extend_from_slice(&["--wait", "5"]);
+    }
     all.extend_from_slice(args);
     all.extend_from_slice(&["-o", &out_arg, "-o", "text"]);
     let out = moto.rootwarden(&all);
@@ -372,6 +375,18 @@ fn actions(path: &str) -> Vec<String> {
     out
 }
 
+/// The statement of a policy document that grants `action`.
+fn doc_statement(path: &str, action: &str) -> Value {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(support::root().join(path)).unwrap()).unwrap();
+    doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == action || s["Action"].as_array().is_some_and(|a| a.iter().any(|x| x == action)))
+        .cloned()
+        .unwrap_or_else(|| panic!("{path}: no statement grants {action}"))
+}
+
 #[test]
 fn every_call_of_a_drill_is_granted_and_its_writes_only_by_the_drill_policy() {
     let read_only = actions("docs/iam-policy.json");
@@ -381,19 +396,307 @@ fn every_call_of_a_drill_is_granted_and_its_writes_only_by_the_drill_policy() {
         .any(|a| a == "cloudwatch:SetAlarmState" || a == "cloudwatch:*"));
     assert!(drill_policy.iter().any(|a| a == "cloudwatch:SetAlarmState"));
 
+    // The end-to-end drill's root session, scoped to the audit task policy.
+    let assume_root = doc_statement("docs/iam-drill-policy.json", "sts:AssumeRoot");
+    assert_eq!(
+        assume_root["Condition"]["StringEquals"]["sts:TaskPolicyArn"],
+        "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+    );
+
     let Some(moto) = start() else { return };
     let org = moto.scenario(&[]);
     let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
     sqs_subscriber(&moto, mgmt);
+    moto.post_json("/_rootwarden/delivery", &json!({"delay_seconds": 1}));
     moto.post("/_rootwarden/calls/reset");
-    let (code, _, text) = drill(&moto, &["--accounts", mgmt, "--yes"]);
+    let accounts = format!("{mgmt},{member}");
+    let (code, _, text) = drill(
+        &moto,
+        &["--accounts", &accounts, "--yes", "--root-event", "--wait", "20"],
+    );
     assert_eq!(code, 0, "{text}");
+    // The root call is allowed by the session's task policy (AWS managed), not by an identity
+    // policy: in the member account only.
+    let task_policy = ["iam:ListMFADevices"];
     for (account, ops) in moto.server_calls() {
         for op in ops.keys() {
             assert!(
-                read_only.contains(op) || drill_policy.contains(op),
+                read_only.contains(op)
+                    || drill_policy.contains(op)
+                    || (account == member && task_policy.contains(&op.as_str())),
                 "{op} (called in {account}) is in neither docs/iam-policy.json nor docs/iam-drill-policy.json"
             );
         }
     }
+}
+
+/// The launcher's record of each CloudTrail delivery.
+fn deliveries(moto: &Moto) -> Vec<Value> {
+    let v = moto.post_json("/_rootwarden/delivery", &json!({"delay_seconds": 2}));
+    v["deliveries"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_root_event_in_a_member_reaches_the_organizations_alarm_and_is_timed() {
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&[]);
+    let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
+    let queue = sqs_subscriber(&moto, mgmt);
+    moto.post_json("/_rootwarden/delivery", &json!({"delay_seconds": 2}));
+
+    let accounts = format!("{mgmt},{member}");
+    let (code, record, text) = drill(
+        &moto,
+        &["--accounts", &accounts, "--yes", "--root-event", "--wait", "30"],
+    );
+    assert_eq!(code, 0, "{text}\n{record:#}");
+
+    let m = account(&record, member);
+    assert_eq!(m["outcome"], "passed", "{m:#}");
+    let r = &m["root_event"];
+    assert_eq!(r["outcome"], "passed", "{r:#}");
+    assert_eq!(r["event_name"], "ListMFADevices");
+    assert!(r["event_time"].is_string(), "{r:#}");
+    assert_eq!(
+        r["alarm"],
+        format!("arn:aws:cloudwatch:us-east-1:{mgmt}:alarm:{ALARM}"),
+        "the alarm lives in the management account, on the organization trail's log group"
+    );
+    assert!(
+        r["watching"][0]["trail_arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(":trail/org-trail"),
+        "{r:#}"
+    );
+    // CloudTrail's delivery (2 s here) is the time to detect; the action follows the transition.
+    let detect = r["seconds_to_detect"].as_i64().unwrap();
+    assert!((1..=15).contains(&detect), "{r:#}");
+    let notify = r["seconds_to_notify"].as_i64().unwrap();
+    assert!((0..=5).contains(&notify), "{r:#}");
+    assert!(r["topics"][0].as_str().unwrap().ends_with(TOPIC), "{r:#}");
+    assert_eq!(r["actions"][0]["succeeded"], true);
+
+    // The queue subscribed to the topic got the alarm message of the real transition.
+    let msgs = received(&moto, mgmt, &queue);
+    assert_eq!(msgs.len(), 1, "{msgs:#?}");
+    assert_eq!(msgs[0]["AlarmName"], ALARM);
+    assert!(
+        msgs[0]["NewStateReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Threshold Crossed"),
+        "{msgs:#?}"
+    );
+
+    // The session was opened from the management account, the call made as the member's root.
+    assert_eq!(calls(&moto, mgmt, "sts:AssumeRoot"), 1);
+    assert_eq!(calls(&moto, member, "iam:ListMFADevices"), 1);
+    let logged: Vec<(&str, &str)> = m["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["account_id"].as_str().unwrap(), c["call"].as_str().unwrap()))
+        .collect();
+    assert!(logged.contains(&(mgmt, "sts:AssumeRoot")), "{logged:?}");
+    assert!(logged.contains(&(member, "iam:ListMFADevices")), "{logged:?}");
+    assert!(
+        logged.contains(&(mgmt, "cloudwatch:DescribeAlarmHistory")),
+        "{logged:?}"
+    );
+
+    // The management account: no root session on it, and its alarm was proven by the event
+    // rather than set to ALARM again.
+    let a = account(&record, mgmt);
+    assert_eq!(a["root_event"]["outcome"], "not_applicable", "{a:#}");
+    assert!(a["root_event"]["next_step"]
+        .as_str()
+        .unwrap()
+        .contains("member accounts only"));
+    assert_eq!(a["alarm_drills"][0]["proven_by"], member, "{a:#}");
+    assert_eq!(a["alarm_drills"][0]["outcome"], "passed", "{a:#}");
+    assert_eq!(calls(&moto, mgmt, "cloudwatch:SetAlarmState"), 0);
+    assert_eq!(a["outcome"], "passed", "{a:#}");
+    assert!(text.contains("root event iam:ListMFADevices"), "{text}");
+    assert!(text.contains(": passed, detected in"), "{text}");
+
+    // A second member in the same run: the shared alarm is in ALARM already, so its event
+    // would make no transition; skipped with the reason, no root session opened, not a pass.
+    let other = org.members[1].as_str();
+    py(
+        &moto,
+        r#"
+client("cloudwatch").set_alarm_state(AlarmName="root-account-usage", StateValue="OK", StateReason="evaluated")
+print("null")
+"#,
+        &[],
+    );
+    let accounts = format!("{mgmt},{member},{other}");
+    let (code, record, text) = drill(
+        &moto,
+        &["--accounts", &accounts, "--yes", "--root-event", "--wait", "5"],
+    );
+    assert_eq!(code, 3, "{text}");
+    let o = account(&record, other);
+    assert_eq!(o["outcome"], "incomplete", "{o:#}");
+    assert_eq!(o["root_event"]["outcome"], "skipped", "{o:#}");
+    assert_eq!(account(&record, member)["root_event"]["outcome"], "passed");
+    assert!(
+        o["root_event"]["next_step"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("the root event of account {member}")),
+        "{o:#}"
+    );
+    assert_eq!(calls(&moto, other, "iam:ListMFADevices"), 0);
+}
+
+#[test]
+fn a_root_event_the_chain_does_not_carry_is_insufficient_with_a_next_step() {
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&["trail-stopped"]);
+    let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
+    moto.post_json("/_rootwarden/delivery", &json!({"delay_seconds": 1}));
+
+    let accounts = format!("{mgmt},{member}");
+    let (code, record, text) = drill(
+        &moto,
+        &["--accounts", &accounts, "--yes", "--root-event", "--wait", "4"],
+    );
+    assert_eq!(code, 3, "{text}");
+    let m = account(&record, member);
+    assert_eq!(m["outcome"], "incomplete", "{m:#}");
+    let r = &m["root_event"];
+    assert_eq!(r["outcome"], "insufficient", "{r:#}");
+    assert!(r["event_time"].is_string());
+    assert!(
+        r["seconds_to_detect"].is_null() && r["seconds_to_notify"].is_null(),
+        "{r:#}"
+    );
+    let next = r["next_step"].as_str().unwrap();
+    assert!(next.contains("no root alarm changed to ALARM within 4 s"), "{next}");
+    assert!(next.contains("org-trail"), "{next}");
+    // The event was made; the stopped trail delivered it nowhere.
+    assert_eq!(calls(&moto, member, "iam:ListMFADevices"), 1);
+    let ours: Vec<Value> = deliveries(&moto)
+        .into_iter()
+        .filter(|d| d["account_id"] == member)
+        .collect();
+    assert!(
+        !ours.is_empty() && ours.iter().all(|d| d["skipped"] == "the trail is not logging"),
+        "{ours:#?}"
+    );
+    assert!(text.contains("INSUFFICIENT"), "{text}");
+}
+
+#[test]
+fn a_filter_that_misses_root_events_leaves_the_root_event_undetected() {
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&[]);
+    let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
+    // A pattern that reads as a root filter (console sign-ins) but misses API calls.
+    py(
+        &moto,
+        r#"
+client("logs").put_metric_filter(logGroupName="aws-cloudtrail-logs-org", filterName="root-usage",
+    filterPattern='{ $.userIdentity.type = "Root" && $.eventName = "ConsoleLogin" }',
+    metricTransformations=[{"metricName": "RootAccountUsage", "metricNamespace": "CISBenchmark", "metricValue": "1"}])
+print("null")
+"#,
+        &[],
+    );
+    moto.post_json("/_rootwarden/delivery", &json!({"delay_seconds": 1}));
+    let accounts = format!("{mgmt},{member}");
+    let (code, record, text) = drill(
+        &moto,
+        &["--accounts", &accounts, "--yes", "--root-event", "--wait", "4"],
+    );
+    assert_ne!(code, 0, "{text}");
+    let r = &account(&record, member)["root_event"];
+    assert_eq!(r["outcome"], "insufficient", "{r:#}");
+    assert!(r["seconds_to_detect"].is_null());
+    // The event reached the log group; the filter did not count it.
+    let ours: Vec<Value> = deliveries(&moto)
+        .into_iter()
+        .filter(|d| d["account_id"] == member && d.get("log_group").is_some())
+        .collect();
+    assert!(
+        ours.iter()
+            .any(|d| d["filters"].as_array().unwrap().iter().any(|f| f["matched"] == false)),
+        "{ours:#?}"
+    );
+}
+
+#[test]
+fn without_yes_the_root_event_is_planned_and_no_root_session_is_opened() {
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&[]);
+    let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
+    let accounts = format!("{mgmt},{member}");
+    let (code, record, text) = drill(&moto, &["--accounts", &accounts, "--root-event"]);
+    assert_eq!(code, 0, "{text}");
+    let r = &account(&record, member)["root_event"];
+    assert_eq!(r["outcome"], "planned", "{r:#}");
+    assert_eq!(r["watching"][0]["alarm_name"], ALARM);
+    assert_eq!(r["watching"][0]["account_id"], mgmt);
+    assert!(r["event_time"].is_null());
+    assert_eq!(account(&record, mgmt)["root_event"]["outcome"], "not_applicable");
+    assert!(text.contains("would open an sts:AssumeRoot session"), "{text}");
+    assert_eq!(calls(&moto, mgmt, "sts:AssumeRoot"), 0);
+    assert_eq!(calls(&moto, member, "iam:ListMFADevices"), 0);
+}
+
+#[test]
+fn without_root_sessions_the_root_event_is_not_applicable_never_a_pass() {
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&["root-sessions-disabled"]);
+    let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
+    let accounts = format!("{mgmt},{member}");
+    let (code, record, text) = drill(&moto, &["--accounts", &accounts, "--yes", "--root-event"]);
+    let m = account(&record, member);
+    let r = &m["root_event"];
+    assert_eq!(r["outcome"], "not_applicable", "{r:#}");
+    assert!(r["next_step"].as_str().unwrap().contains("RootSessions"), "{r:#}");
+    // Nothing else to drill in the member: its record is not a pass.
+    assert_eq!(m["outcome"], "nothing_to_drill", "{m:#}");
+    assert_eq!(calls(&moto, mgmt, "sts:AssumeRoot"), 0);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn a_refused_assume_root_stops_only_that_accounts_drill() {
+    let Some(moto) = start() else { return };
+    let org = moto.scenario(&[]);
+    let mgmt = org.management.as_str();
+    let member = org.members[0].as_str();
+    sqs_subscriber(&moto, mgmt);
+    moto.post_json(
+        "/_rootwarden/deny",
+        &json!({"action": "sts:AssumeRoot", "account_id": member, "code": "AccessDenied"}),
+    );
+    let accounts = format!("{mgmt},{member}");
+    let (code, record, text) = drill(&moto, &["--accounts", &accounts, "--yes", "--root-event"]);
+    assert_eq!(code, 3, "{text}");
+    let m = account(&record, member);
+    assert_eq!(m["outcome"], "stopped", "{m:#}");
+    assert!(
+        m["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("sts:AssumeRoot failed (AccessDenied"),
+        "{m:#}"
+    );
+    assert_eq!(m["root_event"]["outcome"], "not_run");
+    assert_eq!(calls(&moto, member, "iam:ListMFADevices"), 0);
+    // The management account's own drill ran: its alarm set to ALARM and notified.
+    let a = account(&record, mgmt);
+    assert_eq!(a["outcome"], "passed", "{a:#}");
+    assert!(a["alarm_drills"][0]["proven_by"].is_null());
+    assert_eq!(calls(&moto, mgmt, "cloudwatch:SetAlarmState"), 1);
 }

@@ -7,12 +7,17 @@
 //!    `rootwarden drill ID`; CloudWatch returns it to its real state at its next evaluation and its
 //!    configuration is never touched), then its history is read until the state change and the
 //!    outcome of each action appear: seconds from the drill to the action, the topic, its
-//!    confirmed subscribers and SNS's delivered/failed counts when published.
+//!    confirmed subscribers and SNS's delivered/failed counts when published;
+//! 3. with `--root-event`, on member accounts with centralized root access: a real root event
+//!    (one read-only call in an `sts:AssumeRoot` session) and the seconds until the alarm that
+//!    watches the member changes to ALARM and until its action runs ([`root_event`]). It runs
+//!    before the alarm drills: an alarm it took to ALARM is proven by it, not set again.
 //!
 //! Without `act` nothing is called: the record lists what would be done. Every call is recorded
 //! with account, region and result; a call that fails stops that account's drill only.
 
 pub mod render;
+pub mod root_event;
 
 use std::time::Duration;
 
@@ -40,6 +45,8 @@ pub struct DrillOptions {
     pub wait: Duration,
     /// Time between two reads of an alarm's history.
     pub poll: Duration,
+    /// Step 3: a real root event on each member account with centralized root access.
+    pub root_event: bool,
 }
 
 /// A new drill id: `rwd-` and the time to the second, plus 4 hex digits against collisions.
@@ -110,6 +117,11 @@ pub enum StepOutcome {
     Unverified,
     /// Not run: the account's drill stopped before it.
     NotRun,
+    /// Does not apply to this account (see the next step for why).
+    NotApplicable,
+    /// Run or planned, but what would prove it could not be read or did not arrive in time
+    /// (see the next step): neither a pass nor a proven failure.
+    Insufficient,
 }
 
 /// One account's validation record.
@@ -128,6 +140,10 @@ pub struct AccountRecord {
     pub filter_checks: Vec<FilterCheck>,
     /// Step 2: each root alarm set to ALARM.
     pub alarm_drills: Vec<AlarmDrill>,
+    /// Step 3 (`--root-event`): a real root event and the time until it alerted; absent without
+    /// `--root-event`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_event: Option<root_event::RootEventDrill>,
     /// Every AWS call of the drill in this account, in order.
     pub calls: Vec<Call>,
 }
@@ -189,6 +205,10 @@ pub struct AlarmDrill {
     /// What to do when it failed or was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_step: Option<String>,
+    /// The root event (`--root-event`, account id) whose transition to ALARM and actions stand
+    /// for this drill: the alarm was not set to ALARM again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proven_by: Option<String>,
 }
 
 /// One action CloudWatch ran for the drill's state change.
@@ -250,7 +270,20 @@ pub fn plan(snapshot: &Snapshot, opts: &DrillOptions) -> DrillRecord {
         mode: Mode::Plan,
         started_at: now,
         finished_at: now,
-        accounts: snapshot.accounts.iter().map(|a| plan_account(snapshot, a)).collect(),
+        accounts: snapshot
+            .accounts
+            .iter()
+            .map(|a| {
+                let mut rec = plan_account(snapshot, a);
+                if opts.root_event && rec.outcome != AccountOutcome::Stopped {
+                    rec.root_event = Some(root_event::plan(snapshot, &a.account_id));
+                    if rec.outcome == AccountOutcome::NothingToDrill {
+                        rec.outcome = AccountOutcome::Planned;
+                    }
+                }
+                rec
+            })
+            .collect(),
     }
 }
 
@@ -262,6 +295,7 @@ fn plan_account(snapshot: &Snapshot, account: &Account) -> AccountRecord {
         unreadable_regions: Vec::new(),
         filter_checks: Vec::new(),
         alarm_drills: Vec::new(),
+        root_event: None,
         calls: Vec::new(),
     };
     // An account that could not be reached at all has no regions: say so rather than
@@ -310,6 +344,7 @@ fn plan_account(snapshot: &Snapshot, account: &Account) -> AccountRecord {
                 seconds_to_action: None,
                 topics: Vec::new(),
                 next_step: None,
+                proven_by: None,
             });
         }
     }
@@ -323,17 +358,44 @@ fn plan_account(snapshot: &Snapshot, account: &Account) -> AccountRecord {
 pub async fn run(snapshot: &Snapshot, reach: &Reach, opts: &DrillOptions) -> DrillRecord {
     let mut record = plan(snapshot, opts);
     record.mode = Mode::Run;
+    // Step 3 first, one account after the other: members often share the organization's alarm,
+    // and an alarm in ALARM (after a drill or another event) makes no transition to time.
+    let mut proven: std::collections::HashMap<String, (String, DateTime<Utc>, Vec<ActionResult>)> =
+        std::collections::HashMap::new();
+    for rec in record.accounts.iter_mut() {
+        if rec
+            .root_event
+            .as_ref()
+            .is_none_or(|s| s.outcome != StepOutcome::Planned)
+        {
+            continue;
+        }
+        let by: std::collections::HashMap<String, String> = proven
+            .iter()
+            .map(|(arn, (account, _, _))| (arn.clone(), account.clone()))
+            .collect();
+        if root_event::run(reach, rec, opts, &by).await.is_err() {
+            rec.outcome = account_outcome(rec);
+            continue;
+        }
+        let s = rec.root_event.as_ref().expect("planned step");
+        if let (Some(alarm), Some(at)) = (&s.alarm, s.transition_at) {
+            proven
+                .entry(alarm.clone())
+                .or_insert_with(|| (rec.account_id.clone(), at, s.actions.clone()));
+        }
+    }
     let mut tasks = tokio::task::JoinSet::new();
     let mut index = std::collections::HashMap::new();
     for (i, rec) in record.accounts.iter().enumerate() {
-        if rec.outcome != AccountOutcome::Planned {
+        if rec.outcome != AccountOutcome::Planned || rec.stopped.is_some() {
             continue;
         }
-        let (rec, reach, opts) = (rec.clone(), reach.clone(), opts.clone());
+        let (rec, reach, opts, proven) = (rec.clone(), reach.clone(), opts.clone(), proven.clone());
         let handle = tasks.spawn(async move {
             let counter = CallCounter::new(&rec.account_id, Default::default());
             let cfg = reach.account_config(&rec.account_id, "rootwarden-drill", counter).await;
-            drill_account(&cfg, rec, &opts).await
+            drill_account(&cfg, rec, &opts, &proven).await
         });
         index.insert(handle.id(), i);
     }
@@ -354,12 +416,26 @@ pub async fn run(snapshot: &Snapshot, reach: &Reach, opts: &DrillOptions) -> Dri
 
 /// Records a call in `rec` and logs it.
 fn log_call(rec: &mut AccountRecord, region: &str, call: &str, resource: &str, result: Result<(), &(String, String)>) {
+    let account = rec.account_id.clone();
+    log_call_in(rec, &account, region, call, resource, result);
+}
+
+/// Records in `rec` a call made in `account` (the management account's AssumeRoot, the alarm of
+/// another account's chain) and logs it.
+fn log_call_in(
+    rec: &mut AccountRecord,
+    account: &str,
+    region: &str,
+    call: &str,
+    resource: &str,
+    result: Result<(), &(String, String)>,
+) {
     let (result, message) = match result {
         Ok(()) => ("ok".to_string(), None),
         Err((code, message)) => (code.clone(), Some(crate::redact::secrets(message).into_owned())),
     };
     tracing::info!(
-        account = %rec.account_id,
+        account,
         region,
         resource,
         "drill call {call}: {result}{}",
@@ -367,7 +443,7 @@ fn log_call(rec: &mut AccountRecord, region: &str, call: &str, resource: &str, r
     );
     rec.calls.push(Call {
         at: Utc::now(),
-        account_id: rec.account_id.clone(),
+        account_id: account.to_string(),
         region: region.to_string(),
         call: call.to_string(),
         resource: resource.to_string(),
@@ -402,12 +478,23 @@ fn stop(rec: &mut AccountRecord, call: &str, err: &(String, String)) {
     {
         a.outcome = StepOutcome::NotRun;
     }
+    if let Some(s) = rec.root_event.as_mut().filter(|s| s.outcome == StepOutcome::Planned) {
+        s.outcome = StepOutcome::NotRun;
+    }
 }
 
-async fn drill_account(cfg: &AccountConfig, mut rec: AccountRecord, opts: &DrillOptions) -> AccountRecord {
+/// Alarm ARN → (the account whose root event proved it, its transition, its actions).
+type Proven = std::collections::HashMap<String, (String, DateTime<Utc>, Vec<ActionResult>)>;
+
+async fn drill_account(
+    cfg: &AccountConfig,
+    mut rec: AccountRecord,
+    opts: &DrillOptions,
+    proven: &Proven,
+) -> AccountRecord {
     if check_filters(cfg, &mut rec).await.is_ok() {
         for i in 0..rec.alarm_drills.len() {
-            if drill_alarm(cfg, &mut rec, i, opts).await.is_err() {
+            if drill_alarm(cfg, &mut rec, i, opts, proven).await.is_err() {
                 break;
             }
         }
@@ -422,6 +509,8 @@ fn account_outcome(rec: &AccountRecord) -> AccountOutcome {
         .iter()
         .map(|f| f.outcome)
         .chain(rec.alarm_drills.iter().map(|a| a.outcome))
+        .chain(rec.root_event.iter().map(|s| s.outcome))
+        .filter(|o| *o != StepOutcome::NotApplicable)
         .collect();
     if outcomes.contains(&StepOutcome::Failed) {
         AccountOutcome::Failed
@@ -503,7 +592,13 @@ fn chrono_time(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
 }
 
 /// Step 2 for alarm `i`. `Err` when a call failed (the account's drill is stopped).
-async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opts: &DrillOptions) -> Result<(), ()> {
+async fn drill_alarm(
+    cfg: &AccountConfig,
+    rec: &mut AccountRecord,
+    i: usize,
+    opts: &DrillOptions,
+    proven: &Proven,
+) -> Result<(), ()> {
     let (region, name, arn) = {
         let a = &rec.alarm_drills[i];
         (a.region.clone(), a.alarm_name.clone(), a.alarm_arn.clone())
@@ -516,39 +611,107 @@ async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opt
         );
         return Ok(());
     }
-    let cw = cfg.cloudwatch(&region);
+    let expected: Vec<String> = if rec.alarm_drills[i].actions_enabled {
+        rec.alarm_drills[i].alarm_actions.clone()
+    } else {
+        Vec::new()
+    };
+    let drilled_at = if let Some((by, at, actions)) = proven.get(&arn) {
+        // A root event took the alarm to ALARM through the real chain moments ago: its
+        // transition and actions are the proof; setting it to ALARM again would run no action.
+        let a = &mut rec.alarm_drills[i];
+        a.proven_by = Some(by.clone());
+        a.state_update_at = Some(*at);
+        a.actions = actions.clone();
+        *at
+    } else {
+        match set_and_watch(cfg, rec, i, opts, &region, &name, &arn, &expected).await {
+            Ok(t) => t,
+            Err(()) => return Err(()),
+        }
+    };
+    let first_success = rec.alarm_drills[i]
+        .actions
+        .iter()
+        .filter(|r| r.succeeded)
+        .map(|r| r.at)
+        .min();
+    // A drill proven by a root event made no call to time from (its timings are the event's).
+    if rec.alarm_drills[i].proven_by.is_none() {
+        rec.alarm_drills[i].seconds_to_action =
+            first_success.map(|t| ((t - drilled_at).num_milliseconds().max(0) as f64) / 1000.0);
+    }
+    // The topics, as they are now.
+    let topics: Vec<String> = expected
+        .iter()
+        .filter(|a| crate::arn::Arn::parse(a).is_some_and(|a| a.service == "sns"))
+        .cloned()
+        .collect();
+    for topic in topics {
+        // A topic of another account is read there (the drill of that account), not with this
+        // account's credentials.
+        if crate::arn::Arn::parse(&topic).map(|a| a.account) != Some(rec.account_id.as_str()) {
+            rec.alarm_drills[i].topics.push(TopicCheck {
+                topic_arn: topic,
+                exists: None,
+                confirmed_subscribers: None,
+                pending_subscribers: None,
+                delivered: None,
+                failed: None,
+            });
+            continue;
+        }
+        let check = match check_topic(cfg, rec, &topic, drilled_at).await {
+            Ok(c) => c,
+            Err(()) => return Err(()),
+        };
+        rec.alarm_drills[i].topics.push(check);
+    }
+    judge_alarm(&mut rec.alarm_drills[i], &expected, opts);
+    Ok(())
+}
+
+/// Sets alarm `i` to ALARM and reads its history until the drill's state change and actions
+/// appear (or `--wait` is over). The time of the call; `Err` when a call failed.
+#[allow(clippy::too_many_arguments)]
+async fn set_and_watch(
+    cfg: &AccountConfig,
+    rec: &mut AccountRecord,
+    i: usize,
+    opts: &DrillOptions,
+    region: &str,
+    name: &str,
+    arn: &str,
+    expected: &[String],
+) -> Result<DateTime<Utc>, ()> {
+    let cw = cfg.cloudwatch(region);
     let reason = format!("{REASON_PREFIX} {}", opts.drill_id);
     let drilled_at = Utc::now();
     let set = cw
         .set_alarm_state()
-        .alarm_name(&name)
+        .alarm_name(name)
         .state_value(StateValue::Alarm)
         .state_reason(&reason)
         .state_reason_data(serde_json::json!({ "rootwarden_drill": opts.drill_id }).to_string())
         .send()
         .await
         .map_err(|e| describe(&e));
-    log_call(rec, &region, "cloudwatch:SetAlarmState", &arn, set.as_ref().map(|_| ()));
+    log_call(rec, region, "cloudwatch:SetAlarmState", arn, set.as_ref().map(|_| ()));
     if let Err(e) = set {
         stop(rec, "cloudwatch:SetAlarmState", &e);
         return Err(());
     }
     rec.alarm_drills[i].drilled_at = Some(drilled_at);
-    let expected: Vec<String> = if rec.alarm_drills[i].actions_enabled {
-        rec.alarm_drills[i].alarm_actions.clone()
-    } else {
-        Vec::new()
-    };
     let deadline = tokio::time::Instant::now() + opts.wait;
     // CloudWatch's clock, not ours, stamps the history: read from a minute before the call.
     let since = drilled_at - chrono::Duration::seconds(60);
     loop {
-        let read = read_history(&cw, &name, since).await;
+        let read = read_history(&cw, name, since).await;
         log_call(
             rec,
-            &region,
+            region,
             "cloudwatch:DescribeAlarmHistory",
-            &arn,
+            arn,
             read.as_ref().map(|_| ()),
         );
         let items = match read {
@@ -588,42 +751,7 @@ async fn drill_alarm(cfg: &AccountConfig, rec: &mut AccountRecord, i: usize, opt
         }
         tokio::time::sleep(opts.poll).await;
     }
-    let first_success = rec.alarm_drills[i]
-        .actions
-        .iter()
-        .filter(|r| r.succeeded)
-        .map(|r| r.at)
-        .min();
-    rec.alarm_drills[i].seconds_to_action =
-        first_success.map(|t| ((t - drilled_at).num_milliseconds().max(0) as f64) / 1000.0);
-    // The topics, as they are now.
-    let topics: Vec<String> = expected
-        .iter()
-        .filter(|a| crate::arn::Arn::parse(a).is_some_and(|a| a.service == "sns"))
-        .cloned()
-        .collect();
-    for topic in topics {
-        // A topic of another account is read there (the drill of that account), not with this
-        // account's credentials.
-        if crate::arn::Arn::parse(&topic).map(|a| a.account) != Some(rec.account_id.as_str()) {
-            rec.alarm_drills[i].topics.push(TopicCheck {
-                topic_arn: topic,
-                exists: None,
-                confirmed_subscribers: None,
-                pending_subscribers: None,
-                delivered: None,
-                failed: None,
-            });
-            continue;
-        }
-        let check = match check_topic(cfg, rec, &topic, drilled_at).await {
-            Ok(c) => c,
-            Err(()) => return Err(()),
-        };
-        rec.alarm_drills[i].topics.push(check);
-    }
-    judge_alarm(&mut rec.alarm_drills[i], &expected, opts);
-    Ok(())
+    Ok(drilled_at)
 }
 
 /// The outcome and next step of a drilled alarm.

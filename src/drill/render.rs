@@ -13,6 +13,8 @@ fn word(o: StepOutcome) -> &'static str {
         StepOutcome::Skipped => "skipped",
         StepOutcome::Unverified => "unverified",
         StepOutcome::NotRun => "not run",
+        StepOutcome::NotApplicable => "not applicable",
+        StepOutcome::Insufficient => "INSUFFICIENT",
     }
 }
 
@@ -86,6 +88,12 @@ pub fn text(record: &DrillRecord, wait_secs: u64) -> String {
                 .map(|s| format!(", action {s:.1} s after the drill"))
                 .unwrap_or_default();
             let _ = writeln!(out, "  alarm {what}: {}{timing}", word(d.outcome));
+            if let Some(by) = &d.proven_by {
+                let _ = writeln!(
+                    out,
+                    "    not set to ALARM: the root event of account {by} took it to ALARM through the real chain"
+                );
+            }
             for r in &d.actions {
                 let _ = writeln!(
                     out,
@@ -117,6 +125,9 @@ pub fn text(record: &DrillRecord, wait_secs: u64) -> String {
             if let Some(n) = &d.next_step {
                 let _ = writeln!(out, "    next step: {}", escape(n));
             }
+        }
+        if let Some(s) = &a.root_event {
+            root_event(&mut out, s, wait_secs);
         }
         if !a.unreadable_regions.is_empty() {
             let _ = writeln!(
@@ -151,4 +162,52 @@ pub fn text(record: &DrillRecord, wait_secs: u64) -> String {
         );
     }
     out
+}
+
+fn root_event(out: &mut String, s: &super::root_event::RootEventDrill, wait_secs: u64) {
+    let alarms: Vec<String> = s
+        .watching
+        .iter()
+        .map(|w| format!("{} ({})", w.alarm_name, w.account_id))
+        .collect();
+    match s.outcome {
+        StepOutcome::Planned => {
+            let _ = writeln!(
+                out,
+                "  root event: would open an sts:AssumeRoot session (IAMAuditRootUserCredentials), call iam:{} as root, and wait up to {wait_secs} s for {} to change to ALARM and notify",
+                s.event_name,
+                alarms.join(", ")
+            );
+        }
+        o => {
+            let timing = match (s.seconds_to_detect, s.seconds_to_notify) {
+                (Some(d), Some(n)) => format!(", detected in {d} s, notified {n} s later"),
+                (Some(d), None) => format!(", detected in {d} s"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  root event iam:{}{}: {}{timing}",
+                s.event_name,
+                s.event_time
+                    .map(|t| format!(" at {}", t.format("%H:%M:%S UTC")))
+                    .unwrap_or_default(),
+                word(o)
+            );
+            if let Some(a) = &s.alarm {
+                let _ = writeln!(out, "    alarm {}", escape(a));
+            }
+            for t in &s.topics {
+                let _ = writeln!(out, "    topic {}", escape(t));
+            }
+        }
+    }
+    if let Some(n) = &s.next_step {
+        let label = if s.outcome == StepOutcome::NotApplicable {
+            "why"
+        } else {
+            "next step"
+        };
+        let _ = writeln!(out, "    {label}: {}", escape(n));
+    }
 }

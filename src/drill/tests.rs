@@ -70,6 +70,7 @@ fn drilled(actions: Vec<ActionResult>, topics: Vec<TopicCheck>) -> AlarmDrill {
         seconds_to_action: None,
         topics,
         next_step: None,
+        proven_by: None,
     }
 }
 
@@ -100,6 +101,7 @@ fn judged(mut a: AlarmDrill) -> (StepOutcome, String) {
         drill_id: "rwd-1".into(),
         wait: Duration::from_secs(5),
         poll: Duration::from_secs(1),
+        root_event: false,
     };
     let expected = if a.actions_enabled {
         a.alarm_actions.clone()
@@ -148,4 +150,79 @@ fn an_alarm_fails_with_the_broken_link_named() {
     let (o, why) = judged(unseen);
     assert_eq!(o, StepOutcome::Failed);
     assert!(why.contains("no change to ALARM"), "{why}");
+}
+
+fn fixture(name: &str) -> crate::snapshot::Snapshot {
+    let path = format!("{}/fixtures/snapshots/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_members_root_event_is_planned_against_the_organization_trails_alarm() {
+    let snap = fixture("compliant-org");
+    let s = root_event::plan(&snap, "222222222222");
+    assert_eq!(s.outcome, StepOutcome::Planned, "{s:?}");
+    assert_eq!(s.event_name, "ListMFADevices");
+    // Seen from both regions of the member, the one organization trail gives one alarm.
+    assert_eq!(s.watching.len(), 1, "{s:?}");
+    let w = &s.watching[0];
+    assert_eq!(w.alarm_name, "root-account-usage");
+    assert_eq!(w.account_id, "111111111111");
+    assert_eq!(w.trail_arn, "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-audit");
+    assert_eq!(s.alarm.as_deref(), Some(w.alarm_arn.as_str()));
+}
+
+#[test]
+fn a_root_event_is_not_applicable_outside_members_with_root_sessions() {
+    let snap = fixture("compliant-org");
+    let s = root_event::plan(&snap, "111111111111");
+    assert_eq!(s.outcome, StepOutcome::NotApplicable);
+    assert!(s.next_step.unwrap().contains("management account"));
+
+    let standalone = fixture("compliant-standalone");
+    let id = standalone.accounts[0].account_id.clone();
+    let s = root_event::plan(&standalone, &id);
+    assert_eq!(s.outcome, StepOutcome::NotApplicable);
+
+    let mut no_sessions = fixture("compliant-org");
+    if let Some(r) = no_sessions.organization.as_mut().and_then(|o| o.root_access.as_mut()) {
+        r.root_sessions = false;
+    }
+    let s = root_event::plan(&no_sessions, "222222222222");
+    assert_eq!(s.outcome, StepOutcome::NotApplicable);
+    assert!(s.next_step.unwrap().contains("RootSessions"));
+
+    // Unknown is not "not applicable": it is insufficient data.
+    let mut unread = fixture("compliant-org");
+    if let Some(o) = unread.organization.as_mut() {
+        o.root_access = None;
+    }
+    assert_eq!(
+        root_event::plan(&unread, "222222222222").outcome,
+        StepOutcome::Insufficient
+    );
+}
+
+#[test]
+fn a_chain_owned_outside_the_scope_is_insufficient_and_names_the_owner() {
+    let mut snap = fixture("compliant-org");
+    snap.accounts.retain(|a| a.account_id != "111111111111");
+    let s = root_event::plan(&snap, "222222222222");
+    assert_eq!(s.outcome, StepOutcome::Insufficient, "{s:?}");
+    assert!(s.next_step.unwrap().contains("--accounts 222222222222,111111111111"));
+}
+
+#[test]
+fn a_member_whose_events_reach_no_alarm_fails_before_any_root_call() {
+    let mut snap = fixture("compliant-org");
+    for a in &mut snap.accounts {
+        for r in a.regions.values_mut() {
+            if let Some(cw) = r.cloudwatch.as_mut() {
+                cw.alarms.clear();
+            }
+        }
+    }
+    let s = root_event::plan(&snap, "222222222222");
+    assert_eq!(s.outcome, StepOutcome::Failed, "{s:?}");
+    assert!(s.next_step.unwrap().contains("no root alarm watches"));
 }

@@ -386,6 +386,9 @@ class State:
             self.unimplemented.clear()
             self.root_sessions.clear()
             self.sns_pending = True
+        with DELIVERY_LOCK:
+            DELIVERY["delay_seconds"] = DEFAULT_DELIVERY_DELAY
+            DELIVERY["deliveries"].clear()
         # Reports generated from the cleared roots go too (the next generation starts afresh).
         from moto.iam import models as iam_models
 
@@ -1158,6 +1161,304 @@ def test_metric_filter(req: "AwsRequest", body: bytes, environ: dict[str, Any]) 
     return 200, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))], payload
 
 
+# --------------------------------------------------------------------------
+# CloudTrail → CloudWatch Logs → metric filter → metric → alarm, for root calls
+# --------------------------------------------------------------------------
+#
+# AWS: CloudTrail records a management event for every API call, delivers it (typically
+# within minutes) to the CloudWatch Logs log group of each trail that records it: the account's
+# own trails and the organization trails of its management account, when the trail is logging
+# and its event selectors include management events. CloudWatch Logs runs the group's metric
+# filters on each event and publishes the metric; CloudWatch evaluates each alarm on it.
+# The launcher does this for calls it attributes to root (AssumeRoot sessions), after
+# `DELIVERY["delay_seconds"]` (CloudTrail's latency), on a timer thread.
+
+# Events CloudTrail records in us-east-1 whatever the endpoint: global services.
+GLOBAL_EVENT_SOURCES = {"iam", "organizations", "account"}
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Lookup", "Head", "Test")
+COMPARISONS = {
+    "GreaterThanOrEqualToThreshold": (lambda v, t: v >= t, "greater than or equal to"),
+    "GreaterThanThreshold": (lambda v, t: v > t, "greater than"),
+    "LessThanThreshold": (lambda v, t: v < t, "less than"),
+    "LessThanOrEqualToThreshold": (lambda v, t: v <= t, "less than or equal to"),
+}
+DEFAULT_DELIVERY_DELAY = 3.0
+DELIVERY_LOCK = threading.Lock()
+# delay_seconds, and what each delivery did (GET /_rootwarden/delivery), newest last.
+DELIVERY: dict[str, Any] = {"delay_seconds": DEFAULT_DELIVERY_DELAY, "deliveries": []}
+
+
+def root_event_record(session: "RootSession", req: "AwsRequest", environ: dict[str, Any],
+                      at: dt.datetime, error_code: str | None) -> dict[str, Any]:
+    """The management event CloudTrail writes for a call in a root session (AssumeRoot), as in
+    fixtures/cloudtrail/root-assume-root-session.json."""
+    is_global = req.service in GLOBAL_EVENT_SOURCES
+    record: dict[str, Any] = {
+        "eventVersion": "1.10",
+        "userIdentity": {
+            "type": "Root",
+            "principalId": session.account,
+            "arn": f"arn:aws:iam::{session.account}:root",
+            "accountId": session.account,
+            "accessKeyId": session.access_key,
+            "sessionContext": {
+                "attributes": {"creationDate": session.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                               "mfaAuthenticated": "false"},
+                "assumedRoot": "true",
+            },
+        },
+        "eventTime": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": f"{req.service}.amazonaws.com",
+        "eventName": req.operation,
+        "awsRegion": "us-east-1" if is_global else req.region,
+        "sourceIPAddress": environ.get("REMOTE_ADDR") or "127.0.0.1",
+        "userAgent": _header(environ, "User-Agent") or "unknown",
+        "requestParameters": None,
+        "responseElements": None,
+        "eventID": str(uuid.uuid4()),
+        "readOnly": req.operation.startswith(READ_ONLY_PREFIXES),
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": session.account,
+        "eventCategory": "Management",
+        "requestID": _request_id(),
+    }
+    if error_code:
+        record["errorCode"] = error_code
+        record["errorMessage"] = f"{req.action} failed with {error_code}"
+    return record
+
+
+def _trails_recording(account: str) -> list[Any]:
+    """The trails that may record an event of `account`: its own and its management account's
+    organization trails (each once)."""
+    from moto.cloudtrail.models import cloudtrail_backends
+
+    trails: dict[str, Any] = {}
+    for backend in list(cloudtrail_backends[account].values()):
+        for t in list(backend.trails.values()):
+            trails.setdefault(t.arn, t)
+    mgmt = _management_account_of(account)
+    if mgmt is not None and mgmt != account:
+        for backend in list(cloudtrail_backends[mgmt].values()):
+            for t in list(backend.trails.values()):
+                if t.is_org_trail:
+                    trails.setdefault(t.arn, t)
+    return list(trails.values())
+
+
+def _trail_skips(trail: Any, record: dict[str, Any]) -> str | None:
+    """Why `trail` does not record `record`, or None when it does."""
+    region = record["awsRegion"]
+    is_global = record["eventSource"].split(".")[0] in GLOBAL_EVENT_SOURCES
+    if is_global and not trail.include_global_service_events:
+        return "the trail does not include global service events"
+    if not (trail.is_multi_region or trail.region_name == region):
+        return f"a single-region trail of {trail.region_name}"
+    if not trail.status.is_logging:
+        return "the trail is not logging"
+    read_only = record["readOnly"]
+    if trail.advanced_event_selectors:
+        def selects(sel: dict[str, Any]) -> bool:
+            fields = {f.get("Field"): f for f in sel.get("FieldSelectors", [])}
+            category = fields.get("eventCategory", {})
+            if "Management" not in (category.get("Equals") or []):
+                return False
+            ro = fields.get("readOnly")
+            return ro is None or str(read_only).lower() in [str(x).lower() for x in ro.get("Equals") or []]
+        if not any(selects(s) for s in trail.advanced_event_selectors):
+            return "no advanced event selector selects this management event"
+        return None
+    selectors = trail.event_selectors or [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
+    for s in selectors:
+        if not s.get("IncludeManagementEvents", True):
+            continue
+        rw = s.get("ReadWriteType", "All")
+        if rw == "All" or (rw == "ReadOnly") == read_only:
+            if record["eventSource"] in (s.get("ExcludeManagementEventSources") or []):
+                continue
+            return None
+    return "no event selector includes this management event"
+
+
+def _field(event: dict[str, Any], selector: str) -> Any:
+    node: Any = event
+    for key in selector.lstrip("$").strip(".").split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _publish(cw: Any, transformation: dict[str, Any], event: dict[str, Any] | None,
+             at: dt.datetime) -> dict[str, Any] | None:
+    """The metric value a filter publishes for one event: metricValue (a number or `$.field`)
+    when it matched (`event`), defaultValue when it did not; None when there is none."""
+    if event is None:
+        if transformation.get("defaultValue") is None:
+            return None
+        value = float(transformation["defaultValue"])
+        dims: list[dict[str, str]] = []
+    else:
+        raw = str(transformation.get("metricValue", "1"))
+        try:
+            value = float(_field(event, raw)) if raw.startswith("$") else float(raw)
+        except (TypeError, ValueError):
+            return None  # CloudWatch Logs publishes nothing for a non-numeric value
+        dims = []
+        for name, selector in (transformation.get("dimensions") or {}).items():
+            v = _field(event, selector)
+            if v is None:
+                return None  # AWS: a dimension field missing from the event drops the metric
+            dims.append({"Name": name, "Value": str(v)})
+    # moto keeps metric timestamps naive (UTC).
+    datum: dict[str, Any] = {"MetricName": transformation["metricName"], "Value": value,
+                             "Dimensions": dims, "Timestamp": at.astimezone(UTC).replace(tzinfo=None)}
+    if transformation.get("unit"):
+        datum["Unit"] = transformation["unit"]
+    cw.put_metric_data(transformation["metricNamespace"], [datum])
+    return {"namespace": transformation["metricNamespace"], "metric": transformation["metricName"],
+            "value": value, "dimensions": dims}
+
+
+def _statistic(values: list[float], statistic: str) -> float | None:
+    if not values:
+        return None
+    return {"Sum": sum(values), "SampleCount": float(len(values)), "Maximum": max(values),
+            "Minimum": min(values), "Average": sum(values) / len(values)}.get(statistic)
+
+
+def _evaluate_alarms(cw: Any, published: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+    """Evaluates the alarms on a metric just published, as CloudWatch does: the statistic of
+    each of the last EvaluationPeriods periods against the threshold, ALARM when
+    DatapointsToAlarm of them breach (missing data as TreatMissingData says). A change to ALARM
+    goes through SetAlarmState (history items, actions)."""
+    out = []
+    dims = {(d["Name"], d["Value"]) for d in published["dimensions"]}
+    for alarm in list(cw.alarms.values()):
+        if alarm.namespace != published["namespace"] or alarm.metric_name != published["metric"]:
+            continue
+        if {(d.name, d.value) for d in alarm.dimensions} != dims:
+            continue
+        entry: dict[str, Any] = {"alarm": alarm.name, "state_before": alarm.state_value}
+        out.append(entry)
+        compare = COMPARISONS.get(alarm.comparison_operator)
+        if compare is None or not alarm.statistic:
+            entry["unevaluated"] = "the launcher evaluates static thresholds with a statistic only"
+            continue
+        period = int(alarm.period or 60)
+        periods = int(alarm.evaluation_periods or 1)
+        needed = int(alarm.datapoints_to_alarm or periods)
+        breaching, shown = 0, []
+        for i in range(periods):
+            end = now - dt.timedelta(seconds=period * i)
+            start = end - dt.timedelta(seconds=period)
+            values = [
+                d.value for d in cw.metric_data
+                if getattr(d, "value", None) is not None and d.namespace == alarm.namespace
+                and d.name == alarm.metric_name and {(x.name, x.value) for x in d.dimensions} == dims
+                and start < (d.timestamp if d.timestamp.tzinfo else d.timestamp.replace(tzinfo=UTC)) <= end
+            ]
+            stat = _statistic(values, alarm.statistic)
+            if stat is None:
+                if alarm.treat_missing_data == "breaching":
+                    breaching += 1
+                continue
+            shown.append(f"{stat} ({start.strftime('%d/%m/%y %H:%M:%S')})")
+            if compare[0](stat, float(alarm.threshold)):
+                breaching += 1
+        entry["breaching_periods"] = breaching
+        if breaching >= needed and alarm.state_value != "ALARM":
+            reason = (f"Threshold Crossed: {breaching} out of the last {periods} datapoints "
+                      f"[{', '.join(shown)}] was {compare[1]} the threshold ({float(alarm.threshold)}) "
+                      f"(minimum {needed} datapoint for OK -> ALARM transition).")
+            data = json.dumps({"version": "1.0", "queryDate": now.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                               "statistic": alarm.statistic, "period": period,
+                               "threshold": float(alarm.threshold)})
+            cw.set_alarm_state(alarm.name, reason, data, "ALARM")
+        entry["state_after"] = alarm.state_value
+    return out
+
+
+def deliver(record: dict[str, Any], trails: list[tuple[Any, str | None]]) -> None:
+    """Delivers one CloudTrail event down the chain of every trail that recorded it (timer
+    thread). `trails`: each trail and why it did not record the event, judged when the call was
+    made (a trail records what happens while it logs)."""
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.logs.models import logs_backends
+
+    at = dt.datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00"))
+    with DELIVERY_LOCK:
+        for trail, skip in trails:
+            entry: dict[str, Any] = {"event_id": record["eventID"], "event_name": record["eventName"],
+                                     "account_id": record["recipientAccountId"], "trail": trail.arn,
+                                     "delivered_at": dt.datetime.now(UTC).isoformat()}
+            DELIVERY["deliveries"].append(entry)
+            if skip is None and not trail.cw_log_group_arn:
+                skip = "the trail does not deliver to CloudWatch Logs"
+            if skip is not None:
+                entry["skipped"] = skip
+                continue
+            parts = trail.cw_log_group_arn.split(":")
+            if len(parts) < 7:
+                entry["skipped"] = f"CloudWatchLogsLogGroupArn {trail.cw_log_group_arn} is not a log group ARN"
+                continue
+            region, account, group = parts[3], parts[4], parts[6]
+            entry["log_group"] = trail.cw_log_group_arn
+            logs = logs_backends[account][region]
+            if group not in logs.groups:
+                entry["skipped"] = "the log group does not exist"
+                continue
+            stream = f"{trail.account_id}_CloudTrail_{record['awsRegion']}"
+            message = json.dumps(record)
+            logs.ensure_log_stream(group, stream)
+            logs.put_log_events(group, stream, [{"timestamp": int(at.timestamp() * 1000), "message": message}])
+            entry["log_stream"] = stream
+            cw = cloudwatch_backends[account][region]
+            entry["filters"] = []
+            for f in list(logs.filters.metric_filters):
+                if f["logGroupName"] != group:
+                    continue
+                result: dict[str, Any] = {"filter": f["filterName"]}
+                entry["filters"].append(result)
+                try:
+                    matched = _matches(_json_pattern(f["filterPattern"]), message)
+                except UnsupportedPattern:
+                    # Not evaluated, so not counted: no metric, and the delivery log says why.
+                    result["unevaluated"] = "the launcher evaluates only JSON patterns joined by &&"
+                    print(f"launcher: metric filter {f['filterName']} not evaluated: {f['filterPattern']}",
+                          file=sys.stderr)
+                    continue
+                result["matched"] = matched
+                for t in f["metricTransformations"] or []:
+                    published = _publish(cw, t, record if matched else None, at)
+                    if published is None:
+                        continue
+                    result.setdefault("published", []).append(published)
+                    result.setdefault("alarms", []).extend(
+                        _evaluate_alarms(cw, published, dt.datetime.now(UTC)))
+
+
+def _deliver_logged(record: dict[str, Any], trails: list[tuple[Any, str | None]]) -> None:
+    try:
+        deliver(record, trails)
+    except Exception:  # a timer thread's failure would otherwise vanish
+        import traceback
+
+        with DELIVERY_LOCK:
+            DELIVERY["deliveries"].append({"event_id": record.get("eventID"), "error": traceback.format_exc()})
+        print(f"launcher: delivery of {record.get('eventID')} failed:\n{traceback.format_exc()}", file=sys.stderr)
+
+
+def schedule_delivery(record: dict[str, Any]) -> None:
+    with DELIVERY_LOCK:
+        delay = float(DELIVERY["delay_seconds"])
+        trails = [(t, _trail_skips(t, record)) for t in _trails_recording(record["recipientAccountId"])]
+    timer = threading.Timer(delay, _deliver_logged, (record, trails))
+    timer.daemon = True
+    timer.start()
+
+
 def install_patches() -> None:
     _patch_iam()
     _patch_cloudwatch()
@@ -1549,7 +1850,8 @@ class RootSession:
         self.account = account
         self.policy = policy
         self.caller = caller
-        self.expires = dt.datetime.now(UTC).replace(microsecond=0) + dt.timedelta(seconds=seconds)
+        self.created = dt.datetime.now(UTC).replace(microsecond=0)
+        self.expires = self.created + dt.timedelta(seconds=seconds)
 
     def allows(self, action: str) -> bool:
         return action in TASK_POLICIES[self.policy]
@@ -1878,6 +2180,17 @@ class RootwardenMiddleware:
                 if method == "GET":
                     with st.lock:
                         return _json_response(start_response, 200, [f.to_json() for f in st.faults])
+            elif path == "/_rootwarden/delivery":
+                # CloudTrail's delivery latency for root events, and what each delivery did.
+                if method == "POST":
+                    delay = data.get("delay_seconds") if isinstance(data, dict) else None
+                    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 900:
+                        raise BadRequest('expected {"delay_seconds": 0 to 900}')
+                    with DELIVERY_LOCK:
+                        DELIVERY["delay_seconds"] = float(delay)
+                if method in ("GET", "POST"):
+                    with DELIVERY_LOCK:
+                        return _json_response(start_response, 200, json.loads(json.dumps(DELIVERY)))
             elif path == "/_rootwarden/reset" and method == "POST":
                 st.reset()
                 return _json_response(start_response, 200, {"ok": True})
@@ -1947,6 +2260,26 @@ class RootwardenMiddleware:
         if req is None:
             return self.app(environ, start_response)
         self.state.count(req)
+        session = self.state.root_session(req.access_key)
+        if session is None or req.action == "sts:AssumeRoot":
+            return self.dispatch(environ, start_response, req, body)
+        # A call of a root session: CloudTrail records it (errors included) once answered.
+        at = dt.datetime.now(UTC)
+        answered: dict[str, str] = {}
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            answered["status"] = status
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        payload = b"".join(self.dispatch(environ, recording_start_response, req, body))
+        error_code = None
+        if not answered.get("status", "200").startswith("2"):
+            m = re.search(rb"<Code>([A-Za-z.]+)</Code>|\"__type\"\s*:\s*\"(?:[^\"#]*#)?([A-Za-z.]+)\"", payload)
+            error_code = (m.group(1) or m.group(2)).decode() if m else "UnknownError"
+        schedule_delivery(root_event_record(session, req, environ, at, error_code))
+        return [payload]
+
+    def dispatch(self, environ: dict[str, Any], start_response: Any, req: "AwsRequest", body: bytes) -> Any:
         rule = self.state.fault_for(req)
         if rule is not None:
             status, headers, payload = render_error(req, rule.code, _fault_message(rule, req), rule.status, environ)

@@ -910,6 +910,125 @@ def assume_root(w: World) -> None:
 
 
 @section
+def root_event_delivery(w: World) -> None:
+    """A root session's call reaches its trail's log group, its metric filter's metric and its
+    alarm after the delivery delay, as CloudTrail delivers it; a trail not logging delivers nothing."""
+    l, m2 = w.l, w.m2
+    _, rules = l.control("GET", "/_rootwarden/deny")  # earlier sections' faults
+    for rule in rules:
+        l.control("DELETE", f"/_rootwarden/deny?id={rule['id']}")
+    creds = l.client("sts").assume_role(RoleArn=f"arn:aws:iam::{m2}:role/OrganizationAccountAccessRole",
+                                        RoleSessionName="delivery")["Credentials"]
+    l.client("s3", creds).create_bucket(Bucket=f"delivery-{m2}")
+    logs = l.client("logs", creds)
+    logs.create_log_group(logGroupName="delivery")
+    group_arn = logs.describe_log_groups(logGroupNamePrefix="delivery")["logGroups"][0]["arn"]
+    ct = l.client("cloudtrail", creds)
+    ct.create_trail(Name="delivery-trail", S3BucketName=f"delivery-{m2}", IsMultiRegionTrail=True,
+                    CloudWatchLogsLogGroupArn=group_arn,
+                    CloudWatchLogsRoleArn=f"arn:aws:iam::{m2}:role/CloudTrailToLogs")
+    ct.start_logging(Name="delivery-trail")
+    logs.put_metric_filter(
+        logGroupName="delivery", filterName="root-usage",
+        filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+        metricTransformations=[{"metricName": "RootUse", "metricNamespace": "Delivery", "metricValue": "1"}])
+    # A text pattern the launcher cannot evaluate: it must not count (nor alarm).
+    logs.put_metric_filter(
+        logGroupName="delivery", filterName="text-root", filterPattern='"Root"',
+        metricTransformations=[{"metricName": "TextRoot", "metricNamespace": "Delivery", "metricValue": "1"}])
+    sns, sqs = l.client("sns", creds), l.client("sqs", creds)
+    topic = sns.create_topic(Name="delivery-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="delivery-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    cw = l.client("cloudwatch", creds)
+    for name, metric in (("delivery-root", "RootUse"), ("delivery-text", "TextRoot")):
+        cw.put_metric_alarm(AlarmName=name, MetricName=metric, Namespace="Delivery", Statistic="Sum",
+                            Period=300, EvaluationPeriods=1, Threshold=1.0,
+                            ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
+                            AlarmActions=[topic], ActionsEnabled=True)
+        cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="baseline")
+
+    status, body = l.control("POST", "/_rootwarden/delivery", {"delay_seconds": 1})
+    check("POST /_rootwarden/delivery sets the delay", status == 200 and body["delay_seconds"] == 1, body)
+    status, _ = l.control("POST", "/_rootwarden/delivery", {"delay_seconds": "soon"})
+    check("... a delay that is not a number -> 400", status == 400, status)
+    session = l.client("sts").assume_root(TargetPrincipal=m2, TaskPolicyArn={"arn": AUDIT})["Credentials"]
+    before = time.time()
+    l.client("iam", session).list_mfa_devices()
+    check("the root call returns before delivery", time.time() - before < 1.0
+          and logs.filter_log_events(logGroupName="delivery").get("events") == [])
+
+    def wait_for(cond: Callable[[], Any], seconds: float = 10.0) -> Any:
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            got = cond()
+            if got:
+                return got
+            time.sleep(0.3)
+        return cond()
+
+    events = wait_for(lambda: logs.filter_log_events(logGroupName="delivery").get("events"))
+    record = json.loads(events[0]["message"]) if events else {}
+    check("the root event reaches the trail's log group (stream ACCOUNT_CloudTrail_REGION)",
+          len(events or []) == 1 and events[0]["logStreamName"] == f"{m2}_CloudTrail_us-east-1", events)
+    check("... as CloudTrail writes it: Root, iam ListMFADevices, recipient, read-only, source IP",
+          record.get("userIdentity", {}).get("type") == "Root"
+          and record.get("userIdentity", {}).get("arn") == f"arn:aws:iam::{m2}:root"
+          and record.get("eventSource") == "iam.amazonaws.com" and record.get("eventName") == "ListMFADevices"
+          and record.get("recipientAccountId") == m2 and record.get("readOnly") is True
+          and record.get("awsRegion") == "us-east-1" and record.get("sourceIPAddress")
+          and record.get("managementEvent") is True and "eventTime" in record, record)
+    state = wait_for(lambda: cw.describe_alarms(AlarmNames=["delivery-root"])["MetricAlarms"][0]["StateValue"] == "ALARM")
+    check("the metric filter's metric takes the alarm to ALARM", state)
+    history = wait_for(lambda: [h for h in cw.describe_alarm_history(AlarmName="delivery-root",
+                                                                     ScanBy="TimestampAscending")["AlarmHistoryItems"]
+                                if h["HistoryItemType"] != "Action"] and
+                       cw.describe_alarm_history(AlarmName="delivery-root", HistoryItemType="Action")["AlarmHistoryItems"]
+                       and cw.describe_alarm_history(AlarmName="delivery-root",
+                                                     ScanBy="TimestampAscending")["AlarmHistoryItems"])
+    kinds = [(h["HistoryItemType"], h["HistorySummary"]) for h in history]
+    check("... recorded as StateUpdate OK -> ALARM ('Threshold Crossed') and an executed Action",
+          ("StateUpdate", "Alarm updated from OK to ALARM") in kinds
+          and any(k == "Action" and s.startswith("Successfully executed action") for k, s in kinds)
+          and any("Threshold Crossed" in json.loads(h["HistoryData"]).get("newState", {}).get("stateReason", "")
+                  for h in history if h["HistoryItemType"] == "StateUpdate"), kinds)
+    stats = cw.get_metric_statistics(Namespace="Delivery", MetricName="RootUse", Statistics=["Sum"], Period=60,
+                                     StartTime=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5),
+                                     EndTime=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1))
+    check("... the metric value is published", sum(p["Sum"] for p in stats["Datapoints"]) == 1.0, stats)
+    msgs = wait_for(lambda: sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []))
+    alarm_msgs = [json.loads(json.loads(m["Body"])["Message"]) for m in msgs]
+    check("... and the queue subscribed to the topic receives the alarm message",
+          [m["AlarmName"] for m in alarm_msgs] == ["delivery-root"], alarm_msgs)
+    text_state = cw.describe_alarms(AlarmNames=["delivery-text"])["MetricAlarms"][0]["StateValue"]
+    _, delivery = l.control("GET", "/_rootwarden/delivery")
+    mine = [d for d in delivery["deliveries"] if d.get("log_group") == group_arn]
+    unevaluated = [f for d in mine for f in d.get("filters", []) if f["filter"] == "text-root"]
+    check("a pattern the launcher cannot evaluate does not count, and the delivery log says so",
+          text_state == "OK" and unevaluated and "unevaluated" in unevaluated[0], (text_state, mine))
+    check("no delivery failed", not [d for d in delivery["deliveries"] if "error" in d],
+          [d["error"] for d in delivery["deliveries"] if "error" in d])
+    skipped = [d for d in delivery["deliveries"] if d.get("trail", "").endswith(":trail/org-trail")]
+    check("the organization trail without a log group delivers nowhere",
+          skipped and all(d.get("skipped") == "the trail does not deliver to CloudWatch Logs" for d in skipped), skipped)
+
+    # The trail stops logging: the next root call reaches nothing.
+    ct.stop_logging(Name="delivery-trail")
+    cw.set_alarm_state(AlarmName="delivery-root", StateValue="OK", StateReason="reset")
+    l.client("iam", session).list_mfa_devices()
+    time.sleep(2.5)
+    events = logs.filter_log_events(logGroupName="delivery").get("events")
+    state = cw.describe_alarms(AlarmNames=["delivery-root"])["MetricAlarms"][0]["StateValue"]
+    _, delivery = l.control("GET", "/_rootwarden/delivery")
+    last = [d for d in delivery["deliveries"] if d.get("trail", "").endswith(":trail/delivery-trail")][-1]
+    check("a trail that is not logging delivers nothing: no new event, the alarm stays OK",
+          len(events) == 1 and state == "OK" and last.get("skipped") == "the trail is not logging",
+          (len(events), state, last))
+    l.control("POST", "/_rootwarden/delivery", {"delay_seconds": 3})
+
+
+@section
 def resets(w: World) -> None:
     l = w.l
     status, _ = l.control("POST", "/_rootwarden/reset")
@@ -1084,6 +1203,7 @@ def main() -> int:
         connections(w)
         call_counter(w)
         assume_root(w)
+        root_event_delivery(w)
         resets(w)
         measure_plain_moto(w)
         process_lifecycle(w)

@@ -21,7 +21,14 @@ pub struct Args {
     /// is only planned and nothing is changed.
     #[arg(long)]
     yes: bool,
-    /// Seconds to wait for each alarm's state change and actions to appear in its history.
+    /// Also the end-to-end drill on member accounts with centralized root access: open an
+    /// sts:AssumeRoot session (task policy IAMAuditRootUserCredentials), make one read-only root
+    /// call (iam:ListMFADevices, a real root event) and wait for the root alarm that watches the
+    /// member to change to ALARM and notify. Planned without --yes.
+    #[arg(long)]
+    root_event: bool,
+    /// Seconds to wait for each alarm's state change and actions to appear in its history (and,
+    /// with --root-event, for the root event to reach the alarm and its action).
     #[arg(long, value_name = "SECONDS", default_value_t = 900,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     wait: u64,
@@ -44,6 +51,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         drill_id: drill::new_drill_id(chrono::Utc::now()),
         wait: Duration::from_secs(args.wait),
         poll: POLL,
+        root_event: args.root_event,
     };
     let record = if args.yes {
         let base = block_on(rootwarden::aws::connection::base_config(&opts.connection()))?;

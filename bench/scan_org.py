@@ -2,7 +2,8 @@
 """Times `rootwarden scan --org` against moto for organizations of N accounts.
 
     python bench/scan_org.py [--binary target/release/rootwarden] [--accounts 100 300 1000]
-                             [--concurrency 16 64] [--latency-ms 50] [--throttle 200]
+                             [--concurrency 16 64] [--latency-ms 50] [--throttle 5]
+                             [--throttle-rate 2]
 
 Needs a Python with tests/moto/requirements.txt (bash .ci/run makes one in
 ~/.cache/rootwarden-ci/moto-venv). It starts tests/moto/launcher.py once, builds the
@@ -21,7 +22,14 @@ runs the scan once and prints one JSON line:
   no scheduling can beat; `server_serial_s` is the wall time of the same scan without the proxy
   at concurrency 1 (moto answers one request at a time in effect: it is one Python process);
 - with --throttle K: the first K calls of each service but STS are answered `Throttling`; the
-  SDK's retries absorb them, so the scan takes longer and `collection_errors` stays 0.
+  retries absorb them, so the scan takes longer and `collection_errors` stays 0. A call is tried
+  10 times (src/aws/retry.rs), so K up to 9 is absorbed whatever the order of the calls: with
+  K >= 10, a service called once at first (organizations:DescribeOrganization) is still
+  throttled after its retries and the scan stops with an error naming it, as it would against
+  AWS.
+- with --throttle-rate R: AWS's own kind of throttling, every service but STS answers
+  `Throttling` to the calls of an account and region beyond R a second (the launcher's `rate`
+  rule); `throttled_answers` counts the answers given, `collection_errors` should stay 0.
 
 moto is one Python process, so wall time without latency measures moto; CPU time and RSS show
 what rootwarden itself costs.
@@ -115,9 +123,14 @@ def scan(binary: str, url: str, concurrency: int, snapshot: bool) -> dict[str, o
 def measure(binary: str, url: str, accounts: int, concurrency: int, args: argparse.Namespace,
             setup: float) -> dict[str, object]:
     connections = _get(f"{url}/_rootwarden/connections")["accepted"]  # type: ignore[index]
+    rules = []
     if args.throttle:
         for service in THROTTLED:
             _post(f"{url}/_rootwarden/deny", {"action": f"{service}:*", "code": "Throttling", "times": args.throttle})
+    if args.throttle_rate:
+        for service in THROTTLED:
+            rule = {"action": f"{service}:*", "code": "Throttling", "rate": args.throttle_rate}
+            rules.append(_post(f"{url}/_rootwarden/deny", rule)["id"])  # type: ignore[index]
     target = url
     proxy = None
     if args.latency_ms:
@@ -126,10 +139,14 @@ def measure(binary: str, url: str, accounts: int, concurrency: int, args: argpar
         proxy = LatencyProxy(url, args.latency_ms)
         target = proxy.__enter__()
     try:
-        r = scan(binary, target, concurrency, snapshot=bool(args.throttle))
+        r = scan(binary, target, concurrency, snapshot=bool(args.throttle or args.throttle_rate))
     finally:
         if proxy is not None:
             proxy.__exit__(None, None, None)
+    throttled = sum(f["hits"] for f in _get(f"{url}/_rootwarden/deny") if f["id"] in rules)  # type: ignore[index,union-attr]
+    for rule_id in rules:
+        req = urllib.request.Request(f"{url}/_rootwarden/deny?id={rule_id}", method="DELETE")
+        urllib.request.urlopen(req, timeout=60).read()
     opened = _get(f"{url}/_rootwarden/connections")["accepted"] - connections - 1  # type: ignore[index]
     usage = r["usage"]
     per_account: list[int] = r["per_account"]  # type: ignore[assignment]
@@ -155,6 +172,10 @@ def measure(binary: str, url: str, accounts: int, concurrency: int, args: argpar
     if args.throttle:
         line["throttled_calls"] = args.throttle
         line["collection_errors"] = r["errors"]
+    if args.throttle_rate:
+        line["throttle_rate"] = args.throttle_rate
+        line["throttled_answers"] = throttled
+        line["collection_errors"] = r["errors"]
     return line
 
 
@@ -165,6 +186,8 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, nargs="+", default=[16])
     p.add_argument("--latency-ms", type=float, default=0, help="hold every request this long (a proxy)")
     p.add_argument("--throttle", type=int, default=0, help="answer the first K calls of each service (STS aside) Throttling")
+    p.add_argument("--throttle-rate", type=float, default=0,
+                   help="answer Throttling to an account's calls to a service (STS aside) in a region beyond R a second")
     p.add_argument("--server-serial", action="store_true",
                    help="with --latency-ms, also time the scan without the proxy at concurrency 1")
     args = p.parse_args()

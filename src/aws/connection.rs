@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -25,7 +24,8 @@ pub struct Connection {
     pub region: Option<String>,
     /// Endpoint for every service (tests, AWS-compatible endpoints).
     pub endpoint_url: Option<String>,
-    /// Time limit of one API call, retries included.
+    /// Time limit of one API call's attempts together (each may take a third of it); the
+    /// waits between the attempts of a throttled call come on top.
     pub call_timeout: Duration,
     /// A role to assume first: the credentials every call starts from.
     pub assume_role_arn: Option<String>,
@@ -45,10 +45,11 @@ pub async fn base_config(conn: &Connection) -> SdkConfig {
 pub async fn chain_config(conn: &Connection) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(6))
+        .retry_config(super::retry::retry_config())
         .timeout_config(
             TimeoutConfig::builder()
-                .operation_timeout(conn.call_timeout)
+                // The waits between the attempts of a throttled call are not its fault.
+                .operation_timeout(conn.call_timeout + super::retry::backoff_budget())
                 .operation_attempt_timeout(conn.call_timeout / 3)
                 .connect_timeout(Duration::from_secs(10))
                 .build(),

@@ -2,6 +2,7 @@
 
 pub mod assume_root;
 pub mod connection;
+pub mod retry;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -109,6 +110,11 @@ impl Errors {
     /// `null` (insufficient data) rather than vanish.
     pub fn task_failed(&self, account: Option<&str>, err: &tokio::task::JoinError) {
         self.push(account, None, "rootwarden", "collect", "TaskFailed", &err.to_string());
+    }
+
+    /// The errors recorded so far, in the order they were recorded (they stay recorded).
+    pub fn recorded(&self) -> Vec<CollectionError> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Every recorded error, sorted for a stable snapshot.
@@ -318,11 +324,14 @@ pub struct AccountConfig {
 
 macro_rules! client_fn {
     ($name:ident, $krate:ident) => {
-        /// A client of this service for `region`, counting calls.
+        /// A client of this service for `region`, counting calls, with the account's own
+        /// retry quota for the service in `region`.
         pub fn $name(&self, region: &str) -> $krate::Client {
             let conf = $krate::config::Builder::from(&self.sdk)
                 .region(aws_config::Region::new(region.to_string()))
                 .interceptor(self.counter.clone())
+                .retry_partition(retry::partition(&self.counter.account, stringify!($name), region))
+                .retry_classifier(retry::TooManyRequests)
                 .build();
             $krate::Client::from_conf(conf)
         }

@@ -53,7 +53,8 @@ pub struct TuningArgs {
     #[arg(long, alias = "jobs", value_name = "N", env = "ROOTWARDEN_CONCURRENCY",
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: Option<u16>,
-    /// Time limit of one API call in seconds, retries included.
+    /// Time limit of one API call in seconds: its attempts together, each at most a third of it
+    /// (the backoff between retries of a throttled call comes on top).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, env = "ROOTWARDEN_CALL_TIMEOUT",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub call_timeout: u64,

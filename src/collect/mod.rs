@@ -81,7 +81,7 @@ pub struct CollectOptions {
     pub regions: Option<Vec<String>>,
     /// At most this many account or region tasks at once.
     pub concurrency: usize,
-    /// Time limit of one API call, retries included.
+    /// Time limit of one API call's attempts together (see `aws::connection::Connection`).
     pub call_timeout: Duration,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
@@ -290,41 +290,48 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         counter: CallCounter::new("caller", counts.clone()),
     };
     // Few retries here: an endpoint that refuses or does not resolve will not start answering,
-    // and the person waiting needs to hear it.
-    let identity = caller_cfg
-        .sts(&home)
+    // and the person waiting needs to hear it. An endpoint that answered (throttling, above
+    // all) is reachable: the call gets the retries every call gets.
+    let sts = caller_cfg.sts(&home);
+    let quick = sts
         .get_caller_identity()
         .customize()
         .config_override(
             aws_sdk_sts::config::Builder::default().retry_config(RetryConfig::standard().with_max_attempts(2)),
         )
         .send()
-        .await
-        .map_err(|e| {
-            discovery.finish_and_clear();
-            let (code, message) = aws::describe(&e);
-            let message = crate::redact::secrets(&message).into_owned();
-            let endpoint = opts
-                .endpoint_url
-                .clone()
-                .unwrap_or_else(|| format!("https://sts.{home}.amazonaws.com"));
-            // After the retries a refused or unresolvable endpoint often surfaces as a timeout;
-            // a direct connection names the cause (credential problems are already precise).
-            let what = aws::unreachable(&e, &endpoint).map(|what| {
-                if what.contains("credentials") {
-                    what
-                } else {
-                    aws::probe(&endpoint).unwrap_or(what)
-                }
-            });
-            match what {
-                Some(what) => {
-                    tracing::info!("sts:GetCallerIdentity failed: {code}: {message}");
-                    CollectError::Unreachable(what)
-                }
-                None => CollectError::Identity { code, message },
+        .await;
+    let identity = match quick {
+        Err(aws_smithy_runtime_api::client::result::SdkError::ServiceError(_)) => {
+            sts.get_caller_identity().send().await
+        }
+        other => other,
+    };
+    let identity = identity.map_err(|e| {
+        discovery.finish_and_clear();
+        let (code, message) = aws::describe(&e);
+        let message = crate::redact::secrets(&message).into_owned();
+        let endpoint = opts
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| format!("https://sts.{home}.amazonaws.com"));
+        // After the retries a refused or unresolvable endpoint often surfaces as a timeout;
+        // a direct connection names the cause (credential problems are already precise).
+        let what = aws::unreachable(&e, &endpoint).map(|what| {
+            if what.contains("credentials") {
+                what
+            } else {
+                aws::probe(&endpoint).unwrap_or(what)
             }
-        })?;
+        });
+        match what {
+            Some(what) => {
+                tracing::info!("sts:GetCallerIdentity failed: {code}: {message}");
+                CollectError::Unreachable(what)
+            }
+            None => CollectError::Identity { code, message },
+        }
+    })?;
     let me = identity.account().unwrap_or_default().to_string();
     let principal = identity.arn().map(str::to_string);
     let partition = principal
@@ -352,6 +359,14 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     discovery.finish_and_clear();
     if want_org && org_accounts.is_empty() {
         // Scanning only the caller's account would look like a scan of the organization.
+        // A discovery call that failed (throttled past its retries, refused) is the reason:
+        // say which, rather than guess at the caller's place in the organization.
+        if let Some(e) = errors.recorded().into_iter().find(|e| e.service == "organizations") {
+            return Err(CollectError::Usage(format!(
+                "--org: the organization's accounts could not be read from account {me}: organizations:{} failed: {}: {}; try again later (throttling) or check the caller's permissions, or name the accounts with --accounts",
+                e.operation, e.error_code, e.message
+            )));
+        }
         return Err(CollectError::Usage(match &organization {
             None => format!(
                 "--org: account {me} belongs to no organization it can read; run from the organization's management account or a delegated administrator, or name the accounts with --accounts"

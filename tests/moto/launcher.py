@@ -51,6 +51,7 @@ import stat
 import sys
 import threading
 import urllib.parse
+import time
 import uuid
 from typing import Any
 
@@ -286,12 +287,37 @@ class FaultRule:
         self.message = body.get("message")
         self.status = body.get("status")
         self.times = body.get("times")  # None = forever
+        # rate: answer only calls beyond R per second, counted per account and region over
+        # every action the rule matches (a bucket of max(R, 1) tokens refilled at R a second),
+        # as AWS throttles; None = every matching call.
+        rate = body.get("rate")
+        if rate is not None and (not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate <= 0):
+            raise BadRequest("rate: expected a positive number of calls per second")
+        self.rate = float(rate) if rate is not None else None
+        self.buckets: dict[tuple[str, str | None], tuple[float, float]] = {}
         self.hits = 0
         self.raw = body
 
     def matches(self, req: "AwsRequest") -> bool:
         if self.times is not None and self.hits >= int(self.times):
             return False
+        if not self._targets(req):
+            return False
+        if self.rate is None:
+            return True
+        # Called under State.lock.
+        now = time.monotonic()
+        key = (req.account, req.region)
+        burst = max(self.rate, 1.0)
+        tokens, last = self.buckets.get(key, (burst, now))
+        tokens = min(burst, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self.buckets[key] = (tokens - 1, now)
+            return False
+        self.buckets[key] = (tokens, now)
+        return True
+
+    def _targets(self, req: "AwsRequest") -> bool:
         if not fnmatch.fnmatchcase(req.action.lower(), self.action.lower()):
             return False
         if self.region is not None and self.region != req.region:

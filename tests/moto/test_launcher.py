@@ -748,6 +748,20 @@ def faults(w: World) -> None:
     check("GET /_rootwarden/deny lists rules with hits",
           status == 200 and len(rules) == 6 and all("hits" in r for r in rules) and rules[0]["hits"] == 1, rules)
 
+    # rate: AWS's kind of throttling, calls beyond R a second per account and region.
+    l.control("POST", "/_rootwarden/deny", {"account_id": w.m1, "action": "sns:*", "code": "Throttled",
+                                            "status": 429, "rate": 0.2})
+    sns = l.client("sns", w.m1_creds)
+    check("rate=0.2: the first call is answered", "Topics" in sns.list_topics())
+    code, status, _ = error_of(sns.list_topics)
+    check("... the next one at once is throttled (429)", (code, status) == ("Throttled", 429), (code, status))
+    code, _, _ = error_of(sns.list_subscriptions)
+    check("... whatever the action the rule matches", code == "Throttled", code)
+    check("... another region has its own rate",
+          "Topics" in l.client("sns", w.m1_creds, region="eu-west-1").list_topics())
+    status, body = l.control("POST", "/_rootwarden/deny", {"action": "sns:*", "rate": 0})
+    check("rate must be positive", status == 400 and "rate" in body.get("error", ""), (status, body))
+
 
 @section
 def connections(w: World) -> None:

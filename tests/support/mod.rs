@@ -163,7 +163,7 @@ impl Moto {
             .expect("GET /_rootwarden/connections: {\"accepted\": N}")
     }
 
-    fn get_json(&self, path: &str) -> serde_json::Value {
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
         let o = Command::new(&self.python)
             .args([
                 "-c",

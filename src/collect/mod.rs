@@ -412,7 +412,19 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     let limit = Arc::new(Semaphore::new(opts.concurrency));
     let mut tasks = tokio::task::JoinSet::new();
     let mut placeholders = std::collections::HashMap::new();
+    let mut accounts = Vec::new();
+    // Accounts are started as earlier ones finish, not all at once: a task spawned for every
+    // account up front holds its future (and, since the call limit is first-come first-served,
+    // its assumed-role credentials) for the whole run, so memory and CPU per account grew with
+    // the organization. Twice the call limit keeps every permit busy while some accounts wait on
+    // a call made outside it (ListRegions) or assemble their results.
+    let in_flight = opts.concurrency.saturating_mul(2);
     for (account_id, name) in targets {
+        while tasks.len() >= in_flight {
+            if let Some(done) = tasks.join_next_with_id().await {
+                joined(done, &mut accounts, &mut placeholders, &errors);
+            }
+        }
         let ctx = AccountTask {
             account_id,
             name,
@@ -441,16 +453,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         });
         placeholders.insert(handle.id(), placeholder);
     }
-    let mut accounts = Vec::new();
     while let Some(done) = tasks.join_next_with_id().await {
-        match done {
-            Ok((_, a)) => accounts.push(a),
-            Err(e) => {
-                let account = placeholders.remove(&e.id());
-                errors.task_failed(account.as_ref().map(|a| a.account_id.as_str()), &e);
-                accounts.extend(account);
-            }
-        }
+        joined(done, &mut accounts, &mut placeholders, &errors);
     }
     bar.finish_and_clear();
     accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
@@ -614,6 +618,27 @@ async fn organization(
         }
     }
     (Some(organization), accounts)
+}
+
+/// Keeps a finished account task's account; for a task that died, its placeholder (nothing
+/// collected, so its rules say insufficient_data) and the error.
+fn joined(
+    done: Result<(tokio::task::Id, Account), tokio::task::JoinError>,
+    accounts: &mut Vec<Account>,
+    placeholders: &mut std::collections::HashMap<tokio::task::Id, Account>,
+    errors: &Errors,
+) {
+    match done {
+        Ok((id, a)) => {
+            placeholders.remove(&id);
+            accounts.push(a);
+        }
+        Err(e) => {
+            let account = placeholders.remove(&e.id());
+            errors.task_failed(account.as_ref().map(|a| a.account_id.as_str()), &e);
+            accounts.extend(account);
+        }
+    }
 }
 
 struct AccountTask {

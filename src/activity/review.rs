@@ -304,6 +304,7 @@ pub fn review(
     });
     let (window_start, window_end) = window.unwrap_or((snapshot.collected_at, snapshot.collected_at));
     let mut kpis = kpis(snapshot, &accounts, &timeline, controls);
+    kpis.time_to_detect = with_drilled_events(kpis.time_to_detect.take(), &timeline, drills);
     kpis.time_to_notify = super::notify::time_to_notify(&mut query, snapshot, drills)?;
     Ok(Review {
         window_start,
@@ -371,6 +372,53 @@ fn kpis(
         time_to_notify: None,
     }
 }
+
+/// Time to detect with the root events `drill --root-event` made: each is a root event whose
+/// detection was timed, unless the review's own history already holds it (same account and call
+/// within a few seconds). An event the drill saw go undetected within its wait counts as
+/// undetected; a step that made no root call counts as nothing.
+fn with_drilled_events(
+    reviewed: Option<TimeToDetect>,
+    timeline: &[TimelineEvent],
+    drills: &[&DrillRecord],
+) -> Option<TimeToDetect> {
+    let drilled: Vec<Option<i64>> = drills
+        .iter()
+        .filter(|r| r.mode == crate::drill::Mode::Run)
+        .flat_map(|r| r.accounts.iter())
+        .filter_map(|a| {
+            let e = a.root_event.as_ref()?;
+            let at = e.event_time?;
+            let in_review = timeline.iter().any(|t| {
+                t.account_id == a.account_id
+                    && t.event.event_name == e.event_name
+                    && (t.event.event_time - at).num_seconds().abs() <= SAME_EVENT_SECONDS
+            });
+            (!in_review).then_some(e.seconds_to_detect)
+        })
+        .collect();
+    if drilled.is_empty() {
+        return reviewed;
+    }
+    let mut secs: Vec<i64> = timeline.iter().filter_map(|t| t.detected_after_seconds).collect();
+    let events = reviewed.as_ref().map_or(0, |r| r.events);
+    // Only the watched events of the review are in `reviewed`: keep its count and add the drill's.
+    if reviewed.is_none() {
+        secs.clear();
+    }
+    secs.extend(drilled.iter().flatten());
+    secs.sort_unstable();
+    Some(TimeToDetect {
+        events: events + drilled.len(),
+        detected: secs.len(),
+        median_seconds: secs.get(secs.len() / 2).copied(),
+        max_seconds: secs.last().copied(),
+    })
+}
+
+/// A drilled root call and an event of the review this close together, in the same account and
+/// with the same name, are the same event.
+const SAME_EVENT_SECONDS: i64 = 5;
 
 fn account_review(
     account_id: String,

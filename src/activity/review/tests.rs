@@ -366,3 +366,80 @@ fn without_alarm_history_time_to_detect_is_unknown_and_ratios_need_verdicts() {
     assert_eq!((c.count, c.of, c.percent), (2, 3, 66.7));
     assert_eq!(review.kpis.root_mfa_adoption.unwrap().percent, 50.0);
 }
+
+/// A `drill -o json` record whose accounts made root calls through `drill --root-event`:
+/// (account, event time, event name, seconds to detect).
+fn root_event_drill(events: &[(&str, DateTime<Utc>, &str, Option<i64>)]) -> DrillRecord {
+    let accounts: Vec<serde_json::Value> = events
+        .iter()
+        .map(|(account, at, name, detect)| {
+            serde_json::json!({
+                "account_id": account, "outcome": "passed", "unreadable_regions": [],
+                "filter_checks": [], "alarm_drills": [], "calls": [],
+                "root_event": {
+                    "event_time": at, "event_name": name, "event_source": "iam.amazonaws.com",
+                    "alarm": null, "watching": [], "transition_at": null, "actions": [], "topics": [],
+                    "seconds_to_detect": detect, "seconds_to_notify": null,
+                    "outcome": if detect.is_some() { "passed" } else { "insufficient" }, "next_step": null
+                }
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "drill_id": "rwd-1", "mode": "run",
+        "started_at": "2026-11-08T00:00:00Z", "finished_at": "2026-11-09T00:00:00Z",
+        "accounts": accounts,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn drilled_root_events_join_time_to_detect_once() {
+    let mut mgmt = activity(vec![]);
+    mgmt.alarm_transitions = Some(vec![AlarmTransition {
+        alarm_name: "root-usage".into(),
+        region: "us-east-1".into(),
+        timestamp: t(8, 3, 0),
+    }]);
+    let mut member = activity(vec![event(
+        "p1",
+        t(8, 2, 58),
+        RootEventKind::Programmatic,
+        "ListMFADevices",
+    )]);
+    member.alarm_transitions = Some(Vec::new());
+    let s = snapshot(vec![
+        account("111111111111", AccountRole::Management, mgmt),
+        account("222222222222", AccountRole::Member, member),
+    ]);
+    let record = root_event_drill(&[
+        // The event the review already holds: counted once, with the review's timing.
+        ("222222222222", t(8, 2, 58), "ListMFADevices", Some(100)),
+        ("333333333333", t(8, 5, 0), "ListMFADevices", Some(30)),
+        // Not detected within the drill's wait.
+        ("444444444444", t(8, 6, 0), "ListMFADevices", None),
+    ]);
+    let reviewed = review(&s, &reqs(vec![]), None, &[&record]).unwrap();
+    let ttd = reviewed.kpis.time_to_detect.unwrap();
+    assert_eq!((ttd.events, ttd.detected), (3, 2), "{ttd:?}");
+    assert_eq!((ttd.median_seconds, ttd.max_seconds), (Some(120), Some(120)));
+
+    // Without alarm history, the drill alone gives the figure; a plan gives none.
+    let bare = snapshot(vec![account("555555555555", AccountRole::Standalone, activity(vec![]))]);
+    let drilled = root_event_drill(&[("666666666666", t(8, 5, 0), "ListMFADevices", Some(30))]);
+    let ttd = review(&bare, &reqs(vec![]), None, &[&drilled])
+        .unwrap()
+        .kpis
+        .time_to_detect
+        .unwrap();
+    assert_eq!((ttd.events, ttd.detected, ttd.median_seconds), (1, 1, Some(30)));
+    let mut planned = drilled.clone();
+    planned.mode = crate::drill::Mode::Plan;
+    assert_eq!(
+        review(&bare, &reqs(vec![]), None, &[&planned])
+            .unwrap()
+            .kpis
+            .time_to_detect,
+        None
+    );
+}

@@ -539,18 +539,27 @@ print("null")
         &["--accounts", &accounts, "--yes", "--root-event", "--wait", "5"],
     );
     assert_eq!(code, 3, "{text}");
-    let o = account(&record, other);
+    // Members are drilled in account order, and moto draws account ids at random: whichever
+    // comes first takes the alarm to ALARM, the other is skipped naming it.
+    let (first, second) = if member < other {
+        (member, other)
+    } else {
+        (other, member)
+    };
+    assert_eq!(account(&record, first)["root_event"]["outcome"], "passed");
+    let o = account(&record, second);
     assert_eq!(o["outcome"], "incomplete", "{o:#}");
     assert_eq!(o["root_event"]["outcome"], "skipped", "{o:#}");
-    assert_eq!(account(&record, member)["root_event"]["outcome"], "passed");
     assert!(
         o["root_event"]["next_step"]
             .as_str()
             .unwrap()
-            .contains(&format!("the root event of account {member}")),
+            .contains(&format!("the root event of account {first}")),
         "{o:#}"
     );
-    assert_eq!(calls(&moto, other, "iam:ListMFADevices"), 0);
+    // The member drilled in the first run made one root call then; the skipped one none now.
+    let earlier = u64::from(second == member);
+    assert_eq!(calls(&moto, second, "iam:ListMFADevices"), earlier);
 }
 
 #[test]

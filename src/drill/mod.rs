@@ -452,6 +452,21 @@ fn log_call_in(
     });
 }
 
+/// Records a call (made in `account`, or in `rec`'s own account when `None`) and its answer; a
+/// refused call stops `rec`'s drill, and `Err(())` tells the step to return.
+fn answered<T>(
+    rec: &mut AccountRecord,
+    account: Option<&str>,
+    region: &str,
+    call: &str,
+    resource: &str,
+    result: Result<T, (String, String)>,
+) -> Result<T, ()> {
+    let account = account.map_or_else(|| rec.account_id.clone(), str::to_string);
+    log_call_in(rec, &account, region, call, resource, result.as_ref().map(|_| ()));
+    result.map_err(|e| stop(rec, call, &e))
+}
+
 /// Stops `rec`'s drill after a failed call: the steps not yet run say so.
 fn stop(rec: &mut AccountRecord, call: &str, err: &(String, String)) {
     rec.stopped = Some(format!(
@@ -541,20 +556,7 @@ async fn check_filters(cfg: &AccountConfig, rec: &mut AccountRecord) -> Result<(
             )
         };
         let answer = verify_filters::test_metric_filter(&cfg.logs(&region), &pattern).await;
-        log_call(
-            rec,
-            &region,
-            "logs:TestMetricFilter",
-            &resource,
-            answer.as_ref().map(|_| ()),
-        );
-        let answers = match answer {
-            Ok(a) => a,
-            Err(e) => {
-                stop(rec, "logs:TestMetricFilter", &e);
-                return Err(());
-            }
-        };
+        let answers = answered(rec, None, &region, "logs:TestMetricFilter", &resource, answer)?;
         let parsed = filter_pattern::parse(&pattern).ok();
         let f = &mut rec.filter_checks[i];
         for e in &alerting {
@@ -696,31 +698,14 @@ async fn set_and_watch(
         .send()
         .await
         .map_err(|e| describe(&e));
-    log_call(rec, region, "cloudwatch:SetAlarmState", arn, set.as_ref().map(|_| ()));
-    if let Err(e) = set {
-        stop(rec, "cloudwatch:SetAlarmState", &e);
-        return Err(());
-    }
+    answered(rec, None, region, "cloudwatch:SetAlarmState", arn, set)?;
     rec.alarm_drills[i].drilled_at = Some(drilled_at);
     let deadline = tokio::time::Instant::now() + opts.wait;
     // CloudWatch's clock, not ours, stamps the history: read from a minute before the call.
     let since = drilled_at - chrono::Duration::seconds(60);
     loop {
         let read = read_history(&cw, name, since).await;
-        log_call(
-            rec,
-            region,
-            "cloudwatch:DescribeAlarmHistory",
-            arn,
-            read.as_ref().map(|_| ()),
-        );
-        let items = match read {
-            Ok(items) => items,
-            Err(e) => {
-                stop(rec, "cloudwatch:DescribeAlarmHistory", &e);
-                return Err(());
-            }
-        };
+        let items = answered(rec, None, region, "cloudwatch:DescribeAlarmHistory", arn, read)?;
         let a = &mut rec.alarm_drills[i];
         a.state_update_at = items
             .iter()
@@ -980,20 +965,8 @@ async fn check_topic(
             .send()
             .await
             .map_err(|e| describe(&e));
-        log_call(
-            rec,
-            &region,
-            "cloudwatch:GetMetricStatistics",
-            &format!("AWS/SNS {metric} {topic_name}"),
-            read.as_ref().map(|_| ()),
-        );
-        let out = match read {
-            Ok(o) => o,
-            Err(e) => {
-                stop(rec, "cloudwatch:GetMetricStatistics", &e);
-                return Err(());
-            }
-        };
+        let resource = format!("AWS/SNS {metric} {topic_name}");
+        let out = answered(rec, None, &region, "cloudwatch:GetMetricStatistics", &resource, read)?;
         let points = out.datapoints();
         let sum = (!points.is_empty()).then(|| points.iter().filter_map(|p| p.sum()).sum::<f64>());
         if metric == "NumberOfNotificationsDelivered" {

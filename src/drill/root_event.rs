@@ -13,7 +13,9 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{log_call_in, read_history, stop, AccountRecord, ActionResult, DrillOptions, StepOutcome, REASON_PREFIX};
+use super::{
+    answered, log_call_in, read_history, stop, AccountRecord, ActionResult, DrillOptions, StepOutcome, REASON_PREFIX,
+};
 use crate::aws::assume_root::{self, TaskPolicy};
 use crate::aws::connection::Reach;
 use crate::aws::{describe, CallCounter};
@@ -350,21 +352,14 @@ pub async fn run(
         for (i, w) in watching.iter().enumerate() {
             let cw = owners[&w.account_id].cloudwatch(&w.region);
             let read = read_history(&cw, &w.alarm_name, event_time - chrono::Duration::seconds(60)).await;
-            log_call_in(
+            let items = answered(
                 rec,
-                &w.account_id,
+                Some(&w.account_id),
                 &w.region,
                 "cloudwatch:DescribeAlarmHistory",
                 &w.alarm_arn,
-                read.as_ref().map(|_| ()),
-            );
-            let items = match read {
-                Ok(items) => items,
-                Err(e) => {
-                    stop(rec, "cloudwatch:DescribeAlarmHistory", &e);
-                    return Err(());
-                }
-            };
+                read,
+            )?;
             // The event's transition: to ALARM, at or after the event, not a drill's SetAlarmState.
             let transition = items
                 .iter()

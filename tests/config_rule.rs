@@ -1132,3 +1132,44 @@ fn activity_that_the_time_budget_cannot_cover_is_insufficient_data_never_a_pass(
     let calls = moto.server_calls();
     assert_eq!(calls[&org.management].get("cloudtrail:LookupEvents"), None, "{calls:?}");
 }
+
+#[test]
+fn an_account_the_time_budget_cannot_read_is_insufficient_data_and_answered_in_time() {
+    let Some(moto) = Moto::start() else { return };
+    let org = moto.scenario(&[]);
+    // CloudWatch keeps throttling: each call would wait out ten attempts of backoff (up to
+    // 111 s), longer than the function has.
+    moto.post_json(
+        "/_rootwarden/deny",
+        &json!({"action": "cloudwatch:DescribeAlarms", "account_id": org.management, "code": "Throttling", "times": 10000}),
+    );
+    let event = event_with(
+        "scheduled.json",
+        json!({"ruleParameters": json!({"regions": "us-east-1"}).to_string()}),
+    );
+    // The function stops collecting 10 s before its deadline; ten throttled attempts take
+    // longer than the 20 s left to collect, whatever the jitter.
+    let deadline = 30.0;
+    let (summary, stderr) = serve(&moto, &[event.path().to_path_buf()], deadline as u32);
+    let results = summary["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{summary} {stderr}");
+    let r = &results[0];
+    assert_eq!(r["status"], "response", "{summary}");
+    let took = r["answered_at"].as_f64().unwrap() - r["delivered_at"].as_f64().unwrap();
+    assert!(
+        took < deadline,
+        "answered after {took:.1} s, past the {deadline} s deadline"
+    );
+    let c = compliance(&r["body"]);
+    let (ty, note) = &c[&format!("{}/RW-MON-004", org.management)];
+    assert_eq!(ty, "NON_COMPLIANT", "{note}");
+    assert!(note.starts_with("Insufficient data"), "{note}");
+    // Nothing the unfinished account collected is used: no control of it passes (the
+    // organization's centralized root access was read before, in discovery, and stands).
+    let passed: Vec<_> = c
+        .iter()
+        .filter(|(id, (ty, _))| ty == "COMPLIANT" && !id.ends_with("/RW-ORG-001"))
+        .collect();
+    assert!(passed.is_empty(), "{passed:?}");
+    assert!(stderr.contains("DeadlineExceeded"), "{stderr}");
+}

@@ -97,6 +97,12 @@ pub struct CollectOptions {
     /// (IAMAuditRootUserCredentials), opened with the credentials the run starts from (before
     /// `assume_role_arn`): the management account's or the delegated administrator's.
     pub audit_root: bool,
+    /// When collecting must stop (a Lambda function's time budget, less what posting needs): an
+    /// account still being read then keeps nothing it collected — its rules say insufficient
+    /// data — and a `DeadlineExceeded` collection error says why. Throttled calls wait out their
+    /// backoff, so without it one slow account could outlast the function and leave AWS Config
+    /// with the last evaluations it had.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// The time window of an activity review, `[start, end)`.
@@ -127,6 +133,7 @@ impl Default for CollectOptions {
             activity: None,
             verify_filters: false,
             audit_root: false,
+            deadline: None,
         }
     }
 }
@@ -445,9 +452,24 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         let bar = bar.clone();
         // Kept so that an account whose task dies still appears, with nothing collected:
         // its rules then say insufficient_data instead of the account silently vanishing.
-        let placeholder = ctx.empty();
+        let placeholder = ctx.unread("TaskFailed", "the account's collection task failed");
+        let deadline = opts.deadline.map(tokio::time::Instant::from_std);
         let handle = tasks.spawn(async move {
-            let account = ctx.run().await;
+            let account = match deadline {
+                None => ctx.run().await,
+                Some(deadline) => {
+                    const WHY: &str = "the account was still being read when the time budget ran out (throttled or slow calls); nothing it collected is used";
+                    let (unread, errors) = (ctx.unread("DeadlineExceeded", WHY), ctx.errors.clone());
+                    match tokio::time::timeout_at(deadline, ctx.run()).await {
+                        Ok(account) => account,
+                        Err(_) => {
+                            let id = Some(unread.account_id.as_str());
+                            errors.push(id, None, "rootwarden", "collect", "DeadlineExceeded", WHY);
+                            unread
+                        }
+                    }
+                }
+            };
             bar.inc(1);
             account
         });
@@ -671,6 +693,24 @@ impl AccountTask {
         }
     }
 
+    /// The account when nothing of it could be read (`code`, `message`: why): no facts, and
+    /// asked-for activity incomplete rather than absent, so its rules say insufficient data.
+    fn unread(&self, code: &str, message: &str) -> Account {
+        let mut account = self.empty();
+        if let Some(w) = self.activity {
+            let mut a = assemble_activity(w, &[], Vec::new());
+            a.alarm_transitions = None;
+            a.errors.push(crate::snapshot::ActivityError {
+                source: "lookup_events".into(),
+                region: None,
+                error_code: code.into(),
+                message: message.into(),
+            });
+            account.activity = Some(a);
+        }
+        account
+    }
+
     fn empty(&self) -> Account {
         Account {
             account_id: self.account_id.clone(),
@@ -760,19 +800,10 @@ impl AccountTask {
             match self.credentials(&scope).await {
                 Some(c) => c,
                 None => {
-                    // Asked-for activity that could not be read is incomplete, not absent.
-                    if let Some(w) = self.activity {
-                        let mut a = assemble_activity(w, &[], Vec::new());
-                        a.alarm_transitions = None;
-                        a.errors.push(crate::snapshot::ActivityError {
-                            source: "lookup_events".into(),
-                            region: None,
-                            error_code: "AssumeRoleFailed".into(),
-                            message: format!("cannot reach the account through role {}", self.role_name),
-                        });
-                        account.activity = Some(a);
-                    }
-                    return account;
+                    return self.unread(
+                        "AssumeRoleFailed",
+                        &format!("cannot reach the account through role {}", self.role_name),
+                    );
                 }
             }
         };

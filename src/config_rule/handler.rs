@@ -26,12 +26,17 @@ pub struct HandlerOptions {
     /// Post at all (`false`: only compute, for `config-rule invoke --dry-run`).
     pub post: bool,
     /// When the invocation must have answered (the Lambda context's deadline); the activity
-    /// review (`activityDays`) stops [`ACTIVITY_RESERVE`] before it.
+    /// review (`activityDays`) stops [`ACTIVITY_RESERVE`] before it, collecting as a whole
+    /// [`COLLECTION_RESERVE`] before it.
     pub deadline: Option<Instant>,
 }
 
 /// Time kept after the activity review for reading the owners' chains, evaluating and posting.
 pub const ACTIVITY_RESERVE: Duration = Duration::from_secs(30);
+
+/// The time before the Lambda deadline at which collecting stops (the account's other facts are
+/// read after its activity, so this is the shorter reserve).
+pub const COLLECTION_RESERVE: Duration = Duration::from_secs(10);
 
 impl Default for HandlerOptions {
     fn default() -> Self {
@@ -235,6 +240,11 @@ async fn run(
         assume_role_arn: member_role,
         audit_root: inv.parameters.audit_root,
         verify_filters: inv.parameters.verify_filters,
+        // What is not read by then is insufficient data, and the chain (mostly cached), the
+        // evaluation and the posting still fit in the function's time.
+        deadline: opts
+            .deadline
+            .map(|d| d.checked_sub(COLLECTION_RESERVE).unwrap_or_else(Instant::now)),
         ..opts.aws.clone()
     };
 

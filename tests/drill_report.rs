@@ -83,6 +83,22 @@ fn activity(moto: &Moto, account: &str, dir: &Path, extra: &[&str]) -> (Value, S
 }
 
 /// The "Time to notify" row of a findings or activity HTML page: (value, explanation).
+/// `evaluate SNAPSHOT --drill RECORD...` with the HTML report written under `dir` and the text
+/// report on stdout; the run (exit 0 asserted) and the HTML page.
+fn evaluate_with_drills(snapshot: &str, drills: &[&str], dir: &Path) -> (std::process::Output, String) {
+    let html = dir.join("r.html");
+    let html_arg = format!("html={}", html.display());
+    let mut args = vec!["evaluate", snapshot, "--fail-on", "none"];
+    for d in drills {
+        args.extend(["--drill", d]);
+    }
+    args.extend(["-o", html_arg.as_str(), "-o", "text"]);
+    let o = rootwarden(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    (o, page)
+}
+
 fn ttn_row(html: &str) -> (String, String) {
     let doc = scraper::Html::parse_document(html);
     let tr = scraper::Selector::parse("tr").unwrap();
@@ -181,21 +197,7 @@ fn time_to_notify_comes_from_the_root_alarms_history_and_a_drill_is_counted_once
     );
 
     // The findings report: the same figure in its key figures, and the drill section.
-    let html = dir.path().join("r.html");
-    let o = rootwarden(&[
-        "evaluate",
-        snap.to_str().unwrap(),
-        "--fail-on",
-        "none",
-        "--drill",
-        &drill_arg,
-        "-o",
-        &format!("html={}", html.display()),
-        "-o",
-        "text",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let page = std::fs::read_to_string(&html).unwrap();
+    let (o, page) = evaluate_with_drills(snap.to_str().unwrap(), &[&drill_arg], dir.path());
     let (value, why) = ttn_row(&page);
     assert!(
         value.starts_with("median ") && value.contains(" s, slowest "),
@@ -274,23 +276,7 @@ fn a_fresh_drill_adds_to_time_to_notify_and_a_stale_one_is_flagged_and_left_out(
     let dir = tempfile::tempdir().unwrap();
     let fresh = fixture_drill(dir.path(), "fresh.json", 1, 9.0);
     let stale = fixture_drill(dir.path(), "stale.json", 45, 60.0);
-    let html = dir.path().join("r.html");
-    let o = rootwarden(&[
-        "evaluate",
-        FIXTURE,
-        "--fail-on",
-        "none",
-        "--drill",
-        &fresh,
-        "--drill",
-        &stale,
-        "-o",
-        &format!("html={}", html.display()),
-        "-o",
-        "text",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let page = std::fs::read_to_string(&html).unwrap();
+    let (o, page) = evaluate_with_drills(FIXTURE, &[&fresh, &stale], dir.path());
     // The fixture's history holds one change notified after 3 s; the fresh drill adds 9 s, the
     // stale one (60 s) is left out.
     let (value, why) = ttn_row(&page);
@@ -308,16 +294,8 @@ fn a_fresh_drill_adds_to_time_to_notify_and_a_stale_one_is_flagged_and_left_out(
     assert!(text.contains("stale: the drill ended 45 days before"), "{text}");
 
     // Without a record, the fixture's history alone.
-    let o = rootwarden(&[
-        "evaluate",
-        FIXTURE,
-        "--fail-on",
-        "none",
-        "-o",
-        &format!("html={}", html.display()),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let (value, _) = ttn_row(&std::fs::read_to_string(&html).unwrap());
+    let (_, page) = evaluate_with_drills(FIXTURE, &[], dir.path());
+    let (value, _) = ttn_row(&page);
     assert_eq!(value, "median 3.0 s, slowest 3.0 s");
 }
 
@@ -329,17 +307,8 @@ fn a_snapshot_without_alarm_history_has_insufficient_data_not_zero() {
     alarm.as_object_mut().unwrap().remove("action_history");
     let path = dir.path().join("no-history.json");
     std::fs::write(&path, snap.to_string()).unwrap();
-    let html = dir.path().join("r.html");
-    let o = rootwarden(&[
-        "evaluate",
-        path.to_str().unwrap(),
-        "--fail-on",
-        "none",
-        "-o",
-        &format!("html={}", html.display()),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let (value, why) = ttn_row(&std::fs::read_to_string(&html).unwrap());
+    let (_, page) = evaluate_with_drills(path.to_str().unwrap(), &[], dir.path());
+    let (value, why) = ttn_row(&page);
     assert_eq!(value, "insufficient data", "{why}");
 }
 

@@ -13,8 +13,9 @@ fn ttn(s: &Snapshot, drills: &[&DrillRecord]) -> Option<TimeToNotify> {
     time_to_notify(&mut q, s, drills).unwrap()
 }
 
-fn root_alarm(s: &mut Snapshot) -> &mut crate::snapshot::Alarm {
-    s.accounts[0]
+/// The fixture account's alarms in us-east-1.
+fn alarms(s: &mut Snapshot) -> &mut Vec<crate::snapshot::Alarm> {
+    &mut s.accounts[0]
         .regions
         .get_mut("us-east-1")
         .unwrap()
@@ -22,6 +23,10 @@ fn root_alarm(s: &mut Snapshot) -> &mut crate::snapshot::Alarm {
         .as_mut()
         .unwrap()
         .alarms
+}
+
+fn root_alarm(s: &mut Snapshot) -> &mut crate::snapshot::Alarm {
+    alarms(s)
         .iter_mut()
         .find(|a| a.alarm_name == "root-account-usage")
         .unwrap()
@@ -94,15 +99,7 @@ fn only_the_rules_root_alarms_count() {
     other.alarm_arn = other.alarm_arn.replace("root-account-usage", "cpu-high");
     other.metric_name = Some("CPUUtilization".into());
     other.namespace = Some("AWS/EC2".into());
-    s.accounts[0]
-        .regions
-        .get_mut("us-east-1")
-        .unwrap()
-        .cloudwatch
-        .as_mut()
-        .unwrap()
-        .alarms
-        .push(other);
+    alarms(&mut s).push(other);
     let t = ttn(&s, &[]).unwrap();
     assert_eq!(t.transitions, 1, "{t:?}");
 }

@@ -400,12 +400,9 @@ fn with_drilled_events(
     if drilled.is_empty() {
         return reviewed;
     }
+    // Only events of watched accounts have a detection time, as in `reviewed`.
     let mut secs: Vec<i64> = timeline.iter().filter_map(|t| t.detected_after_seconds).collect();
     let events = reviewed.as_ref().map_or(0, |r| r.events);
-    // Only the watched events of the review are in `reviewed`: keep its count and add the drill's.
-    if reviewed.is_none() {
-        secs.clear();
-    }
     secs.extend(drilled.iter().flatten());
     secs.sort_unstable();
     Some(TimeToDetect {

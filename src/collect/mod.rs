@@ -426,6 +426,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
     // the organization. Twice the call limit keeps every permit busy while some accounts wait on
     // a call made outside it (ListRegions) or assemble their results.
     let in_flight = opts.concurrency.saturating_mul(2);
+    let deadline = opts.deadline.map(tokio::time::Instant::from_std);
     for (account_id, name) in targets {
         while tasks.len() >= in_flight {
             if let Some(done) = tasks.join_next_with_id().await {
@@ -453,23 +454,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Collection, CollectError> 
         // Kept so that an account whose task dies still appears, with nothing collected:
         // its rules then say insufficient_data instead of the account silently vanishing.
         let placeholder = ctx.unread("TaskFailed", "the account's collection task failed");
-        let deadline = opts.deadline.map(tokio::time::Instant::from_std);
         let handle = tasks.spawn(async move {
-            let account = match deadline {
-                None => ctx.run().await,
-                Some(deadline) => {
-                    const WHY: &str = "the account was still being read when the time budget ran out (throttled or slow calls); nothing it collected is used";
-                    let (unread, errors) = (ctx.unread("DeadlineExceeded", WHY), ctx.errors.clone());
-                    match tokio::time::timeout_at(deadline, ctx.run()).await {
-                        Ok(account) => account,
-                        Err(_) => {
-                            let id = Some(unread.account_id.as_str());
-                            errors.push(id, None, "rootwarden", "collect", "DeadlineExceeded", WHY);
-                            unread
-                        }
-                    }
-                }
-            };
+            let account = ctx.run_until(deadline).await;
             bar.inc(1);
             account
         });
@@ -786,6 +772,24 @@ impl AccountTask {
         }
         out.sort();
         out
+    }
+
+    /// [`AccountTask::run`], given up at `deadline`: the account then keeps nothing it
+    /// collected, and a `DeadlineExceeded` collection error says why.
+    async fn run_until(self, deadline: Option<tokio::time::Instant>) -> Account {
+        let Some(deadline) = deadline else {
+            return self.run().await;
+        };
+        const WHY: &str = "the account was still being read when the time budget ran out (throttled or slow calls); nothing it collected is used";
+        let (unread, errors) = (self.unread("DeadlineExceeded", WHY), self.errors.clone());
+        match tokio::time::timeout_at(deadline, self.run()).await {
+            Ok(account) => account,
+            Err(_) => {
+                let id = Some(unread.account_id.as_str());
+                errors.push(id, None, "rootwarden", "collect", "DeadlineExceeded", WHY);
+                unread
+            }
+        }
     }
 
     async fn run(self) -> Account {

@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 use crate::requirements::Requirements;
 use crate::snapshot::{Snapshot, SCHEMA_VERSION};
 
+mod stream;
+pub use stream::{open_snapshot, AccountHead, OpenedSnapshot, SnapshotStream};
+
 /// A document that could not be read or does not follow its schema.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -403,89 +406,101 @@ pub fn parse_snapshot(path: &Path, text: &str) -> Result<Snapshot, InputError> {
         place: place_of(text, Syntax::Json, &at),
         message,
     })?;
-    // Activity is text copied from CloudTrail; a snapshot from elsewhere (or an older
-    // rootwarden) may hold credentials in it, which no report may repeat.
-    for a in &mut snap.accounts {
-        if let Some(activity) = &mut a.activity {
-            crate::redact::activity(activity);
-        }
-    }
+    snap.accounts.iter_mut().for_each(redact_account);
     Ok(snap)
+}
+
+/// Activity is text copied from CloudTrail; a snapshot from elsewhere (or an older rootwarden)
+/// may hold credentials in it, which no report may repeat.
+fn redact_account(a: &mut crate::snapshot::Account) {
+    if let Some(activity) = &mut a.activity {
+        crate::redact::activity(activity);
+    }
 }
 
 /// What the snapshot's types cannot say: unique 12-digit account ids, regions that were meant
 /// to be collected, field selectors AWS would accept. Errors are (path, message).
 fn check_snapshot(snap: &Snapshot) -> Result<(), (Vec<Step>, String)> {
-    let key = |k: &str| Step::Key(k.to_string());
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, a) in snap.accounts.iter().enumerate() {
-        let at = |rest: &[Step]| {
-            let mut p = vec![key("accounts"), Step::Index(i)];
-            p.extend_from_slice(rest);
-            p
-        };
-        if !crate::snapshot::is_account_id(&a.account_id) {
+        check_account(i, a, &mut seen)?;
+    }
+    Ok(())
+}
+
+/// [`check_snapshot`] for the account at index `i`; `seen` holds the ids of the accounts before it.
+fn check_account(
+    i: usize,
+    a: &crate::snapshot::Account,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<(), (Vec<Step>, String)> {
+    let key = |k: &str| Step::Key(k.to_string());
+    let at = |rest: &[Step]| {
+        let mut p = vec![key("accounts"), Step::Index(i)];
+        p.extend_from_slice(rest);
+        p
+    };
+    if !crate::snapshot::is_account_id(&a.account_id) {
+        return Err((
+            at(&[key("account_id")]),
+            format!("expected a 12-digit AWS account id, found {:?}", a.account_id),
+        ));
+    }
+    if !seen.insert(a.account_id.clone()) {
+        return Err((
+            at(&[key("account_id")]),
+            format!("account {} appears twice; expected each account once", a.account_id),
+        ));
+    }
+    let mut expected = std::collections::BTreeSet::new();
+    for (j, r) in a.expected_regions.iter().enumerate() {
+        if !expected.insert(r) {
             return Err((
-                at(&[key("account_id")]),
-                format!("expected a 12-digit AWS account id, found {:?}", a.account_id),
+                at(&[key("expected_regions"), Step::Index(j)]),
+                format!("region {r} is listed twice; expected each region once"),
             ));
         }
-        if !seen.insert(&a.account_id) {
+    }
+    for (name, region) in &a.regions {
+        if !expected.contains(name) {
             return Err((
-                at(&[key("account_id")]),
-                format!("account {} appears twice; expected each account once", a.account_id),
-            ));
-        }
-        let mut expected = std::collections::BTreeSet::new();
-        for (j, r) in a.expected_regions.iter().enumerate() {
-            if !expected.insert(r) {
-                return Err((
-                    at(&[key("expected_regions"), Step::Index(j)]),
-                    format!("region {r} is listed twice; expected each region once"),
-                ));
-            }
-        }
-        for (name, region) in &a.regions {
-            if !expected.contains(name) {
-                return Err((
                     at(&[key("regions"), key(name)]),
                     format!("region {name} is not in the account's expected_regions; every collected region is one that was meant to be collected"),
                 ));
-            }
-            let trails = region.cloudtrail.iter().flat_map(|c| c.trails.iter()).enumerate();
-            for (t, trail) in trails {
-                for (s, selector) in trail.advanced_event_selectors.iter().flatten().enumerate() {
-                    for (f, field) in selector.field_selectors.iter().enumerate() {
-                        let operators = [
-                            &field.equals,
-                            &field.starts_with,
-                            &field.ends_with,
-                            &field.not_equals,
-                            &field.not_starts_with,
-                            &field.not_ends_with,
-                        ];
-                        let message = if operators.iter().all(|o| o.is_none()) {
-                            "has no operator; AWS requires at least one (equals, starts_with, ends_with, not_equals, not_starts_with, not_ends_with)"
-                        } else if operators.iter().any(|o| o.as_ref().is_some_and(Vec::is_empty)) {
-                            "has an operator with no values; AWS requires at least one value"
-                        } else {
-                            continue;
-                        };
-                        return Err((
-                            at(&[
-                                key("regions"),
-                                key(name),
-                                key("cloudtrail"),
-                                key("trails"),
-                                Step::Index(t),
-                                key("advanced_event_selectors"),
-                                Step::Index(s),
-                                key("field_selectors"),
-                                Step::Index(f),
-                            ]),
-                            format!("field selector on {} {message}", field.field),
-                        ));
-                    }
+        }
+        let trails = region.cloudtrail.iter().flat_map(|c| c.trails.iter()).enumerate();
+        for (t, trail) in trails {
+            for (s, selector) in trail.advanced_event_selectors.iter().flatten().enumerate() {
+                for (f, field) in selector.field_selectors.iter().enumerate() {
+                    let operators = [
+                        &field.equals,
+                        &field.starts_with,
+                        &field.ends_with,
+                        &field.not_equals,
+                        &field.not_starts_with,
+                        &field.not_ends_with,
+                    ];
+                    let message = if operators.iter().all(|o| o.is_none()) {
+                        "has no operator; AWS requires at least one (equals, starts_with, ends_with, not_equals, not_starts_with, not_ends_with)"
+                    } else if operators.iter().any(|o| o.as_ref().is_some_and(Vec::is_empty)) {
+                        "has an operator with no values; AWS requires at least one value"
+                    } else {
+                        continue;
+                    };
+                    return Err((
+                        at(&[
+                            key("regions"),
+                            key(name),
+                            key("cloudtrail"),
+                            key("trails"),
+                            Step::Index(t),
+                            key("advanced_event_selectors"),
+                            Step::Index(s),
+                            key("field_selectors"),
+                            Step::Index(f),
+                        ]),
+                        format!("field selector on {} {message}", field.field),
+                    ));
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! Loading rules into regorus and evaluating a snapshot into the outcome table.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -302,76 +303,160 @@ impl Policy {
         snapshot: &Snapshot,
         judged: impl Fn(&Account) -> bool,
     ) -> Result<Evaluation, PolicyError> {
+        let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
+        self.evaluate_stream(snapshot, &ids, snapshot.accounts.iter().filter(|a| judged(a)))
+    }
+
+    /// Evaluates `accounts` as they come, holding only the few being evaluated: the same
+    /// evaluation as [`Policy::evaluate_only`] of a snapshot whose accounts `accounts` yields.
+    /// `context` is that snapshot with, in its `accounts`, at least the chain owners of the
+    /// accounts judged (the accounts `input.related_accounts` shows); `ids` is every account
+    /// id of the snapshot, in order (what a scope that matches nothing is compared with);
+    /// `accounts` yields the accounts to judge, in the snapshot's order. Outcomes keep that
+    /// order; workers (one per core) take accounts from a short queue.
+    pub fn evaluate_stream<A: Borrow<Account> + Send>(
+        &mut self,
+        context: &Snapshot,
+        ids: &[&str],
+        accounts: impl Iterator<Item = A>,
+    ) -> Result<Evaluation, PolicyError> {
         self.ensure_batch()?;
-        let (in_scope, skipped): (Vec<&Account>, Vec<&Account>) = snapshot
-            .accounts
-            .iter()
-            .filter(|a| judged(a))
-            .partition(|a| self.requirements.in_scope(&a.account_id));
-        if in_scope.is_empty() {
-            let ids: Vec<&str> = snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
-            return Err(PolicyError::NothingInScope(self.requirements.scope.mismatch(&ids)));
+        let expected = ids.iter().filter(|id| self.requirements.in_scope(id)).count();
+        if expected == 0 {
+            return Err(PolicyError::NothingInScope(self.requirements.scope.mismatch(ids)));
         }
         for id in self.requirements.scope.include_accounts.iter().map(|a| a.as_str()) {
-            if !snapshot.accounts.iter().any(|a| a.account_id == id) {
+            if !ids.contains(&id) {
                 tracing::warn!("requirements scope.include_accounts lists {id}, which is not in the snapshot");
             }
         }
+        let mut in_scope: Vec<String> = Vec::new();
+        let mut skipped: Vec<String> = Vec::new();
+        let requirements = &self.requirements;
+        let accounts = accounts.filter(|a| {
+            let id = &a.borrow().account_id;
+            let judged = requirements.in_scope(id);
+            if judged { &mut in_scope } else { &mut skipped }.push(id.clone());
+            judged
+        });
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(in_scope.len().div_ceil(ACCOUNTS_PER_WORKER_AT_LEAST))
+            .min(expected.div_ceil(ACCOUNTS_PER_WORKER_AT_LEAST))
             .max(1);
-        let chunk = in_scope.len().div_ceil(workers).max(1);
         let shared = Shared {
             rules: &self.rules,
             labels: &self.labels,
             limits: self.limits,
-            clock_ns: clock_ns(snapshot),
+            clock_ns: clock_ns(context),
         };
-        let results: Vec<Result<Vec<Outcome>, PolicyError>> = if workers == 1 {
+        let outcomes = if workers == 1 {
             let mut w = Worker {
                 groups: &mut self.groups,
                 shared: &shared,
             };
-            vec![w.accounts(snapshot, &in_scope)]
+            let mut outcomes = Vec::new();
+            for account in accounts {
+                w.account(context, account.borrow(), &mut outcomes)?;
+            }
+            outcomes
         } else {
-            let groups = &self.groups;
-            let shared = &shared;
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = in_scope
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            let mut groups = groups.clone();
-                            Worker {
-                                groups: &mut groups,
-                                shared,
-                            }
-                            .accounts(snapshot, part)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                    .collect()
-            })
+            in_parallel(&self.groups, &shared, context, workers, accounts)?
         };
-        let mut outcomes = Vec::with_capacity(in_scope.len() * self.rules.len());
-        for r in results {
-            outcomes.extend(r?);
+        if in_scope.is_empty() {
+            return Err(PolicyError::NothingInScope(self.requirements.scope.mismatch(ids)));
         }
-        let expired_waivers = apply_waivers(&self.requirements, snapshot.collected_at.date_naive(), &mut outcomes);
+        let mut outcomes = outcomes;
+        let expired_waivers = apply_waivers(&self.requirements, context.collected_at.date_naive(), &mut outcomes);
         Ok(Evaluation {
             rules: self.rules.iter().map(|r| r.info.clone()).collect(),
-            collected_at: snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            accounts: in_scope.iter().map(|a| a.account_id.clone()).collect(),
-            skipped_accounts: skipped.iter().map(|a| a.account_id.clone()).collect(),
+            collected_at: context.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            accounts: in_scope,
+            skipped_accounts: skipped,
             outcomes,
-            collection_errors: snapshot.collection_errors.len(),
+            collection_errors: context.collection_errors.len(),
             expired_waivers,
         })
     }
+}
+
+/// Evaluates `accounts` on `workers` threads, each with its own clone of `groups`, fed from a
+/// short queue so that only a few accounts are held at a time. The outcomes keep the order of
+/// `accounts`; an error is that of the first account (in that order) that failed.
+fn in_parallel<A: Borrow<Account> + Send>(
+    groups: &[Group],
+    shared: &Shared<'_>,
+    context: &Snapshot,
+    workers: usize,
+    accounts: impl Iterator<Item = A>,
+) -> Result<Vec<Outcome>, PolicyError> {
+    type Done = (usize, Result<Vec<Outcome>, PolicyError>);
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, A)>(workers * 2);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
+    // By account index; `None` until its worker reports.
+    let mut results: Vec<Option<Result<Vec<Outcome>, PolicyError>>> = Vec::new();
+    let record = |(i, r): Done, results: &mut Vec<Option<_>>| {
+        let failed = r.is_err();
+        results[i] = Some(r);
+        failed
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let work_rx = &work_rx;
+                let done_tx = done_tx.clone();
+                scope.spawn(move || {
+                    let mut groups = groups.to_vec();
+                    let mut w = Worker {
+                        groups: &mut groups,
+                        shared,
+                    };
+                    loop {
+                        // A worker that panicked held no lock: the queue is still sound.
+                        let next = work_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((i, account)) = next else { break };
+                        let mut outcomes = Vec::new();
+                        let r = w.account(context, account.borrow(), &mut outcomes).map(|()| outcomes);
+                        drop(account);
+                        if done_tx.send((i, r)).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(done_tx);
+        let mut failed = false;
+        for (i, account) in accounts.enumerate() {
+            while let Ok(done) = done_rx.try_recv() {
+                failed |= record(done, &mut results);
+            }
+            // Accounts after one that failed are not started: its error is the answer.
+            if failed {
+                break;
+            }
+            results.push(None);
+            if work_tx.send((i, account)).is_err() {
+                break;
+            }
+        }
+        drop(work_tx);
+        for done in done_rx.iter() {
+            record(done, &mut results);
+        }
+        for h in handles {
+            h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    });
+    let mut outcomes = Vec::new();
+    for r in results {
+        // A hole follows the first failure (nothing after it was started) or a panic (resumed above).
+        match r {
+            Some(r) => outcomes.extend(r?),
+            None => break,
+        }
+    }
+    Ok(outcomes)
 }
 
 /// The snapshot's `collected_at` in nanoseconds: what `time.now_ns()` answers.
@@ -457,13 +542,17 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    /// The outcomes of every rule on each account, in order. Each account is evaluated within
-    /// one time and one memory budget, whatever the number of engines; rules whose required facts
-    /// are missing are not run.
-    fn accounts(&mut self, snapshot: &Snapshot, accounts: &[&Account]) -> Result<Vec<Outcome>, PolicyError> {
+    /// Adds the outcomes of every rule on `account` to `outcomes`, in rule order. The account is
+    /// evaluated within one time and one memory budget, whatever the number of engines; rules
+    /// whose required facts are missing are not run. `snapshot` holds the account's chain owners.
+    fn account(
+        &mut self,
+        snapshot: &Snapshot,
+        account: &Account,
+        outcomes: &mut Vec<Outcome>,
+    ) -> Result<(), PolicyError> {
         let shared = self.shared;
-        let mut outcomes = Vec::with_capacity(accounts.len() * shared.rules.len());
-        for account in accounts {
+        {
             let input = regorus::Value::from(account_input(snapshot, account));
             let missing: Vec<Vec<Fact>> = shared
                 .rules
@@ -496,7 +585,7 @@ impl Worker<'_> {
                 outcomes.push(self.outcome(idx, snapshot, account, missing, v)?);
             }
         }
-        Ok(outcomes)
+        Ok(())
     }
 
     /// The error for an account whose time budget ran out, naming the rule that was running.

@@ -76,6 +76,31 @@ impl output::OutputFormat for Format {
     }
 }
 
+impl Format {
+    /// Whether the format reads the snapshot's accounts (the HTML page and the inventories
+    /// show their facts). The others need only the outcome table, the snapshot's collection
+    /// time and the account names ([`ReportContext::names`]), so `evaluate` can read the
+    /// accounts of a snapshot one at a time for them.
+    pub fn reads_accounts(self) -> bool {
+        match self {
+            Format::Html | Format::Inventory | Format::InventoryJson => true,
+            Format::Text | Format::Json | Format::Sarif | Format::Junit | Format::ConfigEvaluations => false,
+        }
+    }
+}
+
+/// Account id → name, for the accounts that have one.
+pub type AccountNames = std::collections::HashMap<String, String>;
+
+/// The names of the accounts of `snapshot`.
+pub fn account_names(snapshot: &Snapshot) -> AccountNames {
+    snapshot
+        .accounts
+        .iter()
+        .filter_map(|a| Some((a.account_id.clone(), a.name.clone()?)))
+        .collect()
+}
+
 /// Options that only some formats use.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
@@ -89,7 +114,11 @@ pub struct ReportOptions {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportContext<'a> {
     /// The snapshot that was evaluated (inventory facts, regions, collection errors, activity).
+    /// When its accounts were read one at a time, only the formats that do not
+    /// [`Format::reads_accounts`] are rendered, and it holds only a few of its accounts.
     pub snapshot: &'a Snapshot,
+    /// The accounts' names.
+    pub names: &'a AccountNames,
     /// The requirements it was judged against (root-use exceptions for the activity KPIs).
     pub requirements: &'a Requirements,
     /// Versions, digests and times.
@@ -105,7 +134,7 @@ pub fn render(format: Format, eval: &Evaluation, ctx: &ReportContext, opts: &Rep
         // Text from the snapshot and the rules is escaped field by field inside (the colours are
         // the only escape sequences the report may hold).
         Format::Text => {
-            let mut out = text::render(eval, ctx.snapshot, &opts.text, opts.text.use_color(to_stdout));
+            let mut out = text::render(eval, ctx.names, &opts.text, opts.text.use_color(to_stdout));
             out.push_str(&drill::text_section(
                 ctx.drills,
                 ctx.snapshot.collected_at,

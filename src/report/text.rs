@@ -9,9 +9,9 @@ use std::io::IsTerminal as _;
 
 use super::terminal::escape;
 use super::words::{beyond_failing, counts_sentence, plural, status_rank, SEVERITIES};
+use super::AccountNames;
 use crate::policy::outcome::Counts;
 use crate::policy::{Evaluation, Outcome, Severity, Status};
-use crate::snapshot::Snapshot;
 
 /// When to colour the text report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,7 +113,7 @@ fn badness(eval: &Evaluation, o: &Outcome) -> (usize, Reverse<Severity>) {
 }
 
 /// Renders the text report.
-pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color: bool) -> String {
+pub fn render(eval: &Evaluation, names: &AccountNames, opts: &TextOptions, color: bool) -> String {
     let p = Painter(color);
     let mut out = String::new();
     let _ = writeln!(
@@ -131,11 +131,15 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
         .max()
         .unwrap_or(0);
     // Accounts with the worst outcome first; snapshot order among equals.
+    let mut by_account: std::collections::HashMap<&str, Vec<&Outcome>> = std::collections::HashMap::new();
+    for o in &eval.outcomes {
+        by_account.entry(o.account_id.as_str()).or_default().push(o);
+    }
     let mut accounts: Vec<(&String, Vec<&Outcome>)> = eval
         .accounts
         .iter()
         .map(|a| {
-            let mut os: Vec<&Outcome> = eval.outcomes.iter().filter(|o| &o.account_id == a).collect();
+            let mut os: Vec<&Outcome> = by_account.remove(a.as_str()).unwrap_or_default();
             os.sort_by(|x, y| badness(eval, x).cmp(&badness(eval, y)).then(x.rule_id.cmp(&y.rule_id)));
             (a, os)
         })
@@ -156,11 +160,8 @@ pub fn render(eval: &Evaluation, snapshot: &Snapshot, opts: &TextOptions, color:
             continue;
         }
         counted_not_listed |= shown.len() < outcomes.len();
-        let name = snapshot
-            .accounts
-            .iter()
-            .find(|a| &a.account_id == *account)
-            .and_then(|a| a.name.as_deref())
+        let name = names
+            .get(account.as_str())
             .map(|n| format!(" ({})", escape(n)))
             .unwrap_or_default();
         if shown.is_empty() {

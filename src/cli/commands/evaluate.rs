@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use rootwarden::input::OpenedSnapshot;
+
 use super::report::ReportArgs;
 use crate::cli::Outcome;
 
@@ -17,7 +19,19 @@ pub struct Args {
 /// Checks the rules and outputs, reads the snapshot, evaluates and reports.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut prepared = args.report.prepare(Some(&args.snapshot), None)?;
-    let (snapshot, digest) = rootwarden::input::load_snapshot_with_digest(&args.snapshot)?;
-    prepared.set_snapshot_file(&args.snapshot, digest);
-    prepared.evaluate_and_report(&snapshot)
+    if !prepared.streams() {
+        let (snapshot, digest) = rootwarden::input::load_snapshot_with_digest(&args.snapshot)?;
+        prepared.set_snapshot_file(&args.snapshot, digest);
+        return prepared.evaluate_and_report(&snapshot);
+    }
+    match rootwarden::input::open_snapshot(&args.snapshot)? {
+        OpenedSnapshot::Streamed(stream) => {
+            prepared.set_snapshot_file(&args.snapshot, stream.digest().to_string());
+            prepared.stream_and_report(&stream)
+        }
+        OpenedSnapshot::Whole(snapshot, digest) => {
+            prepared.set_snapshot_file(&args.snapshot, digest);
+            prepared.evaluate_and_report(&snapshot)
+        }
+    }
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use rootwarden::policy::{loader, Policy, Severity, Status};
+use rootwarden::input::SnapshotStream;
+use rootwarden::policy::{loader, Evaluation, Policy, Severity, Status};
 use rootwarden::report::output::OutputPlan;
 use rootwarden::report::provenance::{DocumentRef, Provenance};
 use rootwarden::report::{self, OutputSpec};
@@ -210,26 +211,70 @@ impl Prepared {
         });
     }
 
+    /// Whether every output needs only the outcome table and a few facts per account, so the
+    /// snapshot's accounts may be read one at a time ([`report::Format::reads_accounts`]).
+    pub fn streams(&self) -> bool {
+        self.outputs
+            .iter()
+            .all(|o| matches!(o, Out::Report(f, _) if !f.reads_accounts()))
+    }
+
     /// Evaluates, then writes every output (the snapshot too, when asked) only now that the run
     /// has succeeded.
     pub fn evaluate_and_report(mut self, snapshot: &Snapshot) -> anyhow::Result<Outcome> {
         tracing::info!("evaluating {} accounts", snapshot.accounts.len());
         let eval = self.policy.evaluate(snapshot)?;
+        let names = report::account_names(snapshot);
+        self.report(&eval, snapshot, &names, Some(snapshot))
+    }
+
+    /// [`Prepared::evaluate_and_report`] reading the snapshot's accounts one at a time; only
+    /// when [`Prepared::streams`].
+    pub fn stream_and_report(mut self, stream: &SnapshotStream) -> anyhow::Result<Outcome> {
+        anyhow::ensure!(
+            self.streams(),
+            "an output needs the whole snapshot; it cannot be read one account at a time"
+        );
+        tracing::info!("evaluating {} accounts, reading one at a time", stream.accounts().len());
+        let ids: Vec<&str> = stream.accounts().iter().map(|a| a.account_id.as_str()).collect();
+        let policy = &mut self.policy;
+        let eval = stream.with_accounts(|accounts| policy.evaluate_stream(stream.context(), &ids, accounts))??;
+        let names: report::AccountNames = stream
+            .accounts()
+            .iter()
+            .filter_map(|a| Some((a.account_id.clone(), a.name.clone()?)))
+            .collect();
+        self.report(&eval, stream.context(), &names, None)
+    }
+
+    /// Writes every output of `eval` and says how the run ends. `context` is the snapshot
+    /// evaluated, or (when streamed) all of it but the accounts; `whole` is the whole snapshot
+    /// when it was read whole.
+    fn report(
+        self,
+        eval: &Evaluation,
+        context: &Snapshot,
+        names: &report::AccountNames,
+        whole: Option<&Snapshot>,
+    ) -> anyhow::Result<Outcome> {
         tracing::info!("writing the reports");
         let ctx = report::ReportContext {
-            snapshot,
+            snapshot: context,
+            names,
             requirements: &self.requirements,
             provenance: &self.provenance,
             drills: &self.drills,
         };
-        self.outputs.commit(|o| match o {
-            Out::Report(f, to_stdout) => report::render(*f, &eval, &ctx, &self.opts, *to_stdout),
-            Out::Snapshot => snapshot.to_json(),
+        self.outputs.commit(|o| match (o, whole) {
+            (Out::Report(f, to_stdout), _) => report::render(*f, eval, &ctx, &self.opts, *to_stdout),
+            (Out::Snapshot, Some(snapshot)) => snapshot.to_json(),
+            // Not reached: `stream_and_report` refuses a snapshot output.
+            (Out::Snapshot, None) => String::new(),
         })?;
         if self.fail.fail_on.severity().is_some_and(|s| eval.fails_at_or_above(s)) {
             return Ok(Outcome::Findings);
         }
-        if self.fail.incomplete.fail_on_incomplete && (eval.incomplete() || !snapshot.collection_errors.is_empty()) {
+        if self.fail.incomplete.fail_on_incomplete && (eval.incomplete() || !context.collection_errors.is_empty()) {
             return Ok(Outcome::Incomplete);
         }
         Ok(Outcome::Clean)

@@ -10,7 +10,9 @@ use crate::cli::Outcome;
 /// Evaluate a saved snapshot against the rules and report.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The snapshot file (JSON), from `rootwarden collect` or a fixture.
+    /// The snapshot file (JSON), from `rootwarden collect` or a fixture. Its accounts are read
+    /// one at a time, in constant memory, unless an output is html, inventory or inventory-json
+    /// (which show every account's facts).
     snapshot: PathBuf,
     #[command(flatten)]
     report: ReportArgs,

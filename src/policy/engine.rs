@@ -391,7 +391,9 @@ fn in_parallel<A: Borrow<Account> + Send>(
 ) -> Result<Vec<Outcome>, PolicyError> {
     type Done = (usize, Result<Vec<Outcome>, PolicyError>);
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, A)>(workers * 2);
-    let work_rx = std::sync::Mutex::new(work_rx);
+    // Shared by the workers only: when they are all gone (a panic), sending fails instead of
+    // waiting for a reader that will never come.
+    let work_rx = std::sync::Arc::new(std::sync::Mutex::new(work_rx));
     let (done_tx, done_rx) = std::sync::mpsc::channel::<Done>();
     // By account index; `None` until its worker reports.
     let mut results: Vec<Option<Result<Vec<Outcome>, PolicyError>>> = Vec::new();
@@ -403,7 +405,7 @@ fn in_parallel<A: Borrow<Account> + Send>(
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let work_rx = &work_rx;
+                let work_rx = std::sync::Arc::clone(&work_rx);
                 let done_tx = done_tx.clone();
                 scope.spawn(move || {
                     let mut groups = groups.to_vec();
@@ -426,6 +428,7 @@ fn in_parallel<A: Borrow<Account> + Send>(
             })
             .collect();
         drop(done_tx);
+        drop(work_rx);
         let mut failed = false;
         for (i, account) in accounts.enumerate() {
             while let Ok(done) = done_rx.try_recv() {

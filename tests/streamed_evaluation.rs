@@ -54,6 +54,13 @@ fn reports(eval: &Evaluation) -> [String; 4] {
 fn both(path: &Path, requirements: &Requirements) -> ([String; 4], [String; 4], String, String) {
     let (whole, whole_digest) = input::load_snapshot_with_digest(path).unwrap();
     let whole_eval = policy(requirements).evaluate(&whole).unwrap();
+    // The JSON report is written member by member; it is its document, as it always was.
+    let document = serde_json::to_string_pretty(&report::json::document(&whole_eval)).unwrap() + "\n";
+    assert!(
+        document == report::json::render(&whole_eval),
+        "{}: JSON report",
+        path.display()
+    );
     let stream = streamed(path);
     let ids: Vec<&str> = stream.accounts().iter().map(|a| a.account_id.as_str()).collect();
     let want: Vec<&str> = whole.accounts.iter().map(|a| a.account_id.as_str()).collect();

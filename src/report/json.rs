@@ -6,18 +6,61 @@ use serde_json::json;
 
 use crate::policy::{Evaluation, Status};
 
-/// Renders the JSON report.
+/// Renders the JSON report: [`document`], written without building it, so that the findings
+/// are not held a second time as values.
 pub fn render(eval: &Evaluation) -> String {
-    let mut s = serde_json::to_string_pretty(&document(eval)).expect("findings serialize");
+    let mut s = serde_json::to_string_pretty(&Document(eval)).expect("findings serialize");
     s.push('\n');
     s
+}
+
+/// [`document`], serialized member by member.
+struct Document<'a>(&'a Evaluation);
+
+impl serde::Serialize for Document<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let eval = self.0;
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("tool", &tool())?;
+        map.serialize_entry("collected_at", &eval.collected_at)?;
+        map.serialize_entry("rules", &rules(eval))?;
+        map.serialize_entry("results", &Findings(eval))?;
+        map.serialize_entry("expired_waivers", &eval.expired_waivers)?;
+        map.serialize_entry("summary", &summary(eval))?;
+        map.end()
+    }
+}
+
+/// Every finding, in the outcome table's order.
+struct Findings<'a>(&'a Evaluation);
+
+impl serde::Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.findings())
+    }
+}
+
+fn tool() -> serde_json::Value {
+    json!({ "name": "rootwarden", "version": env!("CARGO_PKG_VERSION") })
 }
 
 /// The JSON report as a value.
 pub fn document(eval: &Evaluation) -> serde_json::Value {
     let results: Vec<_> = eval.findings().collect();
-    let rules: Vec<_> = eval
-        .rules
+    json!({
+        "tool": tool(),
+        "collected_at": eval.collected_at,
+        "rules": rules(eval),
+        "results": results,
+        "expired_waivers": eval.expired_waivers,
+        "summary": summary(eval),
+    })
+}
+
+/// The rules evaluated.
+fn rules(eval: &Evaluation) -> Vec<serde_json::Value> {
+    eval.rules
         .iter()
         .map(|r| {
             json!({
@@ -30,15 +73,7 @@ pub fn document(eval: &Evaluation) -> serde_json::Value {
                 "aws_security_hub": r.metadata.custom.aws_security_hub,
             })
         })
-        .collect();
-    json!({
-        "tool": { "name": "rootwarden", "version": env!("CARGO_PKG_VERSION") },
-        "collected_at": eval.collected_at,
-        "rules": rules,
-        "results": results,
-        "expired_waivers": eval.expired_waivers,
-        "summary": summary(eval),
-    })
+        .collect()
 }
 
 /// Counts for people and dashboards.

@@ -324,39 +324,36 @@ impl<T> OutputPlan<T> {
     /// its path once all are written (so a failure leaves every existing file as it was), then
     /// standard output. Call it only when the run has succeeded.
     pub fn commit(self, mut render: impl FnMut(&T) -> String) -> Result<(), OutputError> {
-        let bodies: Vec<(Planned<T>, String)> = self
-            .outputs
-            .into_iter()
-            .map(|o| {
-                let body = render(&o.what);
-                (o, body)
-            })
-            .collect();
+        // A file's body is written to its temporary file as soon as it is rendered and dropped,
+        // so a run holds one report at a time besides those for stdout and in-place files.
         let mut staging = Staging::default();
-        for (o, body) in &bodies {
+        let mut labels: Vec<(PathBuf, String)> = Vec::new();
+        let mut later: Vec<(Planned<T>, String)> = Vec::new();
+        for o in self.outputs {
+            let body = render(&o.what);
             if let Target::Replace { path, mode } = &o.target {
                 staging
                     .stage(path, *mode, body.as_bytes())
-                    .map_err(|e| write_error(o, path, &e))?;
+                    .map_err(|e| write_error(&o, path, &e))?;
+                labels.push((path.clone(), o.label.clone()));
+            } else {
+                later.push((o, body));
             }
         }
-        staging.publish().map_err(|(path, e)| {
-            let o = bodies
+        staging.publish().map_err(|(path, e)| OutputError::Write {
+            label: labels
                 .iter()
-                .find(|(o, _)| matches!(&o.target, Target::Replace { path: p, .. } if *p == path))
-                .map(|(o, _)| o);
-            OutputError::Write {
-                label: o.map_or_else(String::new, |o| o.label.clone()),
-                path: path.display().to_string(),
-                message: e.to_string(),
-            }
+                .find(|(p, _)| *p == path)
+                .map_or_else(String::new, |(_, l)| l.clone()),
+            path: path.display().to_string(),
+            message: e.to_string(),
         })?;
-        for (o, body) in &bodies {
+        for (o, body) in &later {
             if let Target::InPlace { path, truncate } = &o.target {
                 write_in_place(path, *truncate, body.as_bytes()).map_err(|e| write_error(o, path, &e))?;
             }
         }
-        for (o, body) in &bodies {
+        for (o, body) in &later {
             if matches!(o.target, Target::Stdout) {
                 stdout(body);
             }
@@ -383,7 +380,8 @@ fn write_in_place(path: &Path, truncate: bool, body: &[u8]) -> std::io::Result<(
 /// is not published is removed, also when the run panics.
 #[derive(Default)]
 struct Staging {
-    staged: Vec<(PathBuf, PathBuf, Vec<u8>)>,
+    /// (temporary file, final path).
+    staged: Vec<(PathBuf, PathBuf)>,
     made_dirs: Vec<PathBuf>,
 }
 
@@ -406,7 +404,7 @@ impl Staging {
                 Err(e) => return Err(e),
             }
         };
-        self.staged.push((temp.clone(), path.to_path_buf(), body.to_vec()));
+        self.staged.push((temp.clone(), path.to_path_buf()));
         file.write_all(body)?;
         file.sync_all()?;
         #[cfg(unix)]
@@ -441,12 +439,13 @@ impl Staging {
     fn publish(mut self) -> Result<(), (PathBuf, std::io::Error)> {
         let staged = std::mem::take(&mut self.staged);
         let mut rest = staged.into_iter();
-        while let Some((temp, path, body)) = rest.next() {
+        while let Some((temp, path)) = rest.next() {
             if let Err(e) = std::fs::rename(&temp, &path) {
                 // A file bind-mounted into a container cannot be replaced, only rewritten.
                 let busy = matches!(e.raw_os_error(), Some(code) if code == EBUSY || code == EXDEV);
+                let body = if busy { std::fs::read(&temp).ok() } else { None };
                 let _ = std::fs::remove_file(&temp);
-                if !(busy && write_in_place(&path, true, &body).is_ok()) {
+                if !body.is_some_and(|body| write_in_place(&path, true, &body).is_ok()) {
                     self.staged = rest.collect();
                     return Err((path, e));
                 }
@@ -459,7 +458,7 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        for (temp, _, _) in &self.staged {
+        for (temp, _) in &self.staged {
             let _ = std::fs::remove_file(temp);
         }
         for d in self.made_dirs.iter().rev() {

@@ -61,6 +61,13 @@ fn both(path: &Path, requirements: &Requirements) -> ([String; 4], [String; 4], 
         "{}: JSON report",
         path.display()
     );
+    let opts = report::sarif::SarifOptions::default();
+    let document = serde_json::to_string_pretty(&report::sarif::document(&whole_eval, &opts)).unwrap() + "\n";
+    assert!(
+        document == report::sarif::render(&whole_eval, &opts),
+        "{}: SARIF",
+        path.display()
+    );
     let stream = streamed(path);
     let ids: Vec<&str> = stream.accounts().iter().map(|a| a.account_id.as_str()).collect();
     let want: Vec<&str> = whole.accounts.iter().map(|a| a.account_id.as_str()).collect();

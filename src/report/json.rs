@@ -9,9 +9,7 @@ use crate::policy::{Evaluation, Status};
 /// Renders the JSON report: [`document`], written without building it, so that the findings
 /// are not held a second time as values.
 pub fn render(eval: &Evaluation) -> String {
-    let mut s = serde_json::to_string_pretty(&Document(eval)).expect("findings serialize");
-    s.push('\n');
-    s
+    super::pretty_json(&Document(eval))
 }
 
 /// [`document`], serialized member by member.

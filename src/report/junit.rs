@@ -8,11 +8,16 @@ use crate::policy::{Evaluation, Status};
 /// Renders the JUnit XML report.
 pub fn render(eval: &Evaluation) -> String {
     let mut report = Report::new("rootwarden");
+    let mut by_account: std::collections::HashMap<&str, Vec<&crate::policy::Outcome>> =
+        std::collections::HashMap::new();
+    for o in &eval.outcomes {
+        by_account.entry(o.account_id.as_str()).or_default().push(o);
+    }
     for account in &eval.accounts {
         let mut suite = TestSuite::new(format!("account {account}"));
         suite.add_property(("account_id", account.as_str()));
         suite.add_property(("collected_at", eval.collected_at.as_str()));
-        for o in eval.outcomes.iter().filter(|o| &o.account_id == account) {
+        for o in by_account.remove(account.as_str()).unwrap_or_default() {
             let rule = eval.rule_of(o);
             let messages: Vec<String> = o
                 .findings
@@ -70,5 +75,5 @@ pub fn render(eval: &Evaluation) -> String {
         }
         report.add_test_suite(suite);
     }
-    report.to_string().expect("JUnit XML serializes")
+    super::measured(|w| report.serialize(w).map_err(std::io::Error::other)).expect("JUnit XML serializes")
 }

@@ -101,6 +101,39 @@ pub fn account_names(snapshot: &Snapshot) -> AccountNames {
         .collect()
 }
 
+/// `value` as pretty-printed JSON and a newline, in a string of exactly that length: the text
+/// is measured first, so a report of many accounts is not held up to three times over while
+/// its string grows.
+pub(crate) fn pretty_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text =
+        measured(|w| serde_json::to_writer_pretty(w, value).map_err(std::io::Error::other)).expect("reports serialize");
+    text.push('\n');
+    text
+}
+
+/// The UTF-8 text `write` writes, in a string of exactly its length (plus room for a newline):
+/// `write` runs twice, first to measure.
+pub(crate) fn measured(
+    mut write: impl FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<String> {
+    /// Counts the bytes written to it.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    write(&mut count)?;
+    let mut bytes = Vec::with_capacity(count.0 + 1);
+    write(&mut bytes)?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
+}
+
 /// Options that only some formats use.
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {

@@ -225,6 +225,11 @@ fn result(eval: &Evaluation, rule_index: usize, f: &Finding, opts: &SarifOptions
 
 /// The SARIF log as a value.
 pub fn document(eval: &Evaluation, opts: &SarifOptions) -> Value {
+    serde_json::to_value(log(eval, opts)).expect("SARIF serializes")
+}
+
+/// The SARIF log.
+fn log(eval: &Evaluation, opts: &SarifOptions) -> sarif::Sarif {
     let rules: Vec<_> = eval.rules.iter().map(descriptor).collect();
     // Most severe first, so a cap at GitHub's limit drops the least important results.
     let mut findings: Vec<(usize, &Finding)> = eval
@@ -288,17 +293,14 @@ pub fn document(eval: &Evaluation, opts: &SarifOptions) -> Value {
         .invocations(vec![invocation])
         .results(results)
         .build();
-    let log = sarif::Sarif::builder()
+    sarif::Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json")
         .version(json!("2.1.0"))
         .runs(vec![run])
-        .build();
-    serde_json::to_value(log).expect("SARIF serializes")
+        .build()
 }
 
-/// Renders the SARIF log.
+/// Renders the SARIF log ([`document`], written straight from the log, not through a value).
 pub fn render(eval: &Evaluation, opts: &SarifOptions) -> String {
-    let mut s = serde_json::to_string_pretty(&document(eval, opts)).expect("SARIF serializes");
-    s.push('\n');
-    s
+    super::pretty_json(&log(eval, opts))
 }

@@ -335,9 +335,9 @@ impl Policy {
         let requirements = &self.requirements;
         let accounts = accounts.filter(|a| {
             let id = &a.borrow().account_id;
-            let judged = requirements.in_scope(id);
-            if judged { &mut in_scope } else { &mut skipped }.push(id.clone());
-            judged
+            let scoped = requirements.in_scope(id);
+            if scoped { &mut in_scope } else { &mut skipped }.push(id.clone());
+            scoped
         });
         let workers = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -349,7 +349,7 @@ impl Policy {
             limits: self.limits,
             clock_ns: clock_ns(context),
         };
-        let outcomes = if workers == 1 {
+        let mut outcomes = if workers == 1 {
             let mut w = Worker {
                 groups: &mut self.groups,
                 shared: &shared,
@@ -365,7 +365,6 @@ impl Policy {
         if in_scope.is_empty() {
             return Err(PolicyError::NothingInScope(self.requirements.scope.mismatch(ids)));
         }
-        let mut outcomes = outcomes;
         let expired_waivers = apply_waivers(&self.requirements, context.collected_at.date_naive(), &mut outcomes);
         Ok(Evaluation {
             rules: self.rules.iter().map(|r| r.info.clone()).collect(),

@@ -445,7 +445,7 @@ impl Staging {
                 let busy = matches!(e.raw_os_error(), Some(code) if code == EBUSY || code == EXDEV);
                 let body = if busy { std::fs::read(&temp).ok() } else { None };
                 let _ = std::fs::remove_file(&temp);
-                if !body.is_some_and(|body| write_in_place(&path, true, &body).is_ok()) {
+                if body.is_none_or(|body| write_in_place(&path, true, &body).is_err()) {
                     self.staged = rest.collect();
                     return Err((path, e));
                 }

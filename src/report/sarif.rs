@@ -225,11 +225,13 @@ fn result(eval: &Evaluation, rule_index: usize, f: &Finding, opts: &SarifOptions
 
 /// The SARIF log as a value.
 pub fn document(eval: &Evaluation, opts: &SarifOptions) -> Value {
-    serde_json::to_value(log(eval, opts)).expect("SARIF serializes")
+    let (mut log, findings) = log(eval, opts);
+    log.runs[0].results = Some(findings.iter().map(|(r, f)| result(eval, *r, f, opts)).collect());
+    serde_json::to_value(log).expect("SARIF serializes")
 }
 
-/// The SARIF log.
-fn log(eval: &Evaluation, opts: &SarifOptions) -> sarif::Sarif {
+/// The SARIF log with no results yet, and the findings its results are made of, in order.
+fn log<'e>(eval: &'e Evaluation, opts: &SarifOptions) -> (sarif::Sarif, Vec<(usize, &'e Finding)>) {
     let rules: Vec<_> = eval.rules.iter().map(descriptor).collect();
     // Most severe first, so a cap at GitHub's limit drops the least important results.
     let mut findings: Vec<(usize, &Finding)> = eval
@@ -257,7 +259,6 @@ fn log(eval: &Evaluation, opts: &SarifOptions) -> sarif::Sarif {
         );
         findings.truncate(MAX_RESULTS);
     }
-    let results: Vec<_> = findings.iter().map(|(r, f)| result(eval, *r, f, opts)).collect();
     for o in eval.outcomes.iter().filter(|o| o.status == Status::InsufficientData) {
         notifications.push(
             sarif::Notification::builder()
@@ -291,16 +292,88 @@ fn log(eval: &Evaluation, opts: &SarifOptions) -> sarif::Sarif {
         .tool(sarif::Tool::builder().driver(driver).build())
         .automation_details(sarif::RunAutomationDetails::builder().id(category).build())
         .invocations(vec![invocation])
-        .results(results)
+        .results(Vec::new())
         .build();
-    sarif::Sarif::builder()
+    let log = sarif::Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json")
         .version(json!("2.1.0"))
         .runs(vec![run])
-        .build()
+        .build();
+    (log, findings)
 }
 
-/// Renders the SARIF log ([`document`], written straight from the log, not through a value).
+/// Renders the SARIF log ([`document`]), each result made as it is written rather than all of
+/// them held at once.
 pub fn render(eval: &Evaluation, opts: &SarifOptions) -> String {
-    super::pretty_json(&log(eval, opts))
+    let (log, findings) = log(eval, opts);
+    let log = serde_json::to_value(log).expect("SARIF serializes");
+    super::pretty_json(&WithResults {
+        log: &log,
+        results: Results { eval, findings, opts },
+    })
+}
+
+/// A log without results, written with `results` in its run.
+struct WithResults<'a> {
+    log: &'a Value,
+    results: Results<'a>,
+}
+
+/// The results of a run, made one at a time as they are written.
+struct Results<'a> {
+    eval: &'a Evaluation,
+    findings: Vec<(usize, &'a Finding)>,
+    opts: &'a SarifOptions,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.findings.iter().map(|(r, f)| result(self.eval, *r, f, self.opts)))
+    }
+}
+
+impl serde::Serialize for WithResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap as _, SerializeSeq as _};
+        /// The one run, its `results` member replaced.
+        struct Run<'a>(&'a serde_json::Map<String, Value>, &'a Results<'a>);
+        impl serde::Serialize for Run<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    if k == "results" {
+                        map.serialize_entry(k, self.1)?;
+                    } else {
+                        map.serialize_entry(k, v)?;
+                    }
+                }
+                map.end()
+            }
+        }
+        /// The runs: the one run, with its results.
+        struct Runs<'a>(&'a [Value], &'a Results<'a>);
+        impl serde::Serialize for Runs<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for run in self.0 {
+                    match run.as_object() {
+                        Some(run) => seq.serialize_element(&Run(run, self.1))?,
+                        None => seq.serialize_element(run)?,
+                    }
+                }
+                seq.end()
+            }
+        }
+        let Some(log) = self.log.as_object() else {
+            return self.log.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(log.len()))?;
+        for (k, v) in log {
+            match (k.as_str(), v.as_array()) {
+                ("runs", Some(runs)) => map.serialize_entry(k, &Runs(runs, &self.results))?,
+                _ => map.serialize_entry(k, v)?,
+            }
+        }
+        map.end()
+    }
 }

@@ -53,6 +53,8 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 REGIONS = 2
 # --throttle: every service the collectors call but STS (the first sts:GetCallerIdentity is
 # tried twice only, so that an unreachable endpoint is named quickly).
+# --pin: the CPUs rootwarden runs on (moto and the proxy get the others).
+TOOL_CPUS: set[int] | None = None
 THROTTLED = ("iam", "organizations", "account", "cloudtrail", "logs", "cloudwatch", "sns", "events")
 
 
@@ -107,7 +109,8 @@ def scan(binary: str, url: str, concurrency: int, snapshot: bool) -> dict[str, o
         if snapshot:
             args += ["--snapshot-out", snap]
         start = time.monotonic()
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        pin = (lambda: os.sched_setaffinity(0, TOOL_CPUS)) if TOOL_CPUS else None
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=pin)
         assert proc.stderr is not None
         stderr = proc.stderr.read().decode()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -166,6 +169,8 @@ def measure(binary: str, url: str, accounts: int, concurrency: int, args: argpar
         "connections": opened,
         "outcomes": r["summary"],
     }
+    if TOOL_CPUS:
+        line["rootwarden_cpus"] = sorted(TOOL_CPUS)
     if args.latency_ms:
         line["latency_ms"] = args.latency_ms
         line["latency_limit_s"] = round(sum(per_account) * args.latency_ms / 1000 / concurrency, 2)
@@ -190,7 +195,17 @@ def main() -> int:
                    help="answer Throttling to an account's calls to a service (STS aside) in a region beyond R a second")
     p.add_argument("--server-serial", action="store_true",
                    help="with --latency-ms, also time the scan without the proxy at concurrency 1")
+    p.add_argument("--pin", action="store_true",
+                   help="run moto and the proxy on the last CPU and rootwarden on the others")
     args = p.parse_args()
+    if args.pin:
+        global TOOL_CPUS
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            p.error("--pin needs at least 2 CPUs")
+        TOOL_CPUS = set(cpus[:-1])
+        # This process is the proxy; the launcher inherits its CPU.
+        os.sched_setaffinity(0, {cpus[-1]})
     launcher = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "tests/moto/launcher.py"), "--port", "0"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

@@ -291,6 +291,40 @@ fn connections_are_pooled_across_accounts_and_do_not_grow_with_the_organization(
 }
 
 #[test]
+fn each_member_role_is_assumed_once_however_many_accounts_are_in_flight() {
+    if moto_python().is_none() {
+        return;
+    }
+    // More accounts than the SDK's shared identity cache holds credential providers (64): when
+    // every account's credentials lived in that one cache, each new account evicted an arbitrary
+    // one, often an account still being read, which then assumed its role again.
+    let members = 90;
+    let moto = Moto::start().unwrap();
+    let org = moto.scenario_of(members, &[]);
+    assert_eq!(org.accounts().len(), members + 1);
+    let out = moto.rootwarden(&[
+        "collect",
+        "--org",
+        "--regions",
+        "us-east-1",
+        "--concurrency",
+        "32",
+        "-o",
+        "json=/dev/null",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let assumed: u64 = moto
+        .server_calls()
+        .values()
+        .filter_map(|ops| ops.get("sts:AssumeRole"))
+        .sum();
+    assert_eq!(
+        assumed, members as u64,
+        "sts:AssumeRole calls for {members} member accounts"
+    );
+}
+
+#[test]
 fn calls_are_counted_fetched_once_and_all_in_the_iam_policy() {
     let Some(moto) = Moto::start() else { return };
     let org = moto.scenario(&[]);

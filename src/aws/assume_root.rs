@@ -114,7 +114,12 @@ pub async fn open(
         "rootwarden-assume-root",
     ));
     Ok(AccountConfig {
-        sdk: caller.sdk.to_builder().credentials_provider(provider).build(),
+        sdk: caller
+            .sdk
+            .to_builder()
+            .credentials_provider(provider)
+            .identity_cache(super::connection::own_identity_cache())
+            .build(),
         counter,
     })
 }

@@ -3,7 +3,7 @@
 
     python bench/scan_org.py [--binary target/release/rootwarden] [--accounts 100 300 1000]
                              [--concurrency 16 64] [--latency-ms 50] [--throttle 5]
-                             [--throttle-rate 2]
+                             [--throttle-rate 2] [--pin]
 
 Needs a Python with tests/moto/requirements.txt (bash .ci/run makes one in
 ~/.cache/rootwarden-ci/moto-venv). It starts tests/moto/launcher.py once, builds the
@@ -32,7 +32,8 @@ runs the scan once and prints one JSON line:
   rule); `throttled_answers` counts the answers given, `collection_errors` should stay 0.
 
 moto is one Python process, so wall time without latency measures moto; CPU time and RSS show
-what rootwarden itself costs.
+what rootwarden itself costs. With --pin, moto and the proxy run on the last CPU and rootwarden on
+the others, so moto's load does not inflate rootwarden's CPU time; `rootwarden_cpus` says which.
 """
 
 from __future__ import annotations

@@ -255,25 +255,18 @@ fn a_scope_that_matches_nothing_is_an_error_when_streamed() {
     let req = dir.path().join("req.yaml");
     std::fs::write(&req, "scope:\n  include_accounts: ['999999999999']\n").unwrap();
     let snapshot = root().join("fixtures/snapshots/compliant-org.json");
-    let streamed = rootwarden(&[
+    let args = [
         "evaluate",
         snapshot.to_str().unwrap(),
         "--requirements",
         req.to_str().unwrap(),
         "-o",
         "json",
-    ]);
-    let html = dir.path().join("r.html");
-    let whole = rootwarden(&[
-        "evaluate",
-        snapshot.to_str().unwrap(),
-        "--requirements",
-        req.to_str().unwrap(),
-        "-o",
-        "json",
-        "-o",
-        &format!("html={}", html.display()),
-    ]);
+    ];
+    let streamed = rootwarden(&args);
+    // An html output makes evaluate read the snapshot whole.
+    let html = format!("html={}", dir.path().join("r.html").display());
+    let whole = rootwarden(&[&args[..], &["-o", &html]].concat());
     assert_eq!(streamed.status.code(), Some(2));
     assert_eq!(streamed.stderr, whole.stderr);
     assert!(!streamed.stderr.is_empty());

@@ -92,12 +92,12 @@ impl Format {
 /// Account id → name, for the accounts that have one.
 pub type AccountNames = std::collections::HashMap<String, String>;
 
-/// The names of the accounts of `snapshot`.
-pub fn account_names(snapshot: &Snapshot) -> AccountNames {
-    snapshot
-        .accounts
-        .iter()
-        .filter_map(|a| Some((a.account_id.clone(), a.name.clone()?)))
+/// The names of `accounts`, given as (id, name) pairs: a snapshot's accounts, or the heads of a
+/// snapshot read one account at a time.
+pub fn account_names<'a>(accounts: impl IntoIterator<Item = (&'a String, &'a Option<String>)>) -> AccountNames {
+    accounts
+        .into_iter()
+        .filter_map(|(id, name)| Some((id.clone(), name.clone()?)))
         .collect()
 }
 

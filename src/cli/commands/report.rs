@@ -224,7 +224,7 @@ impl Prepared {
     pub fn evaluate_and_report(mut self, snapshot: &Snapshot) -> anyhow::Result<Outcome> {
         tracing::info!("evaluating {} accounts", snapshot.accounts.len());
         let eval = self.policy.evaluate(snapshot)?;
-        let names = report::account_names(snapshot);
+        let names = report::account_names(snapshot.accounts.iter().map(|a| (&a.account_id, &a.name)));
         self.report(&eval, snapshot, &names, Some(snapshot))
     }
 
@@ -239,11 +239,7 @@ impl Prepared {
         let ids: Vec<&str> = stream.accounts().iter().map(|a| a.account_id.as_str()).collect();
         let policy = &mut self.policy;
         let eval = stream.with_accounts(|accounts| policy.evaluate_stream(stream.context(), &ids, accounts))??;
-        let names: report::AccountNames = stream
-            .accounts()
-            .iter()
-            .filter_map(|a| Some((a.account_id.clone(), a.name.clone()?)))
-            .collect();
+        let names = report::account_names(stream.accounts().iter().map(|a| (&a.account_id, &a.name)));
         self.report(&eval, stream.context(), &names, None)
     }
 
